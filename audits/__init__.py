@@ -1,0 +1,1 @@
+"""Evidence: fairness, transparency and documentation audits. Audits measure; they never decide."""

@@ -1,0 +1,1 @@
+"""The fairness engine: every group metric from one contingency table."""

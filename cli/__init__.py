@@ -1,0 +1,1 @@
+"""The ``govern`` command line: thin click commands over the public Python API."""

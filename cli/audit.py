@@ -1,0 +1,23 @@
+"""``govern audit``: the audit commands."""
+
+from __future__ import annotations
+
+import click
+
+from govern.cli.lazy import LazyGroup
+
+AUDIT_COMMANDS: dict[str, tuple[str, str]] = {
+    "fairness": (
+        "govern.cli.audit_fairness:fairness",
+        "Data-only fairness audit of decisions in a file (no registry, no policy).",
+    ),
+    "run": (
+        "govern.cli.audit_run:run",
+        "Audit a registered model version against a policy and record the evidence.",
+    ),
+}
+
+
+@click.group(cls=LazyGroup, lazy_commands=AUDIT_COMMANDS)
+def audit() -> None:
+    """Audit data or a registered model for fairness and transparency."""

@@ -1,0 +1,1 @@
+"""Synthetic public-sector HR data, deterministic by seed."""

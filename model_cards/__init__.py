@@ -1,0 +1,1 @@
+"""Model cards, compliance reports and the public register: assembly and rendering."""

@@ -1,0 +1,1 @@
+"""Policies as code: schema, YAML loader, waivers, evaluator and the shipped packs."""

@@ -1,0 +1,1 @@
+"""Jinja2 templates (HTML and Markdown) and their CSS, shipped as package data."""
