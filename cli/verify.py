@@ -1,0 +1,39 @@
+"""``govern verify``: recompute the audit trail's hash chain."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from govern.errors import EXIT_OK, EXIT_POLICY_FAILED
+
+VERIFY_OK = "trail intact: {n} record(s) in {path}, head {head}"
+VERIFY_BROKEN = "trail BROKEN in {path}: {problem}"
+
+
+@click.command()
+@click.option(
+    "--trail",
+    "trail",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Trail file (default: .govern/trail.jsonl, or trail_path in govern.yaml).",
+)
+@click.option("--format", "output_format", type=click.Choice(["table", "json"]), default="table")
+def verify(trail: Path | None, output_format: str) -> int:
+    """Check that no audit-trail record was altered, removed or reordered.
+
+    Exit 0 when the chain holds, 1 naming the first broken record, 2 when the trail is missing or
+    unreadable.
+    """
+    from govern.trail import verify_trail
+
+    result = verify_trail(trail)
+    if output_format == "json":
+        click.echo(result.model_dump_json(indent=2))
+    elif result.ok:
+        click.echo(VERIFY_OK.format(n=result.n_records, path=result.path, head=result.head_hash))
+    else:
+        click.echo(VERIFY_BROKEN.format(path=result.path, problem=result.problem))
+    return EXIT_OK if result.ok else EXIT_POLICY_FAILED
