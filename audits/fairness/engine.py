@@ -1,4 +1,4 @@
-"""``audit_fairness``: group metrics, disparities, intervals and tests from one contingency table."""
+"""``audit_fairness``: metrics, disparities, intervals and tests from one contingency table."""
 
 from __future__ import annotations
 
