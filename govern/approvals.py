@@ -1,0 +1,192 @@
+"""Human sign-off on a model version: who approved it, in which role, when and why.
+
+A sign-off is stored twice: as a model-version tag ``govern.approval.<role>`` (JSON: by, at,
+comment, the audit run it looked at, and the trail record it produced) that the deployment gate
+reads, and as an ``approval`` record in the tamper-evident trail. Human oversight before use is
+what the EU AI Act asks of high-risk systems (Regulation (EU) 2024/1689, Art. 14) and what the
+Canadian Directive on Automated Decision-Making requires for its higher impact levels (approval
+by the deputy head at Level III; a human making the final decision at Levels III-IV).
+
+A sign-off refers to the latest audit of the version when it was given; the gate counts it only
+while that audit is still the latest, so re-auditing a version asks for a fresh sign-off.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+from pathlib import Path
+
+from pydantic import Field, ValidationError
+
+from govern.errors import BadInputError
+from govern.results import Approval
+
+TAG_APPROVAL_PREFIX = "govern.approval."
+TAG_AUDIT_RUN_ID = "govern.audit.run_id"
+
+# Roles become tag keys: keep them to lower-case words, as policies spell them.
+ROLE_PATTERN = re.compile(r"^[a-z][a-z0-9_-]{0,63}$")
+
+MSG_BAD_ROLE = (
+    "invalid role {role!r}: use 1-64 lower-case letters, digits, '_' or '-', starting with a "
+    "letter, as the policy's sign_off rule spells it (e.g. 'ethics_officer')."
+)
+MSG_NO_APPROVER = "--by is empty: name the person signing off (e.g. 'Jane Doe')."
+MSG_NO_COMMENT = (
+    "--comment is empty: say what was reviewed and why it is approved (it is kept in the trail "
+    "and shown to the oversight board)."
+)
+MSG_BAD_APPROVAL_TAG = (
+    "model {name!r} version {version}: the sign-off tag {tag!r} is not a govern approval "
+    "({problem}). Record the sign-off again with `govern approve`."
+)
+
+
+class RecordedApproval(Approval):
+    """A sign-off as recorded by :func:`approve`: an ``Approval`` plus what ties it down."""
+
+    audit_run_id: str | None = Field(
+        default=None, description="The version's latest audit run when the sign-off was given."
+    )
+    trail_index: int | None = Field(default=None, description="Index of its trail record.")
+    trail_hash: str | None = Field(default=None, description="record_hash of its trail record.")
+
+
+def _check_text(role: str, by: str, comment: str) -> None:
+    if not ROLE_PATTERN.match(role):
+        raise BadInputError(MSG_BAD_ROLE.format(role=role))
+    if not by.strip():
+        raise BadInputError(MSG_NO_APPROVER)
+    if not comment.strip():
+        raise BadInputError(MSG_NO_COMMENT)
+
+
+def approvals_from_tags(name: str, version: str, tags: dict[str, str]) -> list[RecordedApproval]:
+    """The sign-offs held in a model version's tags, sorted by role.
+
+    Examples
+    --------
+    >>> tags = {"govern.approval.dpo": '{"by": "Ana", "at": "2026-11-24T10:00:00+00:00",'
+    ...         ' "comment": "ok"}'}
+    >>> [(a.role, a.by) for a in approvals_from_tags("m", "1", tags)]
+    [('dpo', 'Ana')]
+    """
+    found = []
+    for key in sorted(tags):
+        if not key.startswith(TAG_APPROVAL_PREFIX):
+            continue
+        role = key[len(TAG_APPROVAL_PREFIX) :]
+        try:
+            data = json.loads(tags[key])
+            if not isinstance(data, dict):
+                raise ValueError("not a JSON object")
+            found.append(RecordedApproval.model_validate({**data, "role": role}))
+        except (ValueError, ValidationError) as error:
+            problem = str(error).splitlines()[0][:200]
+            raise BadInputError(
+                MSG_BAD_APPROVAL_TAG.format(name=name, version=version, tag=key, problem=problem)
+            ) from error
+    return found
+
+
+def read_approvals(
+    name: str, *, version: str, tracking_uri: str | None = None
+) -> list[RecordedApproval]:
+    """Every sign-off recorded on a model version, sorted by role.
+
+    Examples
+    --------
+    >>> read_approvals("cv-screening", version="3")  # doctest: +SKIP
+    [RecordedApproval(role='ethics_officer', by='Jane Doe', ...)]
+    """
+    from govern.registry import Registry
+
+    registry = Registry(tracking_uri)
+    return approvals_from_tags(name, version, registry.get_version_tags(name, version))
+
+
+def approve(
+    name: str,
+    *,
+    version: str,
+    role: str,
+    by: str,
+    comment: str,
+    tracking_uri: str | None = None,
+    trail: Path | None = None,
+    now: dt.datetime | None = None,
+) -> RecordedApproval:
+    """Record a human sign-off on a model version (a version tag and a trail record).
+
+    Parameters
+    ----------
+    name, version : str
+        The registered model version signed off.
+    role : str
+        The role signing, as a policy's ``sign_off`` rule names it (``ethics_officer``).
+    by : str
+        The person signing.
+    comment : str
+        What was reviewed and why it is approved.
+    tracking_uri : str, optional
+        Register to use (default: resolved by :mod:`govern.settings`).
+    trail : Path, optional
+        Trail file (default: ``govern.settings.trail_path()``).
+    now : datetime, optional
+        The time of the sign-off (default: now, UTC); for tests and back-filling.
+
+    Returns
+    -------
+    RecordedApproval
+        An :class:`govern.results.Approval` with the audit run and trail record it is tied to.
+
+    Raises
+    ------
+    BadInputError
+        Invalid role, empty ``by`` or ``comment``; RegistryError for an unknown model/version.
+
+    Examples
+    --------
+    >>> approve("cv-screening", version="3", role="ethics_officer", by="Jane Doe",
+    ...         comment="Reviewed the audit of 2026-11-20.")  # doctest: +SKIP
+    RecordedApproval(role='ethics_officer', by='Jane Doe', ...)
+    """
+    from govern.registry import Registry
+    from govern.trail import append_record
+
+    _check_text(role, by, comment)
+    registry = Registry(tracking_uri)
+    tags = registry.get_version_tags(name, version)  # RegistryError naming an unknown version
+    at = (now or dt.datetime.now(dt.UTC)).astimezone(dt.UTC)
+    audit_run_id = tags.get(TAG_AUDIT_RUN_ID)
+    # The trail record first: a sign-off that reached the register must also be in the trail.
+    record = append_record(
+        "approval",
+        model=name,
+        version=str(version),
+        data_sha256=None,
+        policy_sha256=tags.get("govern.audit.policy_sha256"),
+        result_sha256=None,
+        payload={
+            "role": role,
+            "by": by.strip(),
+            "comment": comment.strip(),
+            "approved_at": at.isoformat(),
+            "audit_run_id": audit_run_id,
+        },
+        path=trail,
+    )
+    approval = RecordedApproval(
+        role=role,
+        by=by.strip(),
+        at=at,
+        comment=comment.strip(),
+        audit_run_id=audit_run_id,
+        trail_index=record.index,
+        trail_hash=record.record_hash,
+    )
+    value = approval.model_dump_json(exclude={"role"})
+    registry.set_version_tags(name, str(version), {TAG_APPROVAL_PREFIX + role: value})
+    return approval
