@@ -148,6 +148,18 @@ def _import_mlflow() -> Any:
     return mlflow
 
 
+def _artifacts_beside(uri: str) -> str | None:
+    """For an explicit SQLite register, keep artifacts in a folder next to the database (MLflow
+    would otherwise use ./mlruns of whatever directory the process runs in)."""
+    prefix = "sqlite:///"
+    if not uri.startswith(prefix) or ":memory:" in uri:
+        return None
+    database = Path(uri[len(prefix) :])
+    if not database.is_absolute():
+        database = Path.cwd() / database
+    return (database.parent / "artifacts").resolve().as_uri()
+
+
 def _is_http(uri: str) -> bool:
     return uri.startswith(("http://", "https://"))
 
@@ -207,14 +219,12 @@ class Registry:
     """
 
     def __init__(self, tracking_uri: str | None = None, *, cwd: Path | None = None) -> None:
-        settings = load_settings(cwd)
+        settings = load_settings(cwd, create_home=tracking_uri is None)
         if tracking_uri is not None:
             settings = GovernSettings(
                 tracking_uri=tracking_uri,
                 source="environment",
-                artifact_location=settings.artifact_location
-                if settings.source == "embedded_default" and tracking_uri.startswith("sqlite:")
-                else None,
+                artifact_location=_artifacts_beside(tracking_uri),
                 trail_path=settings.trail_path,
                 home=settings.home,
             )
@@ -305,7 +315,7 @@ class Registry:
             name=model.name,
             description=model.description or "",
             tags=dict(model.tags or {}),
-            aliases=dict(model.aliases or {}),
+            aliases={k: str(v) for k, v in (model.aliases or {}).items()},
             created_at=_from_millis(model.creation_timestamp),
         )
 
@@ -355,7 +365,7 @@ class Registry:
                             name=model.name,
                             description=model.description or "",
                             tags=dict(model.tags or {}),
-                            aliases=dict(model.aliases or {}),
+                            aliases={k: str(v) for k, v in (model.aliases or {}).items()},
                             created_at=_from_millis(model.creation_timestamp),
                         )
                     )

@@ -166,13 +166,15 @@ def _anchor_sqlite(uri: str, base: Path) -> str:
     return uri
 
 
-def load_settings(cwd: Path | None = None) -> GovernSettings:
+def load_settings(cwd: Path | None = None, *, create_home: bool = True) -> GovernSettings:
     """Resolve every setting for a working directory; creates ``.govern/`` for the default.
 
     Parameters
     ----------
     cwd : pathlib.Path, optional
         The working directory (default: the process's).
+    create_home : bool, default True
+        Create ``.govern/artifacts`` when the embedded default is used.
 
     Returns
     -------
@@ -210,7 +212,8 @@ def load_settings(cwd: Path | None = None) -> GovernSettings:
     if "tracking_uri" in config:
         uri = _anchor_sqlite(config["tracking_uri"], base)
         return GovernSettings(uri, "config_file", artifact_location, trail, home)
-    (home / DEFAULT_ARTIFACTS_DIR).mkdir(parents=True, exist_ok=True)
+    if create_home:
+        (home / DEFAULT_ARTIFACTS_DIR).mkdir(parents=True, exist_ok=True)
     return GovernSettings(
         tracking_uri=f"sqlite:///{(home / DEFAULT_DB_NAME).as_posix()}",
         source="embedded_default",

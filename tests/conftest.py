@@ -1,0 +1,44 @@
+"""Shared fixtures: a real SQLite MLflow register and a real ``mlflow server`` (session-wide).
+
+Keep this file small; helpers live in ``tests/mlflow_helpers.py``. Append fixtures, do not
+rename these.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+# tests/ has no __init__.py (importlib mode): load the helper module by path, once.
+_HELPERS = Path(__file__).with_name("mlflow_helpers.py")
+if "mlflow_helpers" not in sys.modules:
+    _spec = importlib.util.spec_from_file_location("mlflow_helpers", _HELPERS)
+    assert _spec is not None and _spec.loader is not None
+    _module = importlib.util.module_from_spec(_spec)
+    sys.modules["mlflow_helpers"] = _module
+    _spec.loader.exec_module(_module)
+
+import mlflow_helpers  # noqa: E402
+
+
+@pytest.fixture(scope="session")
+def sqlite_tracking_uri(tmp_path_factory: pytest.TempPathFactory) -> str:
+    """A SQLite MLflow register in a session-wide temporary folder (created on first use)."""
+    folder = tmp_path_factory.mktemp("register")
+    return f"sqlite:///{folder / 'mlflow.db'}"
+
+
+@pytest.fixture(scope="session")
+def mlflow_server(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Iterator[mlflow_helpers.MlflowServer]:
+    """A real ``mlflow server`` on 127.0.0.1 on a free port, stopped at the end of the session."""
+    server = mlflow_helpers.start_mlflow_server(tmp_path_factory.mktemp("mlflow-server"))
+    try:
+        yield server
+    finally:
+        server.stop()
