@@ -269,7 +269,7 @@ def audit_fairness(
             cell_mean = np.where(table.counts > 0, table.score_sums / table.counts, 0.0)
         rep_scores = replicates * cell_mean[None, ...]
     totals_point = np.array([table.total])
-    totals_rep = replicates.reshape(n_boot, -1).sum(axis=1)
+    totals_rep = replicates.reshape(n_boot, table.counts.size).sum(axis=1)
     names = available_metrics(
         has_y_true=table.has_y_true,
         has_score=table.bins is not None,

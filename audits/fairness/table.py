@@ -182,5 +182,5 @@ def marginal(array: np.ndarray, n_attributes: int, keep: Sequence[int]) -> np.nd
         permutation = [0, *(1 + position[k] for k in keep)]
         tail = list(range(1 + len(order), summed.ndim))
         summed = summed.transpose(permutation + tail)
-    replicates = summed.shape[0]
-    return summed.reshape(replicates, -1, *summed.shape[-3:])
+    groups = int(np.prod(summed.shape[1:-3], dtype=np.int64))
+    return summed.reshape(summed.shape[0], groups, *summed.shape[-3:])
