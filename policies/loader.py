@@ -1,0 +1,273 @@
+"""Load a policy from a shipped pack or a file, resolving ``extends``, with located errors.
+
+Every problem of a file (and of the files it extends) is collected and raised together in one
+``PolicyError`` whose ``problems`` are lines of the form ``FILE:LINE:COL: key.path: what is
+wrong; what was expected``. A policy that cannot be loaded is an error, never skipped.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import ValidationError
+
+from govern.errors import PolicyError
+from govern.policies.locate import locate_errors
+from govern.policies.packs import PACKS_DIR, pack_names
+from govern.policies.schema import (
+    MetricCheck,
+    Policy,
+    PolicyDocument,
+    Rule,
+    Settings,
+    did_you_mean,
+)
+from govern.policies.yaml_positions import LocatedDocument, YamlProblems, load_located
+
+MSG_NOT_FOUND = "{source}: no such policy file or shipped pack{hint}; shipped packs: {packs}"
+MSG_UNREADABLE = "{file}:1:1: cannot read the file ({reason}); check the path and permissions"
+MSG_UNKNOWN_PACK = "unknown pack '{name}'{hint}; shipped packs: {packs} (paths end in .yaml)"
+MSG_MISSING_FILE = "file {path} does not exist; give a path relative to this file"
+MSG_CYCLE = "extends cycle: {cycle}; remove one of these extends"
+MSG_RULE_CLASH = (
+    "rule '{id}' comes from both {first} and {second} with different definitions; "
+    "disable it or redefine it here"
+)
+MSG_DISABLE_UNKNOWN = "no inherited rule '{id}' to disable{hint}"
+MSG_OVERRIDE_UNKNOWN = "no inherited rule '{id}' to override{hint}"
+MSG_THRESHOLD_NOT_METRIC = "rule '{id}' is a {kind} rule; only metric rules have a threshold"
+MSG_PROBLEMS = "{source}: {count} problem(s) in the policy:\n{lines}"
+
+
+@dataclass
+class _Resolved:
+    policy: Policy
+    explicit_settings: dict[str, Any]
+    origin: dict[str, str]  # rule id -> file that defined it
+
+
+def _raise(source: str, problems: list[str]) -> None:
+    lines = "\n".join(f"  {line}" for line in problems)
+    raise PolicyError(
+        MSG_PROBLEMS.format(source=source, count=len(problems), lines=lines), problems
+    )
+
+
+def _is_path(entry: str) -> bool:
+    return entry.endswith((".yaml", ".yml")) or "/" in entry or os.sep in entry
+
+
+def read_located(path: Path, display: str) -> LocatedDocument:
+    """Read and parse one YAML file keeping positions; PolicyError listing problems."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as error:
+        reason = error.strerror if isinstance(error, OSError) else "not UTF-8 text"
+        problem = MSG_UNREADABLE.format(file=display, reason=reason)
+        raise PolicyError(problem, [problem]) from None
+    try:
+        return load_located(text, display)
+    except YamlProblems as problems:
+        _raise(display, problems.problems)
+        raise AssertionError("unreachable") from None
+
+
+def load_policy(source: str | os.PathLike[str]) -> Policy:
+    """Load a policy by shipped-pack name or file path and resolve its ``extends``.
+
+    Parameters
+    ----------
+    source : str or Path
+        A shipped pack name (``"nyc-ll144"``, see ``list_packs()``) or a YAML file path.
+
+    Returns
+    -------
+    Policy
+        Complete settings and the final rules.
+
+    Raises
+    ------
+    PolicyError
+        With every problem found, each naming file, line, column and key.
+
+    Examples
+    --------
+    >>> policy = load_policy("nyc-ll144")
+    >>> policy.name, [r.severity for r in policy.rules][:1]
+    ('nyc-ll144', ['warning'])
+    """
+    text = os.fspath(source)
+    if not _is_path(text) and text in pack_names():
+        path, display = PACKS_DIR / f"{text}.yaml", f"{text}.yaml"
+    else:
+        path, display = Path(text), text
+        if not path.is_file():
+            hint = "" if _is_path(text) else did_you_mean(text, set(pack_names()))
+            message = MSG_NOT_FOUND.format(source=text, hint=hint, packs=", ".join(pack_names()))
+            raise PolicyError(message, [message])
+    problems: list[str] = []
+    resolved = _resolve(path, display, [], problems)
+    if problems or resolved is None:
+        _raise(display, problems)
+        raise AssertionError("unreachable")
+    return resolved.policy
+
+
+def _key(path: Path) -> str:
+    return str(path.resolve())
+
+
+def _resolve(
+    path: Path, display: str, chain: list[tuple[str, str]], problems: list[str]
+) -> _Resolved | None:
+    try:
+        doc = read_located(path, display)
+    except PolicyError as error:
+        problems.extend(error.problems)
+        return None
+    try:
+        document = PolicyDocument.model_validate(doc.data)
+    except ValidationError as error:
+        problems.extend(locate_errors(error, doc, PolicyDocument))
+        return None
+    chain = [*chain, (_key(path), display)]
+    parents: list[tuple[str, _Resolved]] = []
+    failed = False
+    for index, entry in enumerate(document.extends):
+        where = ("extends", index)
+        if _is_path(entry):
+            target = path.parent / entry
+            target_display = os.path.normpath(os.path.join(os.path.dirname(display), entry))
+            if not target.is_file():
+                problems.append(doc.at(where, MSG_MISSING_FILE.format(path=target_display)))
+                failed = True
+                continue
+        elif entry in pack_names():
+            target, target_display = PACKS_DIR / f"{entry}.yaml", f"{entry}.yaml"
+        else:
+            hint = did_you_mean(entry, set(pack_names()))
+            packs = ", ".join(pack_names())
+            problems.append(
+                doc.at(where, MSG_UNKNOWN_PACK.format(name=entry, hint=hint, packs=packs))
+            )
+            failed = True
+            continue
+        keys = [key for key, _ in chain]
+        if _key(target) in keys:
+            start = keys.index(_key(target))
+            cycle = " -> ".join([name for _, name in chain[start:]] + [target_display])
+            problems.append(doc.at(where, MSG_CYCLE.format(cycle=cycle)))
+            failed = True
+            continue
+        parent = _resolve(target, target_display, chain, problems)
+        if parent is None:
+            failed = True
+            continue
+        parents.append((target_display, parent))
+    if failed:
+        return None
+    return _merge(document, doc, parents, display, problems)
+
+
+def _merge(
+    document: PolicyDocument,
+    doc: LocatedDocument,
+    parents: list[tuple[str, _Resolved]],
+    display: str,
+    problems: list[str],
+) -> _Resolved | None:
+    explicit: dict[str, Any] = {}
+    rules: dict[str, Rule] = {}
+    origin: dict[str, str] = {}
+    before = len(problems)
+    for parent_display, parent in parents:
+        explicit.update(parent.explicit_settings)
+        for rule in parent.policy.rules:
+            # A pack's scope (purposes, tiers, start date) travels with its rules, so extending
+            # the EU pack does not make its rules apply outside Annex III employment uses.
+            if parent.policy.applies_to is not None and rule.applies_to is None:
+                rule = rule.model_copy(update={"applies_to": parent.policy.applies_to})
+            if rule.id in rules and rules[rule.id] != rule:
+                problems.append(
+                    doc.at(
+                        ("extends",),
+                        MSG_RULE_CLASH.format(
+                            id=rule.id, first=origin[rule.id], second=parent.origin[rule.id]
+                        ),
+                    )
+                )
+                continue
+            rules[rule.id] = rule
+            origin[rule.id] = parent.origin.get(rule.id, parent_display)
+    explicit.update(
+        {name: getattr(document.settings, name) for name in document.settings.model_fields_set}
+    )
+    inherited = set(rules)
+    for index, rule_id in enumerate(document.disable):
+        if rule_id not in inherited:
+            hint = did_you_mean(rule_id, inherited)
+            problems.append(
+                doc.at(("disable", index), MSG_DISABLE_UNKNOWN.format(id=rule_id, hint=hint))
+            )
+            continue
+        rules.pop(rule_id, None)
+    for rule_id, change in document.override.items():
+        if rule_id not in inherited:
+            hint = did_you_mean(rule_id, inherited)
+            problems.append(
+                doc.at(
+                    ("override", rule_id),
+                    MSG_OVERRIDE_UNKNOWN.format(id=rule_id, hint=hint),
+                    key=True,
+                )
+            )
+            continue
+        if rule_id not in rules:
+            continue  # disabled as well; nothing to change
+        rule = rules[rule_id]
+        update = change.model_dump(exclude_none=True, exclude={"threshold"})
+        update = {k: v for k, v in update.items() if k in change.model_fields_set}
+        if change.threshold is not None:
+            if not isinstance(rule.check, MetricCheck):
+                problems.append(
+                    doc.at(
+                        ("override", rule_id, "threshold"),
+                        MSG_THRESHOLD_NOT_METRIC.format(id=rule_id, kind=rule.check.kind),
+                    )
+                )
+                continue
+            update["check"] = rule.check.model_copy(update={"threshold": change.threshold})
+        rules[rule_id] = rule.model_copy(update=update)
+    for rule in document.rules:
+        rules[rule.id] = rule
+        origin[rule.id] = display
+    if len(problems) > before:
+        return None
+    policy = Policy(
+        name=document.name,
+        version=document.version,
+        title=document.title,
+        description=document.description,
+        text_date=document.text_date,
+        applies_to=document.applies_to,
+        settings=Settings(**explicit),
+        rules=list(rules.values()),
+    )
+    return _Resolved(policy=policy, explicit_settings=explicit, origin=origin)
+
+
+def dump_policy(policy: Policy) -> str:
+    """The resolved policy as a self-contained YAML policy file (no ``extends``).
+
+    Examples
+    --------
+    >>> text = dump_policy(load_policy("eeoc-four-fifths"))
+    >>> text.splitlines()[0]
+    'name: eeoc-four-fifths'
+    """
+    data = policy.model_dump(mode="json", exclude_none=True)
+    return yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=100)

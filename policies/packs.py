@@ -1,0 +1,50 @@
+"""The policy packs shipped with govern (``policies/packs/*.yaml``)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import yaml
+from pydantic import BaseModel
+
+PACKS_DIR = Path(__file__).resolve().parent / "packs"
+
+
+class PackInfo(BaseModel):
+    """A shipped pack as ``govern policy list`` shows it."""
+
+    name: str
+    version: str
+    title: str
+    text_date: str | None
+    path: Path
+
+
+def pack_names() -> list[str]:
+    """Names of the shipped packs, sorted (the file names without ``.yaml``)."""
+    return sorted(path.stem for path in PACKS_DIR.glob("*.yaml"))
+
+
+def list_packs() -> list[PackInfo]:
+    """Every shipped pack with its version, title and the date of the text it encodes.
+
+    Examples
+    --------
+    >>> [pack.name for pack in list_packs()][:1]
+    ['eeoc-four-fifths']
+    """
+    packs = []
+    for name in pack_names():
+        path = PACKS_DIR / f"{name}.yaml"
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        text_date = data.get("text_date")
+        packs.append(
+            PackInfo(
+                name=name,
+                version=str(data.get("version", "")),
+                title=str(data.get("title", "")),
+                text_date=None if text_date is None else str(text_date),
+                path=path,
+            )
+        )
+    return packs

@@ -1,0 +1,439 @@
+"""The policy language: pydantic models for a policy file and for a resolved policy.
+
+A policy *file* (``PolicyDocument``) may extend packs and other files, disable or override their
+rules by id, and set only some settings. Loading resolves all of that into a ``Policy``: complete
+settings and the final list of rules, which is what the evaluator and the audit runner read.
+Every model forbids unknown keys, so a typo fails at load time with its line number.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import difflib
+import hashlib
+import json
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from govern.policies.fields import DOCUMENTATION_FIELDS, METRIC_NAMES
+from govern.policies.yaml_positions import describe
+from govern.results import INTERSECTION_SEPARATOR, Severity
+
+RULE_ID_PATTERN = r"^[a-z0-9][a-z0-9_.-]*$"
+
+MSG_UNKNOWN_METRIC = "unknown metric '{name}'{hint}; see the metric list in docs/policies.md"
+MSG_UNKNOWN_FIELD = (
+    "unknown documentation field '{name}'{hint}; see DOCUMENTATION_FIELDS in docs/policies.md"
+)
+MSG_THRESHOLD_NEEDED = "requirement '{requirement}' needs '{key}'; add it"
+MSG_THRESHOLD_UNUSED = "'{key}' is only used with requirement '{used_with}'; remove it"
+MSG_DUPLICATE_IDS = "rule id '{id}' is used twice (also rules[{first}]); give each rule its own id"
+
+MSG_BAD_ATTRIBUTES = (
+    "found {found}; expected 'all', 'sensitive', 'intersections' or a list of attribute names"
+)
+ATTRIBUTE_SELECTORS = ("all", "sensitive", "intersections")
+
+Comparison = Literal[">=", ">", "<=", "<"]
+
+
+def did_you_mean(name: str, choices: list[str] | set[str] | frozenset[str]) -> str:
+    """`` (did you mean 'x'?)`` for the closest choice, or an empty string.
+
+    Examples
+    --------
+    >>> did_you_mean("impact_raito", {"impact_ratio", "selection_rate"})
+    " (did you mean 'impact_ratio'?)"
+    """
+    close = difflib.get_close_matches(name, sorted(choices), n=1, cutoff=0.6)
+    return f" (did you mean '{close[0]}'?)" if close else ""
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class AppliesTo(_Strict):
+    """Which models a policy or rule is about; empty lists mean every one."""
+
+    purposes: list[str] = Field(
+        default_factory=list, description="Purposes such as 'recruitment', 'promotion'."
+    )
+    risk_tiers: list[str] = Field(
+        default_factory=list, description="Risk tiers such as 'high', 'limited'."
+    )
+    from_date: dt.date | None = Field(
+        None,
+        description="First day the rules apply (quoted 'YYYY-MM-DD'), e.g. when a law's "
+        "obligations take effect; before it they are not_applicable.",
+    )
+
+    def excludes(self, *, purpose: str | None, risk_tier: str | None, today: dt.date) -> str | None:
+        """Why a model with this purpose and tier is out of scope, or None when in scope."""
+        if self.from_date is not None and today < self.from_date:
+            return f"its obligations apply from {self.from_date.isoformat()}"
+        if self.purposes and purpose is not None and purpose not in self.purposes:
+            return f"purpose '{purpose}' is not one of {', '.join(self.purposes)}"
+        if self.risk_tiers and risk_tier is not None and risk_tier not in self.risk_tiers:
+            return f"risk tier '{risk_tier}' is not one of {', '.join(self.risk_tiers)}"
+        return None
+
+
+class Settings(_Strict):
+    """How the fairness engine measures; the audit runner passes these to it."""
+
+    min_group_size: int = Field(
+        30, ge=1, description="Groups smaller than this are insufficient_data, not judged."
+    )
+    alpha: float = Field(0.05, gt=0, lt=1, description="Significance level of disparity tests.")
+    n_boot: int = Field(1000, ge=0, description="Bootstrap replicates for intervals (0: none).")
+    confidence_level: float = Field(0.95, gt=0, lt=1, description="Coverage of the intervals.")
+    reference: str = Field(
+        "highest_selection_rate",
+        min_length=1,
+        description="'highest_selection_rate' (29 CFR 1607.4(D), 6 RCNY 5-301) or a group label.",
+    )
+    exclude_below_share: float | None = Field(
+        None,
+        ge=0,
+        lt=1,
+        description="Groups under this share of the data are reported but not judged "
+        "(6 RCNY 5-301 allows 0.02).",
+    )
+
+
+class SettingsPatch(_Strict):
+    """Settings in a file: only those given override what the extended policies set."""
+
+    min_group_size: int | None = Field(None, ge=1)
+    alpha: float | None = Field(None, gt=0, lt=1)
+    n_boot: int | None = Field(None, ge=0)
+    confidence_level: float | None = Field(None, gt=0, lt=1)
+    reference: str | None = Field(None, min_length=1)
+    exclude_below_share: float | None = Field(None, ge=0, lt=1)
+
+
+class MetricCheck(_Strict):
+    """Compare a fairness metric or disparity with a threshold for every group judged."""
+
+    kind: Literal["metric"]
+    metric: str = Field(description="A metric the fairness engine emits (see METRIC_NAMES).")
+    attributes: Literal["all", "sensitive", "intersections"] | list[str] = Field(
+        "all",
+        description="'sensitive' (each attribute), 'intersections', 'all' (both), or names "
+        f"such as 'sex' or 'sex{INTERSECTION_SEPARATOR}ethnicity'.",
+    )
+    comparison: Comparison = Field(
+        description="The value must satisfy value <comparison> threshold."
+    )
+    threshold: float
+    judge: Literal["point", "least_favourable"] = Field(
+        "point",
+        description="Judge the point estimate, or the interval bound least favourable to the "
+        "model (the lower bound for >=, the upper bound for <=).",
+    )
+    if_missing: Literal["insufficient_data", "not_applicable"] = Field(
+        "insufficient_data",
+        description="Verdict when the evidence holds no row of the metric at all (e.g. "
+        "'not_applicable' for scoring_impact_ratio when the tool gives decisions, not scores).",
+    )
+    require_significance: bool = Field(
+        False,
+        description="Fail only when the disparity is statistically significant at alpha and not "
+        "a flip-flop (29 CFR 1607.4(D), UGESP Q&A 21); otherwise insufficient_data.",
+    )
+
+    @field_validator("attributes", mode="before")
+    @classmethod
+    def _attributes_shape(cls, value: Any) -> Any:
+        if isinstance(value, str) and value in ATTRIBUTE_SELECTORS:
+            return value
+        if isinstance(value, list) and value and all(isinstance(v, str) and v for v in value):
+            return value
+        raise ValueError(MSG_BAD_ATTRIBUTES.format(found=describe(value)))
+
+    @field_validator("metric")
+    @classmethod
+    def _known_metric(cls, name: str) -> str:
+        if name not in METRIC_NAMES:
+            raise ValueError(
+                MSG_UNKNOWN_METRIC.format(name=name, hint=did_you_mean(name, METRIC_NAMES))
+            )
+        return name
+
+    @property
+    def text(self) -> str:
+        return f"{self.metric} {self.comparison} {self.threshold:g}"
+
+
+class TransparencyCheck(_Strict):
+    """What must be known about the model's inputs and explanations."""
+
+    kind: Literal["transparency"]
+    requirement: Literal["no_sensitive_inputs", "max_proxy_strength", "global_explanation"]
+    max_strength: float | None = Field(
+        None, ge=0, le=1, description="For max_proxy_strength: the highest allowed strength."
+    )
+
+    @model_validator(mode="after")
+    def _threshold_matches(self) -> TransparencyCheck:
+        if self.requirement == "max_proxy_strength" and self.max_strength is None:
+            raise ValueError(
+                MSG_THRESHOLD_NEEDED.format(requirement=self.requirement, key="max_strength")
+            )
+        if self.requirement != "max_proxy_strength" and self.max_strength is not None:
+            raise ValueError(
+                MSG_THRESHOLD_UNUSED.format(key="max_strength", used_with="max_proxy_strength")
+            )
+        return self
+
+
+class DocumentationCheck(_Strict):
+    """Model-card fields that must be present and substantive."""
+
+    kind: Literal["documentation"]
+    fields: list[str] = Field(min_length=1, description="Keys of DOCUMENTATION_FIELDS.")
+    min_words: int = Field(5, ge=0, description="Fewer words than this is not substantive.")
+    min_chars: int = Field(0, ge=0, description="Fewer characters than this is not substantive.")
+
+    @field_validator("fields")
+    @classmethod
+    def _known_fields(cls, names: list[str]) -> list[str]:
+        for name in names:
+            if name not in DOCUMENTATION_FIELDS:
+                hint = did_you_mean(name, set(DOCUMENTATION_FIELDS))
+                raise ValueError(MSG_UNKNOWN_FIELD.format(name=name, hint=hint))
+        return names
+
+
+class ProcessCheck(_Strict):
+    """Facts about the governance process around a model version."""
+
+    kind: Literal["process"]
+    requirement: Literal[
+        "audit_recency", "owner_named", "appeal_route", "sign_off", "register_complete"
+    ]
+    max_audit_age_days: int | None = Field(
+        None, ge=0, description="For audit_recency: the oldest acceptable audit, in days."
+    )
+    roles: list[str] = Field(
+        default_factory=list, description="For sign_off: roles whose approval is required."
+    )
+    risk_tiers: list[str] = Field(
+        default_factory=list, description="For sign_off: the tiers that need it (empty: all)."
+    )
+
+    @model_validator(mode="after")
+    def _parameters_match(self) -> ProcessCheck:
+        if self.requirement == "audit_recency" and self.max_audit_age_days is None:
+            raise ValueError(
+                MSG_THRESHOLD_NEEDED.format(requirement=self.requirement, key="max_audit_age_days")
+            )
+        if self.requirement != "audit_recency" and self.max_audit_age_days is not None:
+            raise ValueError(
+                MSG_THRESHOLD_UNUSED.format(key="max_audit_age_days", used_with="audit_recency")
+            )
+        if self.requirement == "sign_off" and not self.roles:
+            raise ValueError(MSG_THRESHOLD_NEEDED.format(requirement=self.requirement, key="roles"))
+        if self.requirement != "sign_off" and (self.roles or self.risk_tiers):
+            raise ValueError(MSG_THRESHOLD_UNUSED.format(key="roles", used_with="sign_off"))
+        return self
+
+
+Check = Annotated[
+    MetricCheck | TransparencyCheck | DocumentationCheck | ProcessCheck,
+    Field(discriminator="kind"),
+]
+
+CHECK_KINDS = ("metric", "transparency", "documentation", "process")
+
+
+class Rule(_Strict):
+    """One rule: who cares (severity), why (rationale, references) and exactly one check."""
+
+    id: str = Field(pattern=RULE_ID_PATTERN, description="Unique, lower-case, e.g. 'four-fifths'.")
+    title: str = Field(min_length=1)
+    severity: Severity = "blocking"
+    rationale: str = Field(min_length=1, description="Why the rule exists, in plain language.")
+    references: list[str] = Field(
+        default_factory=list, description="Legal or policy citations, e.g. '29 CFR 1607.4(D)'."
+    )
+    applies_to: AppliesTo | None = None
+    check: Check
+
+
+class RuleOverride(_Strict):
+    """Changes an extending policy makes to an inherited rule, by id."""
+
+    title: str | None = Field(None, min_length=1)
+    severity: Severity | None = None
+    rationale: str | None = Field(None, min_length=1)
+    references: list[str] | None = None
+    threshold: float | None = Field(None, description="Metric rules only.")
+    applies_to: AppliesTo | None = None
+
+
+def _unique_ids(rules: list[Rule]) -> list[Rule]:
+    first: dict[str, int] = {}
+    for index, rule in enumerate(rules):
+        if rule.id in first:
+            raise ValueError(MSG_DUPLICATE_IDS.format(id=rule.id, first=first[rule.id]))
+        first[rule.id] = index
+    return rules
+
+
+class PolicyDocument(_Strict):
+    """What one policy file holds (this is the schema ``govern policy schema`` prints)."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        frozen=True,
+        title="govern policy",
+        json_schema_extra={"$schema": "https://json-schema.org/draft/2020-12/schema"},
+    )
+
+    name: str = Field(min_length=1)
+    version: str = Field(min_length=1, description="Version of this policy; quote it ('1.0').")
+    title: str = Field("", description="One line naming the policy.")
+    description: str = ""
+    text_date: dt.date | None = Field(
+        None, description="Date (quoted 'YYYY-MM-DD') of the legal or policy text encoded."
+    )
+    extends: list[str] = Field(
+        default_factory=list, description="Shipped pack names or paths relative to this file."
+    )
+    applies_to: AppliesTo | None = None
+    settings: SettingsPatch = Field(default_factory=SettingsPatch)
+    disable: list[str] = Field(default_factory=list, description="Inherited rule ids to drop.")
+    override: dict[str, RuleOverride] = Field(
+        default_factory=dict, description="Inherited rule id -> fields to change."
+    )
+    rules: list[Rule] = Field(default_factory=list)
+
+    @field_validator("rules")
+    @classmethod
+    def _rule_ids_unique(cls, rules: list[Rule]) -> list[Rule]:
+        return _unique_ids(rules)
+
+
+class Policy(_Strict):
+    """A resolved policy: complete settings and the final rules after ``extends``.
+
+    Examples
+    --------
+    >>> from govern.policies import load_policy
+    >>> policy = load_policy("eeoc-four-fifths")
+    >>> policy.settings.alpha, policy.rules[0].check.kind
+    (0.05, 'metric')
+    """
+
+    name: str
+    version: str
+    title: str = ""
+    description: str = ""
+    text_date: dt.date | None = None
+    extends: list[str] = Field(
+        default_factory=list, description="What was extended, for the record (already applied)."
+    )
+    applies_to: AppliesTo | None = None
+    settings: Settings = Field(default_factory=Settings)
+    rules: list[Rule] = Field(default_factory=list)
+
+    @field_validator("rules")
+    @classmethod
+    def _rule_ids_unique(cls, rules: list[Rule]) -> list[Rule]:
+        return _unique_ids(rules)
+
+    def rule(self, rule_id: str) -> Rule:
+        """The rule with this id (KeyError when there is none)."""
+        for rule in self.rules:
+            if rule.id == rule_id:
+                return rule
+        raise KeyError(rule_id)
+
+    def metric_rules(self) -> list[tuple[Rule, MetricCheck]]:
+        return [(r, r.check) for r in self.rules if isinstance(r.check, MetricCheck)]
+
+    def required_metrics(self) -> list[str]:
+        """Metric names the fairness engine must produce for this policy, sorted."""
+        return sorted({check.metric for _, check in self.metric_rules()})
+
+    def required_attributes(self) -> list[str] | Literal["all"]:
+        """Named attributes the metric rules judge, or 'all' when a rule judges every one."""
+        names: set[str] = set()
+        for _, check in self.metric_rules():
+            if isinstance(check.attributes, str):
+                if check.attributes in ("all", "sensitive"):
+                    return "all"
+                continue
+            for name in check.attributes:
+                names.update(part.strip() for part in name.split(INTERSECTION_SEPARATOR.strip()))
+        return sorted(names)
+
+    def needs_intersections(self) -> bool:
+        """True when a metric rule judges intersections (e.g. sex & race/ethnicity, LL144)."""
+        for _, check in self.metric_rules():
+            if check.attributes in ("all", "intersections"):
+                return True
+            if isinstance(check.attributes, list) and any(
+                INTERSECTION_SEPARATOR in name for name in check.attributes
+            ):
+                return True
+        return False
+
+    def max_audit_age_days(self) -> int | None:
+        """The strictest audit_recency limit of the policy, or None when it sets none."""
+        limits = [
+            rule.check.max_audit_age_days
+            for rule in self.rules
+            if isinstance(rule.check, ProcessCheck) and rule.check.max_audit_age_days is not None
+        ]
+        return min(limits) if limits else None
+
+    def required_approvals(self, risk_tier: str | None) -> list[str]:
+        """Roles that must sign off a model of this risk tier, sorted and without repeats.
+
+        A sign_off rule with no ``risk_tiers`` applies to every tier, including an unknown one.
+        """
+        roles: set[str] = set()
+        for rule in self.rules:
+            check = rule.check
+            if (
+                isinstance(check, ProcessCheck)
+                and check.requirement == "sign_off"
+                and (
+                    not check.risk_tiers
+                    or (risk_tier is not None and risk_tier in check.risk_tiers)
+                )
+            ):
+                roles.update(check.roles)
+        return sorted(roles)
+
+    def canonical_json(self) -> str:
+        """The policy as canonical JSON (sorted keys, no spaces): the input of its hash."""
+        data: Any = self.model_dump(mode="json")
+        return json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
+def policy_sha256(policy: Policy) -> str:
+    """SHA-256 of the resolved policy's canonical JSON; recorded with every audit.
+
+    Examples
+    --------
+    >>> from govern.policies import load_policy
+    >>> len(policy_sha256(load_policy("nyc-ll144")))
+    64
+    """
+    return hashlib.sha256(policy.canonical_json().encode("utf-8")).hexdigest()
+
+
+def policy_json_schema() -> dict[str, Any]:
+    """JSON Schema (draft 2020-12) of a policy file, for editors and CI validation.
+
+    Examples
+    --------
+    >>> policy_json_schema()["title"]
+    'govern policy'
+    """
+    return PolicyDocument.model_json_schema(mode="validation")
