@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import yaml
 from pydantic import BaseModel
+
+from govern.errors import PolicyError
+from govern.policies.yaml_positions import YamlProblems, load_located
 
 PACKS_DIR = Path(__file__).resolve().parent / "packs"
 
@@ -36,7 +38,10 @@ def list_packs() -> list[PackInfo]:
     packs = []
     for name in pack_names():
         path = PACKS_DIR / f"{name}.yaml"
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        try:
+            data = load_located(path.read_text(encoding="utf-8"), f"{name}.yaml").data
+        except YamlProblems as problems:
+            raise PolicyError("\n".join(problems.problems), problems.problems) from None
         text_date = data.get("text_date")
         packs.append(
             PackInfo(
