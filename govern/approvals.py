@@ -7,8 +7,9 @@ what the EU AI Act asks of high-risk systems (Regulation (EU) 2024/1689, Art. 14
 Canadian Directive on Automated Decision-Making requires for its higher impact levels (approval
 by the deputy head at Level III; a human making the final decision at Levels III-IV).
 
-A sign-off refers to the latest audit of the version when it was given; the gate counts it only
-while that audit is still the latest, so re-auditing a version asks for a fresh sign-off.
+A sign-off is given to a model version (versions are immutable) and records which audit run the
+person had in front of them; a later sign-off by the same role replaces it. The gate counts the
+sign-offs recorded on the version at gate time.
 """
 
 from __future__ import annotations

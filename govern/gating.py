@@ -46,6 +46,9 @@ AUDIT_ARTIFACT = "audit.json"
 
 ALIAS_PATTERN = r"^[A-Za-z][A-Za-z0-9_-]{0,62}$"
 
+# A little clock skew between machines is tolerated; an audit dated in the future is not.
+CLOCK_SKEW = dt.timedelta(minutes=5)
+
 CheckStatus = Literal["pass", "fail", "skipped"]
 
 # Conditions, in the order they are reported (JUnit test cases use these names).
@@ -78,7 +81,10 @@ MSG_AUDIT_TAG_MISMATCH = (
     "the version's audit tag says {tag!r} but the audit record (run {run_id}) says {recorded!r}: "
     "the tags were changed after the audit. Run the audit again and investigate."
 )
-MSG_AUDIT_PASSED = "the latest audit passed: no blocking rule failed."
+MSG_AUDIT_PASSED = (
+    "the latest audit passed: no blocking rule failed (sign-off and audit-age rules are judged "
+    "by the gate now)."
+)
 MSG_POLICY_MISMATCH = (
     "the latest audit ran under policy {audited} (sha256 {audited_sha}), not {policy} (sha256 "
     "{policy_sha}): audit this version under {policy}."
@@ -105,11 +111,8 @@ MSG_APPROVAL_MISSING = (
     "no sign-off by role {role!r}, which the policy requires for risk tier {tier}: run "
     "`govern approve {name} --version {version} --role {role} --by PERSON --comment TEXT`."
 )
-MSG_APPROVAL_STALE = (
-    "the sign-off by role {role!r} ({by}, {at}) refers to audit run {approved_run}, not the "
-    "latest audit run {run_id}: sign off again after reviewing the latest audit."
-)
 MSG_APPROVAL_OK = "signed off by {by} ({role}) at {at}: {comment}"
+MSG_NOTHING_TO_JUDGE = "no audit to judge."
 MSG_NEGATIVE_AGE = "--max-age must be 0 or more days, got {value}."
 MSG_BAD_ALIAS = (
     "invalid alias {alias!r}: use letters, digits, '_' or '-', starting with a letter (e.g. "
@@ -174,6 +177,20 @@ def _load_audit(registry: Registry, run_id: str) -> AuditResult:
 
 class _AuditUnreadable(Exception):
     pass
+
+
+def _live_rule_ids(policy: Policy | None) -> set[str]:
+    """Ids of the rules the gate judges itself, at gate time: sign-off and audit recency."""
+    from govern.policies.schema import ProcessCheck
+
+    if policy is None:
+        return set()
+    return {
+        rule.id
+        for rule in policy.rules
+        if isinstance(rule.check, ProcessCheck)
+        and rule.check.requirement in ("sign_off", "audit_recency")
+    }
 
 
 def _load_policy(source: str | Path) -> Policy:
@@ -260,84 +277,83 @@ def evaluate_gate(
         checks.append(GateCheck(name=cond, title=title, status=status, message=message))
 
     # 1. governed: the risk tier decides which sign-offs are needed.
-    tier = model_tags.get(TAG_RISK_TIER) or model_tags.get(TAG_RISK_TIER_LEGACY)
+    tier = model_tags.get(TAG_RISK_TIER) or model_tags.get(TAG_RISK_TIER_LEGACY) or None
     if tier:
         check(COND_GOVERNED, "model is governed", "pass", MSG_GOVERNED.format(name=name, tier=tier))
     else:
         check(COND_GOVERNED, "model is governed", "fail", MSG_UNGOVERNED.format(name=name))
 
-    # 2. audit present and passed.
+    # 2. the latest audit: present and readable.
     run_id = tags.get(TAG_AUDIT_RUN_ID)
     status = tags.get(TAG_AUDIT_STATUS)
     audit: AuditResult | None = None
     audit_at: dt.datetime | None = None
     if not run_id:
-        check(
-            COND_AUDIT_PRESENT,
-            "audit present",
-            "fail",
-            MSG_NO_AUDIT.format(name=name, version=version),
-        )
-        check(COND_AUDIT_PASSED, "audit passed", "skipped", "no audit to judge.")
+        message = MSG_NO_AUDIT.format(name=name, version=version)
+        check(COND_AUDIT_PRESENT, "audit present", "fail", message)
     else:
         try:
             audit = _load_audit(registry, run_id)
         except _AuditUnreadable as error:
-            check(
-                COND_AUDIT_PRESENT,
-                "audit present",
-                "fail",
-                MSG_AUDIT_UNREADABLE.format(run_id=run_id, problem=error),
-            )
-            check(COND_AUDIT_PASSED, "audit passed", "skipped", "no audit to judge.")
+            message = MSG_AUDIT_UNREADABLE.format(run_id=run_id, problem=error)
+            check(COND_AUDIT_PRESENT, "audit present", "fail", message)
         else:
             at_text = tags.get(TAG_AUDIT_AT)
             try:
                 audit_at = _parse_time(at_text) if at_text else audit.created_at
             except ValueError:
                 audit_at = None
-            check(
-                COND_AUDIT_PRESENT,
-                "audit present",
-                "pass",
-                MSG_AUDIT_PRESENT.format(run_id=run_id, at=at_text or audit.created_at),
-            )
-            recorded = audit.status
-            failing = audit.policy.blocking_failures if audit.policy is not None else []
-            if status != recorded:
-                message = MSG_AUDIT_TAG_MISMATCH.format(
-                    tag=status, run_id=run_id, recorded=recorded
-                )
-                check(COND_AUDIT_PASSED, "audit passed", "fail", message)
-            elif failing:
-                rules = ", ".join(rule.rule_id for rule in failing)
-                message = MSG_AUDIT_FAILED.format(run_id=run_id, rules=rules)
-                check(COND_AUDIT_PASSED, "audit passed", "fail", message)
-            elif recorded != "pass":
-                message = MSG_AUDIT_STATUS.format(run_id=run_id, status=recorded)
-                check(COND_AUDIT_PASSED, "audit passed", "fail", message)
-            else:
-                check(COND_AUDIT_PASSED, "audit passed", "pass", MSG_AUDIT_PASSED)
+            message = MSG_AUDIT_PRESENT.format(run_id=run_id, at=at_text or audit.created_at)
+            check(COND_AUDIT_PRESENT, "audit present", "pass", message)
 
-    # 3. same policy.
+    # Which policy: the one given, else the one the audit names (which must still load).
     audited_sha = tags.get(TAG_AUDIT_POLICY_SHA256)
     audited_name = tags.get(TAG_AUDIT_POLICY)
     policy_label = str(policy) if policy is not None else (audited_name or "")
     the_policy = given_policy
-    if the_policy is None and audited_name:
-        try:
-            the_policy = _load_policy(audited_name)
-        except BadInputError as error:
-            problem = str(error).splitlines()[0][:200]
-            message = MSG_POLICY_UNKNOWN.format(audited=audited_name, problem=problem)
-            check(COND_POLICY_HASH, "same policy", "fail", message)
-    policy_sha = _policy_hash(the_policy) if the_policy is not None else None
-    if not run_id:
-        check(COND_POLICY_HASH, "same policy", "skipped", "no audit to compare with.")
-    elif the_policy is None:
+    policy_problem: str | None = None
+    if the_policy is None and audit is not None:
         if not audited_name:
-            message = MSG_POLICY_UNTAGGED.format(run_id=run_id)
-            check(COND_POLICY_HASH, "same policy", "fail", message)
+            policy_problem = MSG_POLICY_UNTAGGED.format(run_id=run_id)
+        else:
+            try:
+                the_policy = _load_policy(audited_name)
+            except BadInputError as error:
+                problem = str(error).splitlines()[0][:200]
+                policy_problem = MSG_POLICY_UNKNOWN.format(audited=audited_name, problem=problem)
+    policy_sha = _policy_hash(the_policy) if the_policy is not None else None
+
+    # 3. the audit passed. Sign-off and audit-recency rules describe the present, not the day
+    # of the audit, so the gate judges them itself (conditions 5 and 6) rather than trusting
+    # the audit's snapshot: a sign-off given after the audit counts.
+    live = _live_rule_ids(the_policy)
+    if audit is None:
+        check(COND_AUDIT_PASSED, "audit passed", "skipped", MSG_NOTHING_TO_JUDGE)
+    else:
+        recorded = audit.status
+        failing = [
+            rule
+            for rule in (audit.policy.blocking_failures if audit.policy is not None else [])
+            if rule.rule_id not in live
+        ]
+        if status != recorded:
+            message = MSG_AUDIT_TAG_MISMATCH.format(tag=status, run_id=run_id, recorded=recorded)
+            check(COND_AUDIT_PASSED, "audit passed", "fail", message)
+        elif audit.policy is None:
+            message = MSG_AUDIT_STATUS.format(run_id=run_id, status=recorded)
+            check(COND_AUDIT_PASSED, "audit passed", "fail", message)
+        elif failing:
+            rules = ", ".join(rule.rule_id for rule in failing)
+            message = MSG_AUDIT_FAILED.format(run_id=run_id, rules=rules)
+            check(COND_AUDIT_PASSED, "audit passed", "fail", message)
+        else:
+            check(COND_AUDIT_PASSED, "audit passed", "pass", MSG_AUDIT_PASSED)
+
+    # 4. the same policy.
+    if audit is None:
+        check(COND_POLICY_HASH, "same policy", "skipped", MSG_NOTHING_TO_JUDGE)
+    elif the_policy is None:
+        check(COND_POLICY_HASH, "same policy", "fail", policy_problem or "")
     elif audited_sha != policy_sha:
         message = MSG_POLICY_MISMATCH.format(
             audited=audited_name,
@@ -350,69 +366,42 @@ def evaluate_gate(
         message = MSG_POLICY_MATCH.format(policy=policy_label, sha=policy_sha)
         check(COND_POLICY_HASH, "same policy", "pass", message)
 
-    # 4. recent enough.
+    # 5. recent enough.
     limit = max_age_days
     if limit is None and the_policy is not None:
         limit = the_policy.max_audit_age_days()
-    if limit is None:
-        check(COND_AUDIT_AGE, "audit recent enough", "skipped", MSG_NO_AGE_LIMIT)
-    elif not run_id or audit is None:
-        check(COND_AUDIT_AGE, "audit recent enough", "skipped", "no audit to date.")
+    age_title = "audit recent enough"
+    if audit is None:
+        check(COND_AUDIT_AGE, age_title, "skipped", MSG_NOTHING_TO_JUDGE)
+    elif limit is None:
+        check(COND_AUDIT_AGE, age_title, "skipped", MSG_NO_AGE_LIMIT)
     elif audit_at is None:
-        check(
-            COND_AUDIT_AGE,
-            "audit recent enough",
-            "fail",
-            MSG_BAD_AUDIT_TIME.format(value=tags.get(TAG_AUDIT_AT)),
-        )
+        message = MSG_BAD_AUDIT_TIME.format(value=tags.get(TAG_AUDIT_AT))
+        check(COND_AUDIT_AGE, age_title, "fail", message)
     else:
         age = moment - audit_at
-        if age < -dt.timedelta(minutes=5):
-            # A little clock skew between machines is tolerated; an audit from tomorrow is not.
-            check(
-                COND_AUDIT_AGE,
-                "audit recent enough",
-                "fail",
-                MSG_AUDIT_FROM_FUTURE.format(at=audit_at.isoformat()),
-            )
+        if age < -CLOCK_SKEW:
+            message = MSG_AUDIT_FROM_FUTURE.format(at=audit_at.isoformat())
+            check(COND_AUDIT_AGE, age_title, "fail", message)
         elif age > dt.timedelta(days=limit):
-            check(
-                COND_AUDIT_AGE,
-                "audit recent enough",
-                "fail",
-                MSG_AUDIT_TOO_OLD.format(age=age.days, limit=limit),
-            )
+            message = MSG_AUDIT_TOO_OLD.format(age=age.days, limit=limit)
+            check(COND_AUDIT_AGE, age_title, "fail", message)
         else:
-            check(
-                COND_AUDIT_AGE,
-                "audit recent enough",
-                "pass",
-                MSG_AUDIT_AGE_OK.format(age=max(age.days, 0), limit=limit),
-            )
+            message = MSG_AUDIT_AGE_OK.format(age=max(age.days, 0), limit=limit)
+            check(COND_AUDIT_AGE, age_title, "pass", message)
 
-    # 5. sign-offs the policy requires for this risk tier.
+    # 6. every sign-off the policy requires for this risk tier, recorded on the version now.
     found = approvals_from_tags(name, version, tags)
     by_role = {approval.role: approval for approval in found}
-    required = the_policy.required_approvals(tier or None) if the_policy is not None else []
+    required = the_policy.required_approvals(tier) if the_policy is not None else []
     missing: list[str] = []
     for role in required:
-        cond = f"{COND_APPROVAL}:{role}"
-        title = f"sign-off by {role}"
+        cond, title = f"{COND_APPROVAL}:{role}", f"sign-off by {role}"
         approval = by_role.get(role)
         if approval is None:
             missing.append(role)
             message = MSG_APPROVAL_MISSING.format(
                 role=role, tier=tier or "unknown", name=name, version=version
-            )
-            check(cond, title, "fail", message)
-        elif run_id and approval.audit_run_id != run_id:
-            missing.append(role)
-            message = MSG_APPROVAL_STALE.format(
-                role=role,
-                by=approval.by,
-                at=approval.at.isoformat(),
-                approved_run=approval.audit_run_id or "none",
-                run_id=run_id,
             )
             check(cond, title, "fail", message)
         else:
