@@ -1,0 +1,134 @@
+"""Charts with their uncertainty: per-group selection rates and impact ratios with error bars.
+
+Point estimates without intervals invite over-reading small groups, so every bar carries its
+confidence interval, and the impact-ratio panel draws the four-fifths line of 29 CFR 1607.4(D).
+Charts are SVG made with matplotlib's object API (no pyplot global state), with a fixed hash salt
+and no date in the metadata, so the same numbers give the same bytes.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+from dataclasses import dataclass
+from xml.sax.saxutils import escape, quoteattr
+
+FOUR_FIFTHS = 0.8
+# Colours with a contrast ratio above 4.5:1 on white (WCAG 2.1 AA for graphics and text).
+BAR_COLOUR = "#1f4e79"
+BELOW_COLOUR = "#a4282a"
+LINE_COLOUR = "#222222"
+
+
+@dataclass(frozen=True)
+class ChartPoint:
+    """One group's value and interval; ``None`` bounds mean no interval was computed."""
+
+    group: str
+    value: float
+    low: float | None
+    high: float | None
+
+
+def _errors(points: list[ChartPoint]) -> list[list[float]]:
+    lower = [max(p.value - p.low, 0.0) if p.low is not None else 0.0 for p in points]
+    upper = [max(p.high - p.value, 0.0) if p.high is not None else 0.0 for p in points]
+    return [lower, upper]
+
+
+def fairness_chart_svg(
+    attribute: str,
+    *,
+    selection_rates: list[ChartPoint],
+    impact_ratios: list[ChartPoint],
+    title: str,
+) -> str:
+    """An inline SVG (no XML prolog) with one or two panels, for embedding in HTML.
+
+    Parameters
+    ----------
+    attribute : str
+        The attribute the groups belong to (shown in the axis labels).
+    selection_rates, impact_ratios : list of ChartPoint
+        Groups to draw; either list may be empty (its panel is left out).
+    title : str
+        Accessible name of the chart (an SVG ``<title>`` and ``aria-label``).
+
+    Examples
+    --------
+    >>> svg = fairness_chart_svg("sex", selection_rates=[ChartPoint("f", 0.2, 0.1, 0.3)],
+    ...                          impact_ratios=[], title="Selection rate by sex")
+    >>> svg.startswith("<svg")
+    True
+    """
+    import matplotlib
+    from matplotlib.backends.backend_svg import FigureCanvasSVG
+    from matplotlib.figure import Figure
+
+    panels = [p for p in (selection_rates, impact_ratios) if p]
+    n_groups = max((len(p) for p in panels), default=1)
+    with matplotlib.rc_context(
+        {
+            "svg.hashsalt": "govern",
+            "svg.fonttype": "none",
+            "font.size": 10,
+            "font.family": "DejaVu Sans",
+        }
+    ):
+        figure = Figure(figsize=(4.2 * max(len(panels), 1), 0.9 + 0.38 * n_groups))
+        FigureCanvasSVG(figure)
+        axes = figure.subplots(1, max(len(panels), 1), squeeze=False)[0]
+        index = 0
+        if selection_rates:
+            ax = axes[index]
+            index += 1
+            labels = [p.group for p in selection_rates]
+            ax.barh(
+                labels,
+                [p.value for p in selection_rates],
+                xerr=_errors(selection_rates),
+                color=BAR_COLOUR,
+                ecolor=LINE_COLOUR,
+                capsize=3,
+            )
+            ax.invert_yaxis()
+            ax.set_xlim(
+                0, min(1.0, max(1e-9, *(p.high or p.value for p in selection_rates)) * 1.15)
+            )
+            ax.set_xlabel("Selection rate (bars: 95% interval)")
+            ax.set_title(f"Selection rate by {attribute}", fontsize=10)
+        if impact_ratios:
+            ax = axes[index]
+            labels = [p.group for p in impact_ratios]
+            colours = [BELOW_COLOUR if p.value < FOUR_FIFTHS else BAR_COLOUR for p in impact_ratios]
+            ax.barh(
+                labels,
+                [p.value for p in impact_ratios],
+                xerr=_errors(impact_ratios),
+                color=colours,
+                ecolor=LINE_COLOUR,
+                capsize=3,
+            )
+            ax.invert_yaxis()
+            ax.axvline(FOUR_FIFTHS, color=LINE_COLOUR, linestyle="--", linewidth=1)
+            ax.text(FOUR_FIFTHS, -0.6, " four-fifths (0.8)", fontsize=8, va="bottom", ha="left")
+            highest = max(1.2, *((p.high or p.value) for p in impact_ratios))
+            ax.set_xlim(0, highest * 1.05)
+            ax.set_xlabel("Impact ratio (red: below 0.8)")
+            ax.set_title(f"Impact ratio by {attribute}", fontsize=10)
+        for ax in axes:
+            ax.spines[["top", "right"]].set_visible(False)
+        figure.tight_layout()
+        buffer = io.StringIO()
+        figure.savefig(buffer, format="svg", metadata={"Date": None})
+    svg = buffer.getvalue()
+    svg = svg[svg.index("<svg") :]
+    # The RDF metadata names the matplotlib version; leaving it out keeps bytes stable across
+    # upgrades and the page free of anything but the drawing.
+    svg = re.sub(r"\s*<metadata>.*?</metadata>", "", svg, count=1, flags=re.DOTALL)
+    # Accessible name: role and label on the element, and a <title> as its first child.
+    opening_end = svg.index(">") + 1
+    opening = svg[:opening_end].replace(
+        "<svg ", f'<svg role="img" aria-label={quoteattr(title)} ', 1
+    )
+    return f"{opening}<title>{escape(title)}</title>{svg[opening_end:]}"

@@ -1,0 +1,166 @@
+"""Model cards: the schema, YAML loading with positions, and the documentation-field contract."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import pytest
+
+from govern.errors import BadInputError
+from govern.model_cards.card import (
+    CARD_BAD_YAML,
+    CARD_NOT_FOUND,
+    CARD_NOT_MAPPING,
+    ModelCard,
+    ModelDetails,
+    load_model_card,
+)
+from govern.policies.fields import DOCUMENTATION_FIELDS
+from govern.results import INTERSECTION_SEPARATOR
+
+sys.path.insert(0, str(Path(__file__).parent))
+from report_helpers import make_audit
+
+FIXTURE = Path(__file__).parent / "fixtures" / "cards" / "cv_screening.yaml"
+
+# Keys a card can produce that are governance extras, beyond the policy vocabulary.
+EXTRA_KEYS = {
+    "model_details.name",
+    "model_details.model_type",
+    "model_details.date",
+    "model_details.licence",
+    "model_details.supplier",
+    "factors.instrumentation",
+    "factors.environment",
+    "metrics.decision_thresholds",
+    "evaluation_data.preprocessing",
+    "training_data.description",
+    "logging.retention",
+    "risk_management.risk_tier",
+    "accountability.accountable_executive",
+    "accountability.contact",
+}
+
+
+def _full_card() -> ModelCard:
+    """A card with every text field filled, built from the schema itself."""
+    data: dict[str, object] = {}
+    for name, field in ModelCard.model_fields.items():
+        annotation = field.annotation
+        if (
+            isinstance(annotation, type)
+            and issubclass(annotation, ModelDetails | object)
+            and (hasattr(annotation, "model_fields"))
+        ):
+            section: dict[str, object] = {}
+            for sub, sub_field in annotation.model_fields.items():
+                if sub_field.annotation is str:
+                    section[sub] = f"text of {name}.{sub}"
+                elif sub == "groups":
+                    section[sub] = ["sex", "ethnicity"]
+            data[name] = section
+        else:
+            data[name] = f"text of {name}"
+    return ModelCard.model_validate(data)
+
+
+def test_every_policy_documentation_field_can_be_filled_by_a_card() -> None:
+    fields = _full_card().documentation_fields()
+    missing = set(DOCUMENTATION_FIELDS) - set(fields)
+    assert not missing, f"the card cannot document {sorted(missing)}"
+    assert set(fields) - set(DOCUMENTATION_FIELDS) == EXTRA_KEYS
+
+
+def test_documentation_fields_flatten_and_skip_empty() -> None:
+    card = load_model_card(FIXTURE)
+    fields = card.documentation_fields()
+    assert fields["intended_use.primary_uses"].startswith("Ordering applications")
+    assert fields["factors.groups"] == "sex; ethnicity; age band; disability"
+    assert fields["accountability.appeal_route"].endswith("within 28 days.")
+    assert "logging.description" not in fields  # not written in the YAML
+    assert "privacy.data_protection" not in fields
+    evidence = card.documentation_evidence()
+    assert evidence.fields == fields
+
+
+def test_with_fairness_keeps_aggregates_and_drops_small_groups() -> None:
+    audit = make_audit()
+    assert audit.evidence.fairness is not None
+    card = load_model_card(FIXTURE).with_fairness(audit.evidence.fairness)
+    analysis = card.quantitative_analysis
+    assert analysis.suppressed_groups == [("sex & ethnicity", "male & other")]
+    assert all(INTERSECTION_SEPARATOR not in r.attribute for r in analysis.unitary)
+    assert {r.attribute for r in analysis.intersectional} == {"sex & ethnicity"}
+    assert all(r.group != "male & other" for r in analysis.intersectional)
+    kept = len(analysis.unitary) + len(analysis.intersectional)
+    assert kept == len(audit.evidence.fairness.metrics) - 1
+    # measured tables are evidence, not documentation
+    assert "quantitative_analysis.unitary" not in card.documentation_fields()
+
+
+def test_missing_file(tmp_path: Path) -> None:
+    with pytest.raises(BadInputError) as error:
+        load_model_card(tmp_path / "nope.yaml")
+    assert str(error.value) == CARD_NOT_FOUND.format(path=tmp_path / "nope.yaml")
+
+
+def test_bad_yaml_names_line_and_column(tmp_path: Path) -> None:
+    source = tmp_path / "card.yaml"
+    source.write_text("model_details:\n  name: [unclosed\n", encoding="utf-8")
+    with pytest.raises(BadInputError) as error:
+        load_model_card(source)
+    message = str(error.value)
+    assert message.startswith(f"{source}:3:1: this is not valid YAML: ")
+    assert message.endswith(". Fix the syntax there.")
+    assert CARD_BAD_YAML.split(":")[0] == "{path}"
+
+
+def test_not_a_mapping(tmp_path: Path) -> None:
+    source = tmp_path / "card.yaml"
+    source.write_text("- a\n- b\n", encoding="utf-8")
+    with pytest.raises(BadInputError) as error:
+        load_model_card(source)
+    assert str(error.value) == CARD_NOT_MAPPING.format(path=source, found="list")
+
+
+def test_every_bad_field_is_reported_with_its_position(tmp_path: Path) -> None:
+    source = tmp_path / "card.yaml"
+    source.write_text(
+        "model_details:\n"
+        "  name: screening\n"
+        "  ownr: HR\n"
+        "intended_use:\n"
+        "  primary_uses: [not, a, string]\n"
+        "factors:\n"
+        "  groups: sex\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(BadInputError) as error:
+        load_model_card(source)
+    assert str(error.value) == (
+        f"{source}: the model card has 3 problem(s):\n"
+        f"  {source}:3:3: model_details.ownr: unknown key; check its spelling against the "
+        "model-card sections\n"
+        f"  {source}:5:17: intended_use.primary_uses: Input should be a valid string\n"
+        f"  {source}:7:11: factors.groups: Input should be a valid list"
+    )
+
+
+def test_missing_name_is_reported(tmp_path: Path) -> None:
+    source = tmp_path / "card.yaml"
+    source.write_text("model_details:\n  owner: HR\n", encoding="utf-8")
+    with pytest.raises(BadInputError) as error:
+        load_model_card(source)
+    assert str(error.value) == (
+        f"{source}: the model card has 1 problem(s):\n"
+        f"  {source}:2:3: model_details.name: Field required"
+    )
+
+
+def test_yaml_is_loaded_safely(tmp_path: Path) -> None:
+    source = tmp_path / "card.yaml"
+    source.write_text("model_details: !!python/object/apply:os.system ['true']\n", "utf-8")
+    with pytest.raises(BadInputError) as error:
+        load_model_card(source)
+    assert "this is not valid YAML" in str(error.value)
