@@ -12,6 +12,7 @@ import re
 from collections.abc import Callable, Sequence
 
 from govern.policies import sentences as say
+from govern.policies.fields import REFERENCE_METRICS
 from govern.policies.schema import (
     DocumentationCheck,
     MetricCheck,
@@ -163,6 +164,10 @@ def _metric(rule: Rule, check: MetricCheck, evidence: Evidence, settings: Settin
         )
     judged: list[tuple[MetricRow, float]] = []
     for row in rows:
+        if check.metric in REFERENCE_METRICS and row.group == fairness.reference_groups.get(
+            row.attribute
+        ):
+            continue  # the reference against itself is 1 (or 0) by construction
         status = _group_status(row, fairness, settings)
         if status == "ok" and row.value is None:
             status = "undefined"
@@ -236,7 +241,7 @@ def _metric(rule: Rule, check: MetricCheck, evidence: Evidence, settings: Settin
                     f"difference is statistically significant ({say.p_text(test.p_value_adjusted)}"
                     f") with a shortfall of {test.shortfall:.0f} people; worth a closer look"
                 )
-        others = f" ({say.count_words(len(judged), 'value')} judged)" if len(judged) > 1 else ""
+        others = f" ({say.count_words(len(judged), 'group')} judged)" if len(judged) > 1 else ""
         return result(
             "pass",
             worst,

@@ -19,6 +19,7 @@ from govern.errors import PolicyError
 from govern.policies.locate import locate_errors
 from govern.policies.packs import PACKS_DIR, pack_names
 from govern.policies.schema import (
+    MSG_DUPLICATE_IDS,
     MetricCheck,
     Policy,
     PolicyDocument,
@@ -133,6 +134,14 @@ def _resolve(
         document = PolicyDocument.model_validate(doc.data)
     except ValidationError as error:
         problems.extend(locate_errors(error, doc, PolicyDocument))
+        return None
+    first: dict[str, int] = {}
+    for index, rule in enumerate(document.rules):
+        if rule.id in first:
+            message = MSG_DUPLICATE_IDS.format(id=rule.id, first=first[rule.id])
+            problems.append(doc.at(("rules", index, "id"), message))
+        first.setdefault(rule.id, index)
+    if len(first) < len(document.rules):
         return None
     chain = [*chain, (_key(path), display)]
     parents: list[tuple[str, _Resolved]] = []

@@ -95,7 +95,8 @@ def _resolve_loc(
     annotation: Any = root
     found = True
     for part in loc:
-        if isinstance(value, dict) and "kind" in value and part == value["kind"]:
+        is_union = len(_unwrap(annotation)) > 1
+        if is_union and isinstance(value, dict) and "kind" in value and part == value["kind"]:
             tagged = _model_for_kind(annotation, part)
             if tagged is not None:
                 annotation = tagged

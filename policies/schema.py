@@ -28,7 +28,9 @@ MSG_UNKNOWN_FIELD = (
 )
 MSG_THRESHOLD_NEEDED = "requirement '{requirement}' needs '{key}'; add it"
 MSG_THRESHOLD_UNUSED = "'{key}' is only used with requirement '{used_with}'; remove it"
-MSG_DUPLICATE_IDS = "rule id '{id}' is used twice (also rules[{first}]); give each rule its own id"
+MSG_DUPLICATE_IDS = (
+    "rule id '{id}' is used twice (also rules[{first}]); give each rule its own id"
+)
 
 MSG_BAD_ATTRIBUTES = (
     "found {found}; expected 'all', 'sensitive', 'intersections' or a list of attribute names"
@@ -310,11 +312,6 @@ class PolicyDocument(_Strict):
         default_factory=dict, description="Inherited rule id -> fields to change."
     )
     rules: list[Rule] = Field(default_factory=list)
-
-    @field_validator("rules")
-    @classmethod
-    def _rule_ids_unique(cls, rules: list[Rule]) -> list[Rule]:
-        return _unique_ids(rules)
 
 
 class Policy(_Strict):
