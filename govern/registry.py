@@ -669,6 +669,7 @@ def register_model(
     metadata: GovernanceMetadata | None = None,
     card: str | os.PathLike[str] | None = None,
     tracking_uri: str | None = None,
+    trail: Path | None = None,
 ) -> str:
     """Register a model version with its governance metadata; return the new version.
 
@@ -690,6 +691,8 @@ def register_model(
         Model card source file, stored as an artifact.
     tracking_uri : str, optional
         Register to use (default: resolved from the environment, see :mod:`govern.settings`).
+    trail : pathlib.Path, optional
+        Audit trail that receives a ``register`` record (default: the configured trail).
 
     Returns
     -------
@@ -747,10 +750,136 @@ def register_model(
 
     if model_uri is None:
         version_tags[TAG_OUTCOME_ONLY] = "true"
-        return registry.create_version(
+        version = registry.create_version(
             name,
             source=f"runs:/{run_id}/{OUTCOME_ONLY_SOURCE_DIR}",
             run_id=run_id,
             tags=version_tags,
         )
-    return registry.register_uri(name, model_uri, tags=version_tags)
+    else:
+        version = registry.register_uri(name, model_uri, tags=version_tags)
+
+    from govern.trail import append_record
+
+    append_record(
+        "register",
+        model=name,
+        version=version,
+        data_sha256=None,
+        policy_sha256=None,
+        result_sha256=None,
+        payload={
+            "model_uri": model_uri,
+            "outcome_only": model_uri is None,
+            "card": version_tags.get(TAG_CARD_PATH),
+            "purpose": metadata.purpose if metadata else None,
+            "risk_tier": metadata.risk_tier if metadata else None,
+            "tracking_uri": _safe_uri(registry.tracking_uri),
+        },
+        path=trail if trail is not None else registry.settings.trail_path,
+    )
+    return version
+
+
+def _safe_uri(uri: str) -> str:
+    """The tracking URI without any user:password part (never written to the trail)."""
+    return re.sub(r"//[^/@]*@", "//", uri)
+
+
+@dataclass(frozen=True)
+class VersionSummary:
+    """One version in the inventory, with its last audit as recorded in its tags."""
+
+    version: str
+    created_at: str
+    outcome_only: bool
+    aliases: list[str]
+    audit_status: str | None
+    audit_at: str | None
+    audit_policy: str | None
+    audit_run_id: str | None
+
+
+@dataclass(frozen=True)
+class InventoryEntry:
+    """One registered model in the inventory; ``governed`` is False without govern metadata."""
+
+    name: str
+    governed: bool
+    purpose: str | None
+    risk_tier: str | None
+    owner: str | None
+    deployment_status: str | None
+    metadata: dict[str, object] | None
+    description: str
+    versions: list[VersionSummary]
+
+    @property
+    def status(self) -> str:
+        return "governed" if self.governed else "UNGOVERNED"
+
+    def to_json(self) -> dict[str, object]:
+        """A JSON-ready dict (used by ``--format json``)."""
+        from dataclasses import asdict
+
+        return {**asdict(self), "status": self.status}
+
+
+def _entry(registry: Registry, model: RegisteredModelInfo) -> InventoryEntry:
+    from govern.metadata import metadata_from_tags
+
+    meta = metadata_from_tags(model.name, model.tags)
+    aliases_by_version: dict[str, list[str]] = {}
+    for alias, version in model.aliases.items():
+        aliases_by_version.setdefault(version, []).append(alias)
+    versions = [
+        VersionSummary(
+            version=v.version,
+            created_at=v.created_at.isoformat(timespec="seconds"),
+            outcome_only=v.outcome_only,
+            aliases=sorted(aliases_by_version.get(v.version, [])),
+            audit_status=v.tags.get(TAG_AUDIT_STATUS),
+            audit_at=v.tags.get(TAG_AUDIT_AT),
+            audit_policy=v.tags.get(TAG_AUDIT_POLICY),
+            audit_run_id=v.tags.get(TAG_AUDIT_RUN_ID),
+        )
+        for v in registry.list_versions(model.name)
+    ]
+    return InventoryEntry(
+        name=model.name,
+        governed=meta is not None,
+        purpose=meta.purpose if meta else None,
+        risk_tier=meta.risk_tier if meta else None,
+        owner=meta.owner if meta else None,
+        deployment_status=meta.deployment_status if meta else None,
+        metadata=meta.model_dump() if meta else None,
+        description=model.description,
+        versions=versions,
+    )
+
+
+def model_inventory(*, tracking_uri: str | None = None) -> list[InventoryEntry]:
+    """Every registered model with its governance status and each version's last audit.
+
+    Models registered in MLflow without govern metadata are included as ungoverned, so nothing
+    slips past the register.
+
+    Examples
+    --------
+    >>> [(e.name, e.status) for e in model_inventory()]  # doctest: +SKIP
+    [('cv-screening', 'governed'), ('legacy-ranker', 'UNGOVERNED')]
+    """
+    registry = Registry(tracking_uri)
+    return [_entry(registry, model) for model in registry.list_models()]
+
+
+def describe_model(name: str, *, tracking_uri: str | None = None) -> InventoryEntry:
+    """The inventory entry of one model; RegistryError naming it when absent.
+
+    Examples
+    --------
+    >>> describe_model("cv-screening").risk_tier  # doctest: +SKIP
+    'high'
+    """
+    registry = Registry(tracking_uri)
+    return _entry(registry, registry.get_model(name))
