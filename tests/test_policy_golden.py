@@ -91,7 +91,7 @@ def test_every_shipped_pack_is_exercised(pack: str) -> None:
     for rule in policy.rules:
         verdicts = seen.get(rule.id, set())
         assert "pass" in verdicts, f"{pack}: rule {rule.id} never passes in a golden case"
-        assert verdicts & {"fail", "waived"}, f"{pack}: rule {rule.id} never fails"
+        assert verdicts - {"pass", "not_applicable"}, f"{pack}: rule {rule.id} never falls short"
 
 
 def test_evaluation_is_pure_and_repeatable() -> None:
