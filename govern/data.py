@@ -110,8 +110,8 @@ def _group_labels(values: pd.Series) -> tuple[np.ndarray, int]:
         labels = np.full(len(values), UNKNOWN_GROUP, dtype=object)
         labels[~missing] = text
     else:
-        labels = values.astype(object).where(~values.isna(), UNKNOWN_GROUP).astype(str)
-        labels = labels.to_numpy(dtype=object)
+        text_labels = values.astype(object).where(~values.isna(), UNKNOWN_GROUP).astype(str)
+        labels = text_labels.to_numpy(dtype=object)
     return labels, int(missing.sum())
 
 

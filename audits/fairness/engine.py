@@ -25,6 +25,7 @@ from govern.results import (
     INTERSECTION_SEPARATOR,
     UNKNOWN_GROUP,
     FairnessEvidence,
+    GroupStatus,
     GroupSummary,
     MetricRow,
     SelectionRateTest,
@@ -403,7 +404,7 @@ def _audit_view(
 ) -> None:
     n = mp["count"][0]
     share = mp["share"][0]
-    status = []
+    status: list[GroupStatus] = []
     for i in range(len(labels)):
         if exclude_below_share is not None and share[i] < exclude_below_share:
             status.append("excluded_small_share")
@@ -431,7 +432,7 @@ def _audit_view(
                 group=label,
                 n=round(float(n[i])),
                 share=float(share[i]),
-                status=status[i],  # type: ignore[arg-type]
+                status=status[i],
                 is_reference=i == ref,
             )
         )
