@@ -1,5 +1,7 @@
 """Hand-built audit results for the rendering tests (the engine is tested elsewhere).
 
+Results are cached: tests must not mutate them (use ``model_copy``).
+
 The figures are computed here from the synthetic recruitment data with plain pandas and the
 Wilson score interval (Wilson 1927), so they are realistic; rendering tests only check how they
 are shown, never how they were computed.
@@ -8,6 +10,7 @@ are shown, never how they were computed.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import math
 
 import pandas as pd
@@ -136,6 +139,7 @@ def fairness_evidence(frame: pd.DataFrame, attributes: list[str]) -> FairnessEvi
     )
 
 
+@functools.lru_cache(maxsize=8)
 def make_audit(
     *, model_name: str = "cv-screening", with_policy: bool = True, failing: bool = True
 ) -> AuditResult:
