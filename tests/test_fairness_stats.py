@@ -437,6 +437,46 @@ def test_bootstrap_of_weighted_counts_rescales_to_the_total_weight() -> None:
     assert np.allclose(default / (2.5 / 2), np.round(default / (2.5 / 2)))
 
 
+def test_bootstrap_with_record_counts_redraws_records_at_their_cell_weight() -> None:
+    # 40 records of weight 3 and 60 of weight 1 (and an empty cell): each replicate is the
+    # unweighted bootstrap of the records, every record counted at its cell's mean weight.
+    records = np.array([10.0, 30.0, 25.0, 35.0, 0.0])
+    weights = np.array([3.0, 3.0, 1.0, 1.0, 7.0])
+    weighted = records * weights
+    replicates = bootstrap_counts(weighted, n_boot=300, seed=9, record_counts=records)
+    unweighted = bootstrap_counts(records, n_boot=300, seed=9)
+    assert np.allclose(replicates, unweighted * weights)
+    assert np.all(replicates[:, 4] == 0)
+    # Totals vary with the number of heavy records drawn, as in a weighted row bootstrap.
+    assert replicates.sum(axis=1).std() > 0
+    assert np.allclose(replicates.mean(axis=0), weighted, rtol=0.05)
+
+
+@pytest.mark.parametrize(
+    ("records", "found"),
+    [
+        (np.array([1.0, 2.0]), "shape (2,)"),
+        (
+            np.array([1.0, 0.0, 3.0]),
+            "a cell with weight but no records, or a negative or fractional count",
+        ),
+        (
+            np.array([1.0, 2.5, 3.0]),
+            "a cell with weight but no records, or a negative or fractional count",
+        ),
+    ],
+)
+def test_bootstrap_rejects_bad_record_counts(records: np.ndarray, found: str) -> None:
+    with pytest.raises(BadInputError) as error:
+        bootstrap_counts(np.array([2.0, 4.0, 6.0]), n_boot=5, seed=0, record_counts=records)
+    assert str(error.value) == (
+        "bootstrap_counts: record_counts must be whole, non-negative numbers of records, one per "
+        f"cell of counts (3), and a cell with weight must hold at least one record; found "
+        f"{found}. Count unweighted records per cell with the same cell index as the weighted "
+        "counts."
+    )
+
+
 def test_bootstrap_edge_sizes() -> None:
     assert bootstrap_counts(np.array([3.0, 4.0]), n_boot=0, seed=0).shape == (0, 2)
     zeros = bootstrap_counts(np.zeros(3), n_boot=4, seed=0)

@@ -51,6 +51,11 @@ BAD_N_RECORDS = (
     "bootstrap_counts: n_records must be a whole number, 1 or more; found {found}. "
     "Pass the number of rows behind the weighted counts."
 )
+BAD_RECORD_COUNTS = (
+    "bootstrap_counts: record_counts must be whole, non-negative numbers of records, one per "
+    "cell of counts ({cells}), and a cell with weight must hold at least one record; found "
+    "{found}. Count unweighted records per cell with the same cell index as the weighted counts."
+)
 BAD_CONFIDENCE_LEVEL = (
     "percentile_interval: confidence_level must lie strictly between 0 and 1; found {found}. "
     "Use, for example, 0.95 for a 95% interval."
@@ -71,7 +76,12 @@ FISHER_MIN_EXPECTED_COUNT = 5.0
 
 
 def bootstrap_counts(
-    counts: np.ndarray, *, n_boot: int, seed: int, n_records: int | None = None
+    counts: np.ndarray,
+    *,
+    n_boot: int,
+    seed: int,
+    n_records: int | None = None,
+    record_counts: np.ndarray | None = None,
 ) -> np.ndarray:
     """Bootstrap replicates of a contingency table's cell counts.
 
@@ -85,7 +95,16 @@ def bootstrap_counts(
     so that it sums to the observed total weight. This treats every record as carrying the mean
     weight, which keeps the replicate shares right and the spread of a share close to the row
     bootstrap's when weights vary moderately; pass ``n_records`` (the number of rows) when the
-    weights do not sum to the number of records (for example normalised weights).
+    weights do not sum to the number of records (for example normalised weights). This is
+    approximate: when one cell's records carry much larger weights than the others', its
+    intervals come out too narrow (in a simulation with weights 3 vs 1, 84% coverage for a
+    nominal 95%).
+
+    Better, when the table builder can count records per cell as well: pass ``record_counts``
+    (unweighted records per cell). Each replicate then redraws the records themselves and every
+    drawn record carries its cell's mean weight, which is exactly the weighted row bootstrap when
+    weights are constant within cells (post-stratification weights, for example). The replicate
+    totals then vary, as a weighted row bootstrap's do.
 
     Parameters
     ----------
@@ -97,11 +116,14 @@ def bootstrap_counts(
         Seed of ``numpy.random.default_rng``; the same seed gives the same replicates.
     n_records : int, optional
         Number of records drawn per replicate (see above).
+    record_counts : numpy.ndarray, optional
+        Shape ``(n_cells,)``: unweighted records per cell, for weighted ``counts`` (see above).
 
     Returns
     -------
     numpy.ndarray
-        Shape ``(n_boot, n_cells)``, float; every row sums to ``counts.sum()``.
+        Shape ``(n_boot, n_cells)``, float; without ``record_counts`` every row sums to
+        ``counts.sum()``.
 
     Examples
     --------
@@ -119,6 +141,8 @@ def bootstrap_counts(
     ):
         raise BadInputError(BAD_N_RECORDS.format(found=repr(n_records)))
 
+    if record_counts is not None:
+        return _bootstrap_records(array, record_counts, n_boot=n_boot, seed=seed)
     total = float(array.sum())
     n_cells = array.shape[0]
     if n_boot == 0 or total == 0.0:
@@ -132,6 +156,34 @@ def bootstrap_counts(
     if draws != total:
         replicates *= total / draws
     return replicates
+
+
+def _bootstrap_records(
+    weighted: np.ndarray, record_counts: np.ndarray, *, n_boot: int, seed: int
+) -> np.ndarray:
+    """Redraw records per cell, each carrying its cell's mean weight."""
+    records = np.asarray(record_counts, dtype=float)
+    if (
+        records.shape != weighted.shape
+        or not np.all(np.isfinite(records))
+        or np.any(records < 0)
+        or np.any(records != np.round(records))
+        or np.any((weighted > 0) & (records == 0))
+    ):
+        found = (
+            f"shape {records.shape}"
+            if records.shape != weighted.shape
+            else "a cell with weight but no records, or a negative or fractional count"
+        )
+        raise BadInputError(BAD_RECORD_COUNTS.format(cells=weighted.shape[0], found=found))
+    total_records = int(records.sum())
+    if n_boot == 0 or total_records == 0:
+        return np.zeros((n_boot, weighted.shape[0])) + weighted
+    with np.errstate(divide="ignore", invalid="ignore"):
+        mean_weight = np.where(records > 0, weighted / records, 0.0)
+    rng = np.random.default_rng(seed)
+    drawn = rng.multinomial(total_records, records / total_records, size=n_boot)
+    return drawn * mean_weight
 
 
 def percentile_interval(
