@@ -113,7 +113,6 @@ class ModelCardContext(_Context):
 
     title: str
     css: str
-    model_name: str
     model_version: str
     summary: str = Field(description="The model's description, or 'Not documented.'.")
     missing_count: int = Field(description="How many documentation fields are empty.")

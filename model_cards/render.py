@@ -695,7 +695,6 @@ def model_card_context(
     return ModelCardContext(
         title=f"Model card: {details.name}",
         css=_css(),
-        model_name=details.name,
         model_version=details.version,
         summary=details.description or NOT_DOCUMENTED,
         missing_count=missing,

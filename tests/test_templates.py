@@ -1,0 +1,203 @@
+"""Templates: autoescaping, StrictUndefined, every context field used, and a real browser look.
+
+The browser test renders the report in headless Chromium and checks the screenshot is a real
+page (skipped when no chromium binary is installed; CI installs it with `apt-get install -y
+chromium`).
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+import sys
+from importlib.resources import files
+from pathlib import Path
+
+import pytest
+from jinja2 import UndefinedError
+
+from govern.model_cards.card import ModelCard, ModelDetails, load_model_card
+from govern.model_cards.charts import ChartPoint, fairness_chart_svg
+from govern.model_cards.context import ModelCardContext, ReportContext
+from govern.model_cards.render import (
+    CARD_SECTIONS,
+    model_card_context,
+    render_model_card,
+    render_report,
+    report_context,
+    template_environment,
+)
+from govern.results import AuditResult, ModelRef
+
+sys.path.insert(0, str(Path(__file__).parent))
+from report_helpers import make_audit
+
+CARD = Path(__file__).parent / "fixtures" / "cards" / "cv_screening.yaml"
+HOSTILE = '<script>alert("x")</script>'
+
+
+@pytest.fixture(autouse=True)
+def _pinned_time(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1795000000")
+
+
+def _hostile_audit() -> AuditResult:
+    audit = make_audit()
+    return audit.model_copy(update={"model": ModelRef(name=HOSTILE, version="1")})
+
+
+def test_environment_is_autoescaped_and_strict() -> None:
+    environment = template_environment()
+    assert environment.autoescape is True
+    assert environment.undefined.__name__ == "StrictUndefined"
+
+
+@pytest.mark.parametrize("fmt", ["html", "markdown"])
+def test_model_name_with_script_is_escaped_in_report(fmt: str) -> None:
+    text = render_report(_hostile_audit(), fmt=fmt)  # type: ignore[arg-type]
+    assert "<script" not in text
+    assert "&lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt;" in text
+
+
+@pytest.mark.parametrize("fmt", ["html", "markdown"])
+def test_card_fields_are_escaped(fmt: str) -> None:
+    card = ModelCard(
+        model_details=ModelDetails(name=HOSTILE, description=f"uses {HOSTILE} | pipes")
+    )
+    text = render_model_card(card, fmt=fmt)  # type: ignore[arg-type]
+    assert "<script" not in text
+    assert "&lt;script&gt;" in text
+
+
+def test_group_labels_are_escaped_inside_charts() -> None:
+    svg = fairness_chart_svg(
+        "sex",
+        selection_rates=[ChartPoint(HOSTILE, 0.2, 0.1, 0.3)],
+        impact_ratios=[ChartPoint(HOSTILE, 0.7, 0.6, 0.8)],
+        title=f"chart of {HOSTILE}",
+    )
+    assert "<script" not in svg
+    assert "&lt;script&gt;" in svg
+
+
+def test_markdown_cells_keep_pipes_inside_the_cell() -> None:
+    audit = make_audit()
+    assert audit.policy is not None
+    rule = audit.policy.rules[0].model_copy(update={"sentence": "a | b\nc"})
+    policy = audit.policy.model_copy(update={"rules": [rule]})
+    text = render_report(audit.model_copy(update={"policy": policy}), fmt="markdown")
+    assert "| a \\| b c |" in text
+
+
+@pytest.mark.parametrize("fmt", ["html", "markdown"])
+def test_missing_context_field_fails_loudly(fmt: str) -> None:
+    # A plain top-level field left out would render as blank text under Jinja's default
+    # Undefined; StrictUndefined must raise instead.
+    context = dict(report_context(make_audit(), fmt=fmt))  # type: ignore[arg-type]
+    del context["verdict_heading"]
+    name = "report.html.j2" if fmt == "html" else "report.md.j2"
+    template = template_environment().get_template(name)
+    with pytest.raises(UndefinedError, match="'verdict_heading' is undefined"):
+        template.render(**context)
+    with pytest.raises(UndefinedError):
+        template_environment().from_string("{{ nothing_here }}").render()
+
+
+def _fields_used(source: str) -> set[str]:
+    """Top-level names a template reads (first identifier of each expression)."""
+    names = set(re.findall(r"\{\{-?\s*([a-z_]+)", source))
+    names |= set(re.findall(r"\{%-?\s*(?:if|elif)\s+([a-z_]+)", source))
+    names |= set(re.findall(r"\{%-?\s*for\s+[a-z_, ]+\s+in\s+([a-z_]+)", source))
+    return names
+
+
+@pytest.mark.parametrize(
+    ("stem", "context"), [("report", ReportContext), ("model_card", ModelCardContext)]
+)
+def test_templates_use_every_field_of_their_context(stem: str, context: type) -> None:
+    root = files("govern.templates")
+    for suffix in ("html", "md"):
+        source = (root / f"{stem}.{suffix}.j2").read_text(encoding="utf-8")
+        source += (root / f"_fairness.{suffix}.j2").read_text(encoding="utf-8")
+        used = _fields_used(source)
+        # loop variables and Jinja names are not context fields
+        used -= {
+            "table",
+            "row",
+            "cell",
+            "column",
+            "line",
+            "test",
+            "chart",
+            "rule",
+            "label",
+            "text",
+            "section",
+            "loop",
+        }
+        unknown = used - set(context.model_fields)
+        assert not unknown, f"{stem}.{suffix}.j2 reads names its context lacks: {unknown}"
+        unused = set(context.model_fields) - used
+        if suffix == "md":
+            unused -= {"css", "charts"}  # Markdown has no stylesheet and no charts
+        assert not unused, f"{stem}.{suffix}.j2 ignores context fields: {unused}"
+
+
+def test_card_shows_every_documentation_field() -> None:
+    from govern.policies.fields import DOCUMENTATION_FIELDS
+
+    shown = {
+        f"{prefix}.{key}" if prefix else key for _, prefix, keys in CARD_SECTIONS for key, _ in keys
+    }
+    assert set(DOCUMENTATION_FIELDS) - {"model_details.description"} <= shown
+
+
+def test_empty_card_fields_read_not_documented() -> None:
+    card = ModelCard(model_details=ModelDetails(name="m"))
+    text = render_model_card(card, fmt="markdown")
+    assert "- **Primary uses:** Not documented." in text
+    context = model_card_context(card)
+    total = sum(len(section.fields) for section in context.sections)
+    assert context.missing_count == total
+    assert f"{total} field(s) of this card are not documented yet." in text
+
+
+def test_contexts_hold_no_row_level_data() -> None:
+    audit = make_audit()
+    context = report_context(audit, card=load_model_card(CARD), fmt="markdown")
+    dumped = context.model_dump_json()
+    assert "applicant_id" not in dumped
+    assert not re.search(r"A[0-9a-f]{8}", dumped)  # no applicant identifiers
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(shutil.which("chromium") is None, reason="chromium is not installed")
+def test_report_renders_in_a_real_browser(tmp_path: Path) -> None:
+    page = tmp_path / "report.html"
+    page.write_text(render_report(make_audit(), card=load_model_card(CARD)), encoding="utf-8")
+    shot = tmp_path / "report.png"
+    completed = subprocess.run(
+        [
+            "chromium",
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-background-networking",
+            "--disable-dev-shm-usage",
+            "--hide-scrollbars",
+            "--window-size=1100,2400",
+            f"--screenshot={shot}",
+            page.as_uri(),
+        ],
+        capture_output=True,
+        timeout=120,
+        check=False,
+    )
+    assert completed.returncode == 0, completed.stderr[-2000:]
+    data = shot.read_bytes()
+    assert data[:8] == b"\x89PNG\r\n\x1a\n"
+    width, height = int.from_bytes(data[16:20], "big"), int.from_bytes(data[20:24], "big")
+    assert (width, height) == (1100, 2400)
+    # a blank page compresses to almost nothing; text, tables and charts do not
+    assert len(data) > 50_000
