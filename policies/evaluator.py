@@ -128,7 +128,7 @@ def _skipped_detail(row: MetricRow, status: str, evidence: FairnessEvidence) -> 
             "share, reported but not judged"
         )
     if status == "undefined":
-        return f"group '{row.group}' of {row.attribute} (n={row.n}): value undefined, not judged"
+        return f"{say.who(row)}: value undefined (0/0), not judged"
     return f"group '{row.group}' of {row.attribute} (n={row.n}): too few records, not judged"
 
 
@@ -188,9 +188,9 @@ def _metric(rule: Rule, check: MetricCheck, evidence: Evidence, settings: Settin
         return _base(
             rule,
             "insufficient_data",
-            f"Too little data to judge the {say.label(check.metric)}: none of the "
-            f"{say.count_words(len(rows), 'group')} had enough records (minimum "
-            f"{settings.min_group_size}) or a defined value.",
+            f"Too little data to judge the {say.label(check.metric)}: "
+            f"{say.count_words(len(rows), 'value')} found, none with enough records (minimum "
+            f"{settings.min_group_size}) and a defined value.",
             details=details,
             **common,
         )
@@ -439,13 +439,13 @@ def _documentation(
     parts = []
     if missing:
         parts.append(
-            f"{len(missing)} of {len(check.fields)} required fields are missing "
-            f"({say.listing(missing)})"
+            f"{len(missing)} of {len(check.fields)} required fields "
+            f"{'is' if len(missing) == 1 else 'are'} missing ({say.listing(missing)})"
         )
     if weak:
         parts.append(
-            f"{len(weak)} {'is' if len(weak) == 1 else 'are'} too thin or a "
-            f"placeholder ({say.listing(weak)})"
+            f"{say.count_words(len(weak), 'field')} {'is' if len(weak) == 1 else 'are'} too "
+            f"thin or a placeholder ({say.listing(weak)})"
         )
     return _base(
         rule,

@@ -7,6 +7,7 @@ wrong; what was expected``. A policy that cannot be loaded is an error, never sk
 
 from __future__ import annotations
 
+import json
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -279,4 +280,11 @@ def dump_policy(policy: Policy) -> str:
     'name: eeoc-four-fifths'
     """
     data = policy.model_dump(mode="json", exclude_none=True)
-    return yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=100)
+    text = json.dumps(data, ensure_ascii=False)
+    # YAML reads NEL and the Unicode line and paragraph separators as line breaks inside
+    # scalars, so text holding them is written escaped to survive a round trip.
+    readable = not any(char in text for char in _YAML_BREAKS)
+    return yaml.safe_dump(data, sort_keys=False, allow_unicode=readable, width=100)
+
+
+_YAML_BREAKS = ("\x85", "\u2028", "\u2029")

@@ -28,9 +28,7 @@ MSG_UNKNOWN_FIELD = (
 )
 MSG_THRESHOLD_NEEDED = "requirement '{requirement}' needs '{key}'; add it"
 MSG_THRESHOLD_UNUSED = "'{key}' is only used with requirement '{used_with}'; remove it"
-MSG_DUPLICATE_IDS = (
-    "rule id '{id}' is used twice (also rules[{first}]); give each rule its own id"
-)
+MSG_DUPLICATE_IDS = "rule id '{id}' is used twice (also rules[{first}]); give each rule its own id"
 
 MSG_BAD_ATTRIBUTES = (
     "found {found}; expected 'all', 'sensitive', 'intersections' or a list of attribute names"

@@ -184,7 +184,10 @@ def _walk(
         line, col = _pos(node.start_mark)
         problems.append(
             MSG_BAD_TAG.format(
-                file=doc.file, line=line, col=col, path=format_path(path),
+                file=doc.file,
+                line=line,
+                col=col,
+                path=format_path(path),
                 tag=node.tag.replace("tag:yaml.org,2002:", "!!"),
             )
         )

@@ -115,10 +115,22 @@ def test_waiver_for_another_model_or_version_does_not_apply() -> None:
         assert result.rules[0].verdict == "fail"
         assert result.rules[0].waiver is None
     # The expiry day itself is still covered; the day after is not.
-    on_expiry = evaluate(policy, evidence, waivers=waivers, today=dt.date(2027, 1, 31),
-                         model_name="cv-screener", model_version="3")
-    after = evaluate(policy, evidence, waivers=waivers, today=dt.date(2027, 2, 1),
-                     model_name="cv-screener", model_version="3")
+    on_expiry = evaluate(
+        policy,
+        evidence,
+        waivers=waivers,
+        today=dt.date(2027, 1, 31),
+        model_name="cv-screener",
+        model_version="3",
+    )
+    after = evaluate(
+        policy,
+        evidence,
+        waivers=waivers,
+        today=dt.date(2027, 2, 1),
+        model_name="cv-screener",
+        model_version="3",
+    )
     assert on_expiry.rules[0].verdict == "waived"
     assert after.rules[0].verdict == "fail" and after.rules[0].waiver is not None
     assert after.rules[0].waiver.expired
