@@ -61,6 +61,12 @@ def gate(
 
     Exit 0 open, 1 closed (every reason is printed), 2 bad input.
     """
+    import os
+
+    # MLflow's usage telemetry waits up to a second at exit for a server this CI job may not
+    # reach; the gate must answer fast (and public-sector CI should not phone home).
+    os.environ.setdefault("MLFLOW_DISABLE_TELEMETRY", "true")
+
     from govern.gating import evaluate_gate
     from govern.junit import write_junit, write_summary
 
@@ -81,7 +87,10 @@ def gate(
             for reason in result.reasons:
                 click.echo(f"  - {reason}")
         for rule in result.rules:
-            click.echo(f"  {rule.verdict:<17} {rule.severity:<8} {rule.rule_id}")
+            when = (
+                " (judged now by the gate)" if rule.rule_id in result.rules_judged_by_gate else ""
+            )
+            click.echo(f"  {rule.verdict:<17} {rule.severity:<8} {rule.rule_id}{when}")
         if result.promoted:
             click.echo(GATE_PROMOTED.format(alias=result.promoted, version=result.version))
         elif promote:

@@ -27,7 +27,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from govern.approvals import RecordedApproval, approvals_from_tags
 from govern.errors import BadInputError, RegistryError
-from govern.results import AuditResult, RuleResult
+from govern.results import AuditResult, RuleResult, Verdict
 from govern.trail import TrailRecord
 
 if TYPE_CHECKING:
@@ -112,6 +112,9 @@ MSG_APPROVAL_MISSING = (
     "`govern approve {name} --version {version} --role {role} --by PERSON --comment TEXT`."
 )
 MSG_APPROVAL_OK = "signed off by {by} ({role}) at {at}: {comment}"
+MSG_REJUDGED = "Judged by the gate at {at}: {sentence}"
+MSG_SNAPSHOT = "At audit time: {verdict}: {sentence}"
+MSG_RULE_NOT_REQUIRED = "Not required for this model's risk tier."
 MSG_NOTHING_TO_JUDGE = "no audit to judge."
 MSG_NEGATIVE_AGE = "--max-age must be 0 or more days, got {value}."
 MSG_BAD_ALIAS = (
@@ -141,7 +144,12 @@ class GateResult(BaseModel):
     reasons: list[str] = Field(description="Every reason the gate is closed; empty when open.")
     checks: list[GateCheck]
     rules: list[RuleResult] = Field(
-        default_factory=list, description="The latest audit's verdict on each policy rule."
+        default_factory=list,
+        description="The latest audit's verdict on each policy rule; the rules in "
+        "rules_judged_by_gate carry the gate's verdict, judged now.",
+    )
+    rules_judged_by_gate: list[str] = Field(
+        default_factory=list, description="Sign-off and audit-age rules, judged at gate time."
     )
     policy_name: str | None = None
     policy_sha256: str | None = None
@@ -179,18 +187,62 @@ class _AuditUnreadable(Exception):
     pass
 
 
-def _live_rule_ids(policy: Policy | None) -> set[str]:
-    """Ids of the rules the gate judges itself, at gate time: sign-off and audit recency."""
+def _live_rule_ids(policy: Policy | None) -> dict[str, list[str]]:
+    """Rules the gate judges itself, at gate time: sign-off (id -> its roles) and audit recency
+    (id -> [])."""
     from govern.policies.schema import ProcessCheck
 
     if policy is None:
-        return set()
+        return {}
     return {
-        rule.id
+        rule.id: list(rule.check.roles)
         for rule in policy.rules
         if isinstance(rule.check, ProcessCheck)
         and rule.check.requirement in ("sign_off", "audit_recency")
     }
+
+
+def _rejudge(
+    rules: list[RuleResult],
+    live: dict[str, list[str]],
+    checks: list[GateCheck],
+    moment: dt.datetime,
+) -> list[RuleResult]:
+    """Replace the audit's snapshot verdicts of the live rules with the gate's own."""
+    by_name = {check.name: check for check in checks}
+    judged = []
+    for rule in rules:
+        if rule.rule_id not in live:
+            judged.append(rule)
+            continue
+        roles = live[rule.rule_id]
+        if roles:
+            conditions = [
+                by_name[n] for n in (f"{COND_APPROVAL}:{r}" for r in roles) if n in by_name
+            ]
+        else:
+            conditions = [by_name[COND_AUDIT_AGE]]
+        relevant = [c for c in conditions if c.status != "skipped"]
+        verdict: Verdict
+        if not relevant:
+            verdict = "not_applicable"
+            sentence = conditions[0].message if conditions else MSG_RULE_NOT_REQUIRED
+        else:
+            verdict = "fail" if any(c.status == "fail" for c in relevant) else "pass"
+            sentence = " ".join(c.message for c in relevant)
+        judged.append(
+            rule.model_copy(
+                update={
+                    "verdict": verdict,
+                    "sentence": MSG_REJUDGED.format(at=moment.isoformat(), sentence=sentence),
+                    "details": [
+                        *rule.details,
+                        MSG_SNAPSHOT.format(verdict=rule.verdict, sentence=rule.sentence),
+                    ],
+                }
+            )
+        )
+    return judged
 
 
 def _load_policy(source: str | Path) -> Policy:
@@ -425,7 +477,10 @@ def evaluate_gate(
         open=is_open,
         reasons=reasons,
         checks=checks,
-        rules=audit.policy.rules if audit is not None and audit.policy is not None else [],
+        rules=_rejudge(audit.policy.rules, live, checks, moment)
+        if audit is not None and audit.policy is not None
+        else [],
+        rules_judged_by_gate=sorted(live),
         policy_name=the_policy.name if the_policy is not None else audited_name,
         policy_sha256=policy_sha,
         audit_run_id=run_id,

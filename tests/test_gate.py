@@ -32,6 +32,8 @@ from govern.gating import (
     MSG_NEGATIVE_AGE,
     MSG_NO_AUDIT,
     MSG_POLICY_MISMATCH,
+    MSG_REJUDGED,
+    MSG_SNAPSHOT,
     MSG_UNGOVERNED,
     TAG_GATE_LAST,
     GateResult,
@@ -217,6 +219,16 @@ def test_fair_audit_with_sign_off_opens_and_promotes(
     assert result.approvals_required == ["ethics_officer"]
     assert result.approvals_missing == []
     assert [r.rule_id for r in result.rules] == list(verdicts)
+    # The sign-off rule failed at audit time; the gate judges it now, with the sign-off.
+    assert result.rules_judged_by_gate == ["ethics-sign-off", "recent-audit"]
+    sign_off = result.rules[2]
+    assert sign_off.verdict == "pass"
+    assert sign_off.sentence == MSG_REJUDGED.format(
+        at=result.evaluated_at.isoformat(), sentence=result.checks[5].message
+    )
+    assert sign_off.details[-1] == MSG_SNAPSHOT.format(
+        verdict="fail", sentence=audit.policy.rules[2].sentence
+    )
     assert result.promoted == "production"
     assert Registry(uri).get_alias_version(name, "production") == version
     # Recorded: a gate trail record, and its hash on the version.
