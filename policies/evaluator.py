@@ -90,7 +90,7 @@ def _base(rule: Rule, verdict: Verdict, sentence: str, **fields: object) -> Rule
         verdict=verdict,
         sentence=sentence,
         references=list(rule.references),
-        **fields,  # type: ignore[arg-type]
+        **fields,
     )
 
 
@@ -183,7 +183,7 @@ def _metric(rule: Rule, check: MetricCheck, evidence: Evidence, settings: Settin
                     f"{say.who(row)}: no interval in the evidence; the point estimate was judged"
                 )
                 bound = row.value
-        judged.append((row, bound))
+        judged.append((row, row.value if bound is None else bound))
     if not judged:
         return _base(
             rule,
@@ -605,7 +605,8 @@ def _apply_waivers(
         "waiver": applied,
         "details": [
             *result.details,
-            f"waiver by {waiver.approver} expired on {waiver.expires.isoformat()} and was not applied",
+            f"waiver by {waiver.approver} expired on {waiver.expires.isoformat()} "
+            "and was not applied",
         ],
     }
     if result.verdict == "fail":

@@ -101,9 +101,9 @@ def _resolve_loc(
             if tagged is not None:
                 annotation = tagged
                 continue
-        if (isinstance(value, dict) and isinstance(part, str) and part in value) or (
-            isinstance(value, list) and isinstance(part, int) and 0 <= part < len(value)
-        ):
+        in_mapping = isinstance(value, dict) and isinstance(part, str) and part in value
+        in_list = isinstance(value, list) and isinstance(part, int) and 0 <= part < len(value)
+        if in_mapping or in_list:
             annotation = _step(annotation, part, value)
             value = value[part]
             path.append(part)
