@@ -1,0 +1,190 @@
+"""Evaluator details: interval judging, significance, substantive text, scope; docstrings run."""
+
+from __future__ import annotations
+
+import datetime as dt
+import doctest
+import importlib
+
+import pytest
+
+from govern.policies import evaluate, is_substantive
+from govern.policies.schema import MetricCheck, Policy, Rule
+from govern.results import (
+    DocumentationEvidence,
+    Evidence,
+    FairnessEvidence,
+    GroupSummary,
+    MetricRow,
+    SelectionRateTest,
+)
+
+TODAY = dt.date(2026, 11, 24)
+
+
+def _policy(**check: object) -> Policy:
+    fields: dict[str, object] = {
+        "kind": "metric",
+        "metric": "impact_ratio",
+        "comparison": ">=",
+        "threshold": 0.8,
+    }
+    fields.update(check)
+    rule = Rule(
+        id="ir",
+        title="Impact ratio",
+        rationale="Four-fifths rule.",
+        check=MetricCheck.model_validate(fields),
+    )
+    return Policy(name="t", version="1", rules=[rule])
+
+
+def _evidence(
+    value: float,
+    low: float | None,
+    high: float | None,
+    *,
+    significant: bool = True,
+    flip_flop: bool = False,
+) -> Evidence:
+    # female 50 of 100 selected vs male 60 of 100: a hand-made row, not the engine's output.
+    return Evidence(
+        fairness=FairnessEvidence(
+            n_rows=200,
+            attributes=["sex"],
+            reference_groups={"sex": "male"},
+            groups=[
+                GroupSummary(attribute="sex", group="female", n=100, share=0.5),
+                GroupSummary(attribute="sex", group="male", n=100, share=0.5, is_reference=True),
+            ],
+            disparities=[
+                MetricRow(
+                    attribute="sex",
+                    group="female",
+                    n=100,
+                    metric="impact_ratio",
+                    value=value,
+                    ci_low=low,
+                    ci_high=high,
+                ),
+                MetricRow(attribute="sex", group="male", n=100, metric="impact_ratio", value=1.0),
+            ],
+            tests=[
+                SelectionRateTest(
+                    attribute="sex",
+                    group="female",
+                    reference="male",
+                    n=100,
+                    selected=50,
+                    reference_n=100,
+                    reference_selected=60,
+                    impact_ratio=value,
+                    test="two_proportion_z",
+                    statistic=1.4,
+                    p_value=0.003,
+                    p_value_adjusted=0.003,
+                    significant=significant,
+                    shortfall=10.0,
+                    flip_flop=flip_flop,
+                    records_needed=400,
+                )
+            ],
+        )
+    )
+
+
+def test_point_passes_but_least_favourable_bound_fails() -> None:
+    evidence = _evidence(0.83, 0.7, 0.98)
+    point = evaluate(_policy(), evidence, today=TODAY).rules[0]
+    bound = evaluate(_policy(judge="least_favourable"), evidence, today=TODAY).rules[0]
+    assert point.verdict == "pass"
+    assert bound.verdict == "fail"
+    assert (bound.value, bound.ci_low, bound.ci_high) == (0.83, 0.7, 0.98)
+    assert "judged on the least favourable bound of each interval" in bound.details
+
+
+def test_exact_failure_sentence_for_an_oversight_board() -> None:
+    result = evaluate(
+        _policy(require_significance=True), _evidence(0.62, 0.55, 0.70), today=TODAY
+    ).rules[0]
+    assert result.verdict == "fail"
+    assert (result.attribute, result.group, result.threshold) == ("sex", "female", 0.8)
+    assert result.comparison == "impact_ratio >= 0.8"
+    assert result.sentence == (
+        "Group 'female' of sex was selected at 62% of the rate of 'male' (95% CI 55%–70%), "
+        "below the 0.8 threshold; the difference is statistically significant (p = 0.003)."
+    )
+
+
+@pytest.mark.parametrize(("significant", "flip_flop"), [(False, False), (True, True)])
+def test_unconfirmed_shortfall_is_insufficient_data_not_pass(
+    significant: bool, flip_flop: bool
+) -> None:
+    evidence = _evidence(0.62, 0.55, 0.70, significant=significant, flip_flop=flip_flop)
+    strict = evaluate(_policy(require_significance=True), evidence, today=TODAY).rules[0]
+    plain = evaluate(_policy(), evidence, today=TODAY).rules[0]
+    assert strict.verdict == "insufficient_data"
+    assert plain.verdict == "fail"
+
+
+def test_missing_evidence_part_is_not_applicable_and_missing_metric_is_insufficient() -> None:
+    assert evaluate(_policy(), Evidence(), today=TODAY).rules[0].verdict == "not_applicable"
+    other = _policy(metric="equal_opportunity_difference", comparison="<=", threshold=0.1)
+    result = evaluate(other, _evidence(0.9, None, None), today=TODAY).rules[0]
+    assert result.verdict == "insufficient_data"
+    assert result.sentence == (
+        "The evidence holds no equal opportunity difference for sex, so the rule could not be "
+        "judged."
+    )
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("TODO", False),
+        ("tbd.", False),
+        ("N/A", False),
+        ("  ", False),
+        ("TODO: describe the data later on", False),
+        ("Recruiter checks.", False),
+        ("A recruiter reviews every shortlist and can override it.", True),
+    ],
+)
+def test_substantive(text: str, expected: bool) -> None:
+    assert is_substantive(text, min_words=5, min_chars=0) is expected
+
+
+def test_documentation_rule_counts_substantive_fields() -> None:
+    from govern.policies import load_policy
+
+    policy = load_policy("nyc-ll144")
+    card = DocumentationEvidence(fields={"bias_audit.data_source": "n/a"})
+    rule = next(
+        r
+        for r in evaluate(policy, Evidence(documentation=card), today=TODAY).rules
+        if r.rule_id == "ll144-summary-published"
+    )
+    assert rule.verdict == "fail"
+    assert (rule.value, rule.threshold) == (0.0, 2.0)
+    assert rule.sentence == (
+        "The model card is incomplete: 1 of 2 required fields is missing "
+        "(bias_audit.distribution_date) and 1 field is too thin or a placeholder "
+        "(bias_audit.data_source)."
+    )
+
+
+@pytest.mark.parametrize(
+    "module",
+    [
+        "govern.policies",
+        "govern.policies.schema",
+        "govern.policies.loader",
+        "govern.policies.evaluator",
+        "govern.policies.waivers",
+        "govern.policies.yaml_positions",
+        "govern.policies.packs",
+    ],
+)
+def test_docstring_examples_run(module: str) -> None:
+    result = doctest.testmod(importlib.import_module(module))
+    assert result.attempted > 0 and result.failed == 0
