@@ -54,6 +54,7 @@ SUPPRESSION_NOTE = (
     "identify individuals."
 )
 NOT_DOCUMENTED = "Not documented."
+COMPLEMENTARY_NOTE = "suppressed so that a smaller group's figures cannot be worked out"
 
 VERDICT_LABELS: dict[str, str] = {
     "pass": "Pass",
@@ -190,14 +191,25 @@ def _fairness_parts(
                 group_order.append(r.group)
         reference = evidence.reference_groups.get(attribute) if evidence is not None else None
         rows: list[GroupRowContext] = []
-        suppressed_here: set[str] = set()
+        small = {
+            g
+            for g in group_order
+            if (summary := status.get((attribute, g))) is not None
+            and summary.status == "insufficient_data"
+        }
+        protecting = _complementary_group(attribute, group_order, small, status, reference)
+        suppressed_here = small | ({protecting} if protecting else set())
         for group in group_order:
             summary = status.get((attribute, group))
-            if summary is not None and summary.status == "insufficient_data":
-                suppressed_here.add(group)
+            if group in suppressed_here:
                 rows.append(
                     GroupRowContext(
-                        group=group, suppressed=True, n="", share="", note="suppressed", cells=[]
+                        group=group,
+                        suppressed=True,
+                        n="",
+                        share="",
+                        note="suppressed" if group in small else COMPLEMENTARY_NOTE,
+                        cells=[],
                     )
                 )
                 continue
@@ -269,6 +281,34 @@ def _fairness_parts(
             if chart is not None:
                 charts.append(chart)
     return tables, charts, any_suppressed
+
+
+def _complementary_group(
+    attribute: str,
+    groups: list[str],
+    small: set[str],
+    status: dict[tuple[str, str], GroupSummary],
+    reference: str | None,
+) -> str | None:
+    """The group to hide as well when exactly one is suppressed (complementary suppression).
+
+    With one hidden group, its count is the total minus the others'; hiding the next smallest
+    group (never the reference) leaves only the sum of the two. This is the usual practice of
+    statistical disclosure control for published tables (e.g. the ONS's and Eurostat's).
+    """
+    if len(small) != 1:
+        return None
+    candidates = [
+        status[(attribute, g)]
+        for g in groups
+        if g not in small
+        and g != reference
+        and (attribute, g) in status
+        and not status[(attribute, g)].is_reference
+    ]
+    if not candidates:
+        return None
+    return min(candidates, key=lambda c: (c.n, c.group)).group
 
 
 def _first_n(rows: dict[tuple[str, str], MetricRow], group: str) -> int | None:

@@ -208,3 +208,16 @@ def test_write_outputs_writes_every_file(tmp_path: Path) -> None:
         audit, card=card, fmt="markdown"
     )
     assert written["model_card.html"].read_text(encoding="utf-8") == render_model_card(card, audit)
+
+
+def test_one_small_group_is_protected_by_hiding_the_next_smallest() -> None:
+    text = render_report(make_audit(), fmt="markdown")
+    # male & other (20 people) is below the minimum; female & other (36) is the smallest other
+    # non-reference group, so it is hidden too and the first cannot be worked out by subtraction
+    assert (
+        "| female &amp; other | suppressed | | | | suppressed so that a smaller group&#39;s "
+        "figures cannot be worked out |"
+    ) in text
+    assert "| male &amp; mixed | 37 |" in text  # the reference group is never hidden
+    # single attributes have no small group, so nothing is hidden there
+    assert "| female | 1,015 |" in text
