@@ -1,0 +1,108 @@
+"""`govern demo` end to end on a real SQLite register: it finds the planted disparity, and its
+figures equal fairlearn's on the same held-out predictions."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from govern.demo import DEMO_FEATURES, DEMO_MODEL_NAME, demo_data, run_demo
+from govern.registry import Registry
+
+ROWS, SEED, DISPARITY = 10_000, 7, 0.3
+
+
+@pytest.fixture(scope="module")
+def demo_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
+    work = tmp_path_factory.mktemp("demo")
+    uri = f"sqlite:///{work}/.govern/mlflow.db"
+    (work / ".govern").mkdir()
+    previous = Path.cwd()
+    os.chdir(work)  # the trail and artifacts live beside the register, under the work folder
+    try:
+        summary = run_demo(
+            work / "out", rows=ROWS, seed=SEED, disparity=DISPARITY, tracking_uri=uri
+        )
+    finally:
+        os.chdir(previous)
+    assert summary.version == "1"
+    return work, uri
+
+
+def test_demo_writes_the_three_files(demo_run: tuple[Path, str]) -> None:
+    work, _ = demo_run
+    for name in ("audit.json", "model_card.html", "report.html"):
+        assert (work / "out" / name).stat().st_size > 1000, name
+
+
+def test_demo_finds_the_planted_disparity(demo_run: tuple[Path, str]) -> None:
+    work, _ = demo_run
+    audit = json.loads((work / "out" / "audit.json").read_text())
+    assert audit["policy"]["policy_name"] == "public-sector-baseline"
+    four_fifths = next(r for r in audit["policy"]["rules"] if r["rule_id"] == "four-fifths")
+    assert four_fifths["verdict"] == "fail"
+    assert four_fifths["attribute"] == "ethnicity"
+    assert four_fifths["group"] in {"black", "asian"}  # the groups the data penalises
+    tests = audit["evidence"]["fairness"]["tests"]
+    black = next(t for t in tests if t["attribute"] == "ethnicity" and t["group"] == "black")
+    assert black["impact_ratio"] < 0.8 and black["significant"]
+
+
+def test_demo_figures_equal_fairlearn(demo_run: tuple[Path, str]) -> None:
+    from fairlearn.metrics import MetricFrame, selection_rate, true_positive_rate
+
+    work, uri = demo_run
+    audit = json.loads((work / "out" / "audit.json").read_text())
+    _, holdout = demo_data(rows=ROWS, seed=SEED, disparity=DISPARITY)
+    model = Registry(uri).load_model(DEMO_MODEL_NAME, "1")
+    y_pred = pd.Series(model.predict(holdout[list(DEMO_FEATURES)])).astype(int)
+    frame = MetricFrame(
+        metrics={"selection_rate": selection_rate, "true_positive_rate": true_positive_rate},
+        y_true=holdout["hired"],
+        y_pred=y_pred,
+        sensitive_features=holdout["ethnicity"],
+    )
+    rows = audit["evidence"]["fairness"]["metrics"]
+    for metric in ("selection_rate", "true_positive_rate"):
+        for group, expected in frame.by_group[metric].items():
+            (ours,) = [
+                r["value"]
+                for r in rows
+                if r["attribute"] == "ethnicity" and r["group"] == group and r["metric"] == metric
+            ]
+            assert ours == pytest.approx(expected, abs=1e-9), (metric, group)
+
+
+def test_demo_report_holds_no_row_level_data(demo_run: tuple[Path, str]) -> None:
+    work, _ = demo_run
+    _, holdout = demo_data(rows=ROWS, seed=SEED, disparity=DISPARITY)
+    for name in ("report.html", "model_card.html", "audit.json"):
+        text = (work / "out" / name).read_text()
+        for applicant in holdout["applicant_id"].head(50):
+            assert applicant not in text, (name, applicant)
+
+
+@pytest.mark.slow
+def test_demo_command_exits_0_and_prints_the_verdict(tmp_path: Path) -> None:
+    govern = Path(sys.executable).with_name("govern")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("MLFLOW_")}
+    result = subprocess.run(
+        [str(govern), "demo", "--rows", "2000", "--out", "here"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        env=env,
+        check=False,
+        timeout=600,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "Audit verdict: FAIL" in result.stdout
+    assert "Deployment gate: CLOSED." in result.stdout
+    assert (tmp_path / ".govern" / "mlflow.db").exists()
+    assert (tmp_path / "here" / "report.html").exists()
