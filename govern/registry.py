@@ -883,3 +883,33 @@ def describe_model(name: str, *, tracking_uri: str | None = None) -> InventoryEn
     """
     registry = Registry(tracking_uri)
     return _entry(registry, registry.get_model(name))
+
+
+def log_sklearn_model(
+    model: Any,
+    *,
+    input_example: Any = None,
+    experiment: str = "govern-training",
+    run_name: str = "train",
+    tracking_uri: str | None = None,
+) -> str:
+    """Log a fitted scikit-learn model as an MLflow model and return its model URI.
+
+    The training run is opened through :meth:`Registry.run`, so a failure marks it FAILED.
+
+    Examples
+    --------
+    >>> uri = log_sklearn_model(fitted_pipeline, input_example=X.head())  # doctest: +SKIP
+    >>> register_model("cv-screening", model_uri=uri, metadata=meta)  # doctest: +SKIP
+    """
+    registry = Registry(tracking_uri)
+    mlflow = registry.mlflow
+    # log_model prints environment-inference chatter straight to stderr; keep it quiet.
+    with (
+        registry.run(experiment, run_name=run_name) as run,
+        registry._translate(),
+        contextlib.redirect_stderr(io.StringIO()),
+        mlflow.start_run(run_id=run.run_id),
+    ):
+        info = mlflow.sklearn.log_model(model, name="model", input_example=input_example)
+    return str(info.model_uri)
