@@ -76,7 +76,10 @@ def _plain(value: Any) -> Any:
 
 
 def _matches_label(values: pd.Series, positive_label: Any) -> np.ndarray:
-    """Boolean mask of ``values == positive_label``, tolerant of 1 vs "1" vs 1.0 from a CLI."""
+    """Boolean mask of ``values == positive_label``, tolerant of 1 vs "1" vs 1.0 from a CLI.
+
+    Called on the distinct values of a column (a handful), never on every row.
+    """
     import pandas as pd
 
     if pd.api.types.is_bool_dtype(values.dtype):
@@ -95,24 +98,84 @@ def _matches_label(values: pd.Series, positive_label: Any) -> np.ndarray:
     return (values.astype(str) == str(positive_label)).to_numpy(dtype=bool)
 
 
-def _group_labels(values: pd.Series) -> tuple[np.ndarray, int]:
-    """Sensitive values as string labels; missing ones become ``UNKNOWN_GROUP``."""
+def _code_dtype(n_levels: int) -> type[np.signedinteger[Any]]:
+    """The smallest signed integer type that holds codes ``0 .. n_levels - 1``."""
+    for dtype in (np.int8, np.int16, np.int32):
+        if n_levels <= np.iinfo(dtype).max + 1:
+            return dtype
+    return np.int64
+
+
+def _group_codes(values: pd.Series) -> tuple[np.ndarray, tuple[str, ...], int]:
+    """Factorise a sensitive column: per-row codes, the label of each code, missing count.
+
+    Only the distinct values are turned into text labels, never the rows: on millions of rows
+    of Arrow-backed strings, per-row Python strings cost most of an audit's time and memory.
+    Labels are sorted with the unknown group (missing values) last; distinct values with the
+    same text (``1`` and ``"1"`` in an object column, or a value spelt ``"unknown"``) share a
+    group, as they would if every row were labelled.
+    """
     import pandas as pd
 
-    missing = values.isna().to_numpy()
+    raw, uniques = pd.factorize(values)  # missing values get the code -1
+    present = uniques.tolist()
     if pd.api.types.is_float_dtype(values.dtype):
-        present = values[~missing].to_numpy(dtype=float)
+        numbers = np.asarray(present, dtype=float)
         # An integer-coded column read with missing values becomes float; keep "2", not "2.0".
-        if present.size and np.all(np.isfinite(present)) and np.all(present == np.round(present)):
-            text = np.array([str(int(v)) for v in present], dtype=object)
+        if numbers.size and np.all(np.isfinite(numbers)) and np.all(numbers == np.round(numbers)):
+            text = [str(int(v)) for v in numbers]
         else:
-            text = np.array([str(v) for v in present], dtype=object)
-        labels = np.full(len(values), UNKNOWN_GROUP, dtype=object)
-        labels[~missing] = text
+            text = [str(float(v)) for v in numbers]
     else:
-        text_labels = values.astype(object).where(~values.isna(), UNKNOWN_GROUP).astype(str)
-        labels = text_labels.to_numpy(dtype=object)
-    return labels, int(missing.sum())
+        text = [str(v) for v in present]
+    missing = int(np.count_nonzero(raw < 0)) if raw.size else 0
+    named = set(text)
+    labels = sorted(named - {UNKNOWN_GROUP})
+    if missing or UNKNOWN_GROUP in named:
+        labels.append(UNKNOWN_GROUP)
+    position = {label: i for i, label in enumerate(labels)}
+    dtype = _code_dtype(len(labels))
+    # The last entry is where code -1 (missing) lands when indexing with the raw codes.
+    remap = np.array([position[t] for t in text] + [position.get(UNKNOWN_GROUP, 0)], dtype=dtype)
+    return remap[raw], tuple(labels), missing
+
+
+def _binary_mask(values: pd.Series, positive_label: Any) -> tuple[np.ndarray, list[Any], list[Any]]:
+    """Per-row 0/1 (``int8``) for ``values == positive_label``, the distinct values, the others.
+
+    The label is matched against the distinct values only; the per-row mask is then one vector
+    comparison (numbers, booleans) or one lookup through factorised codes (text).
+    """
+    import pandas as pd
+
+    dtype = values.dtype
+    array = values.to_numpy() if isinstance(dtype, np.dtype) else None
+    if array is not None and array.dtype.kind in "biuf":
+        if array.dtype.kind in "iu" and array.size:
+            low, high = int(array.min()), int(array.max())
+            # The usual 0/1 column: its distinct values follow from min and max, no hashing.
+            found = list(range(low, high + 1)) if low >= 0 and high <= 1 else None
+        elif array.dtype.kind == "b":
+            found = sorted({bool(array.min()), bool(array.max())}) if array.size else []
+        else:
+            found = None
+        if found is None:
+            found = pd.unique(array).tolist()
+        distinct = pd.Series(np.asarray(found, dtype=array.dtype))
+        matched = _matches_label(distinct, positive_label)
+        others = [v for v, hit in zip(found, matched, strict=True) if not hit]
+        if not matched.any():
+            return np.zeros(array.shape[0], dtype=np.int8), found, others
+        target = found[int(np.argmax(matched))]
+        # A bool result viewed as int8: one pass, one byte per row.
+        return (array == target).view(np.int8), found, others
+    codes, uniques = pd.factorize(values)
+    distinct_series = pd.Series(uniques)
+    matched = _matches_label(distinct_series, positive_label)
+    found = uniques.tolist()
+    others = [v for v, hit in zip(found, matched, strict=True) if not hit]
+    lookup = np.append(matched, False).astype(np.int8)
+    return lookup[codes], found, others
 
 
 @dataclass(frozen=True)
@@ -132,8 +195,12 @@ class EvaluationData:
         Continuous score (``float64``), when given.
     sample_weight : numpy.ndarray or None
         Non-negative weights (``float64``), when given.
-    sensitive : dict of str to numpy.ndarray
-        Group labels per attribute (strings; missing values are ``"unknown"``).
+    codes : dict of str to numpy.ndarray
+        Per attribute, each record's group as a small integer (``int8`` for up to 128 groups):
+        an index into ``levels``. Rows are never turned into per-row strings.
+    levels : dict of str to tuple of str
+        Per attribute, the group label of each code, sorted, with ``"unknown"`` (missing values)
+        last.
     unknown_counts : dict of str to int
         Records whose attribute was missing, per attribute.
     columns : dict of str to str or None
@@ -146,7 +213,8 @@ class EvaluationData:
     y_true: np.ndarray | None
     score: np.ndarray | None
     sample_weight: np.ndarray | None
-    sensitive: dict[str, np.ndarray]
+    codes: dict[str, np.ndarray]
+    levels: dict[str, tuple[str, ...]]
     unknown_counts: dict[str, int]
     columns: dict[str, str | None]
     positive_label: Any = 1
@@ -159,7 +227,26 @@ class EvaluationData:
 
     @property
     def sensitive_names(self) -> list[str]:
-        return list(self.sensitive)
+        return list(self.codes)
+
+    @property
+    def sensitive(self) -> dict[str, np.ndarray]:
+        """Per-row group labels per attribute (object arrays; missing values are ``"unknown"``).
+
+        Built on request from ``codes`` and ``levels``, for inspection and small data; the engine
+        never needs it, and on millions of rows it costs a Python string reference per row.
+
+        Examples
+        --------
+        >>> import pandas as pd
+        >>> df = pd.DataFrame({"hired": [1, 0, 1], "sex": ["F", "M", None]})
+        >>> EvaluationData.from_frame(df, y_pred="hired", sensitive=["sex"]).sensitive["sex"]
+        array(['F', 'M', 'unknown'], dtype=object)
+        """
+        return {
+            name: np.asarray(self.levels[name], dtype=object)[codes]
+            for name, codes in self.codes.items()
+        }
 
     @classmethod
     def from_frame(
@@ -263,16 +350,16 @@ class EvaluationData:
 
         def binary(role: str, column: str) -> np.ndarray:
             values = require_complete(role, column)
-            found = list(pd.unique(values))
-            mask = _matches_label(values, positive_label)
-            others = list(pd.unique(values[~mask]))
+            mask, found, others = _binary_mask(values, positive_label)
+            # ``found`` are the distinct values, so the label occurs iff one of them matched.
+            any_positive = len(others) < len(found)
             # Binary means at most one value besides the positive label; when the positive label
             # does not occur at all, only the conventional 0/1 (or False/True) encoding is taken
             # as "nobody selected" rather than as a wrong --positive-label.
             conventional = all(_plain(v) in (0, 1, False, True) for v in found) and str(
                 positive_label
             ) in ("1", "True", "true")
-            if len(others) > 1 or (not mask.any() and not conventional):
+            if len(others) > 1 or (not any_positive and not conventional):
                 try:
                     found_sorted = sorted(found)
                 except TypeError:
@@ -287,7 +374,7 @@ class EvaluationData:
                         example=_plain(found_sorted[-1]) if found_sorted else 1,
                     )
                 )
-            return mask.astype(np.int8)
+            return mask
 
         def numeric(role: str, column: str) -> np.ndarray:
             values = require_complete(role, column)
@@ -304,7 +391,7 @@ class EvaluationData:
         true = None
         if y_true is not None:
             true = binary("y_true", y_true)
-            if true.min() == true.max():
+            if np.all(true == true[0]):
                 value = df[y_true].iloc[0]
                 raise DataError(
                     SINGLE_CLASS.format(column=y_true, source=where, value=_plain(value))
@@ -323,16 +410,18 @@ class EvaluationData:
                         row=int(np.argmax(negative)) + 1,
                     )
                 )
-        groups: dict[str, np.ndarray] = {}
+        codes: dict[str, np.ndarray] = {}
+        levels: dict[str, tuple[str, ...]] = {}
         unknown: dict[str, int] = {}
         for column in sensitive:
-            groups[column], unknown[column] = _group_labels(df[column])
+            codes[column], levels[column], unknown[column] = _group_codes(df[column])
         return cls(
             y_pred=pred,
             y_true=true,
             score=score_values,
             sample_weight=weights,
-            sensitive=groups,
+            codes=codes,
+            levels=levels,
             unknown_counts=unknown,
             columns={
                 "y_pred": y_pred,
@@ -402,17 +491,27 @@ class EvaluationData:
             digest.update(header)
             digest.update(payload)
 
+        def array_part(name: str, values: np.ndarray, dtype: str) -> None:
+            # The array's own buffer when it already has the canonical dtype: no copy.
+            payload = np.ascontiguousarray(values, dtype=dtype)
+            digest.update(f"{name}\x1f{payload.nbytes}\x1f{dtype}\x1e".encode())
+            digest.update(payload.data.cast("B"))
+
         part("n_rows", str(self.n_rows).encode())
-        part("y_pred", self.y_pred.astype("<i1").tobytes())
+        array_part("y_pred", self.y_pred, "<i1")
         if self.y_true is not None:
-            part("y_true", self.y_true.astype("<i1").tobytes())
+            array_part("y_true", self.y_true, "<i1")
         if self.score is not None:
-            part("score", self.score.astype("<f8").tobytes())
+            array_part("score", self.score, "<f8")
         if self.sample_weight is not None:
-            part("sample_weight", self.sample_weight.astype("<f8").tobytes())
-        for name, labels in self.sensitive.items():
-            part(f"sensitive:{name}", "\x1f".join(labels.tolist()).encode("utf-8"))
-        used = [c for c in self.columns.values() if c is not None] + list(self.sensitive)
+            array_part("sample_weight", self.sample_weight, "<f8")
+        for name, codes in self.codes.items():
+            # Labels are sorted and codes index them, so equal data gives equal codes and labels
+            # whatever the reader or dtype; codes are hashed at a fixed width.
+            part(f"sensitive:{name}:levels", "\x1f".join(self.levels[name]).encode("utf-8"))
+            width = np.dtype(codes.dtype).newbyteorder("<").str
+            array_part(f"sensitive:{name}:codes", codes, width)
+        used = [c for c in self.columns.values() if c is not None] + list(self.codes)
         result = DataFingerprint(
             sha256=digest.hexdigest(), n_rows=self.n_rows, columns=used, source=self.source
         )

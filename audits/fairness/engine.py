@@ -256,11 +256,16 @@ def audit_fairness(
 
     k = len(table.attributes)
     point = table.counts[None, ...]
+    weighted = evaluation.sample_weight is not None
     replicates = stats.bootstrap_counts(
         table.counts.ravel(),
         n_boot=n_boot,
         seed=seed,
-        n_records=table.n_rows if evaluation.sample_weight is not None else None,
+        # Weighted tables: redraw records (unweighted counts per cell), each carrying its cell's
+        # mean weight; without record counts, draw n_rows records in proportion to the weights
+        # (too narrow when weights differ between groups; docs/statistics.md).
+        n_records=table.n_rows if weighted and table.record_counts is None else None,
+        record_counts=None if table.record_counts is None else table.record_counts.ravel(),
     ).reshape(n_boot, *table.counts.shape)
     point_scores = rep_scores = None
     if table.score_sums is not None:

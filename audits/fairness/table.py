@@ -18,8 +18,6 @@ from typing import TYPE_CHECKING, Protocol
 
 import numpy as np
 
-from govern.results import UNKNOWN_GROUP
-
 if TYPE_CHECKING:
     from govern.data import EvaluationData
 
@@ -46,7 +44,8 @@ class ContingencyTable:
     """Weighted counts over sensitive cells x y_true x y_pred x score bin.
 
     ``counts`` has shape ``(*level_sizes, 2, 2, n_bins)``; with no ``y_true`` every record sits at
-    ``y_true == 0``. ``score_sums`` (same shape) holds the weighted sum of scores per cell.
+    ``y_true == 0``. Each attribute's ``levels`` are sorted with the unknown group last.
+    ``score_sums`` (same shape) holds the weighted sum of scores per cell.
     """
 
     attributes: tuple[str, ...]
@@ -56,6 +55,9 @@ class ContingencyTable:
     has_y_true: bool
     bins: ScoreBins | None
     n_rows: int
+    # Unweighted records per cell (same shape as ``counts``), when ``counts`` are weighted; a
+    # builder that cannot count them leaves None and the bootstrap falls back to ``n_rows``.
+    record_counts: np.ndarray | None = None
 
     @property
     def total(self) -> float:
@@ -70,18 +72,6 @@ class TableBuilder(Protocol):
     """Anything that can turn evaluation data into a :class:`ContingencyTable`."""
 
     def build(self, data: EvaluationData) -> ContingencyTable: ...
-
-
-def _factorize(labels: np.ndarray) -> tuple[np.ndarray, tuple[str, ...]]:
-    """Integer codes and their labels, sorted, with the unknown group last."""
-    import pandas as pd
-
-    codes, uniques = pd.factorize(labels, sort=False)
-    names = [str(u) for u in uniques]
-    order = sorted(range(len(names)), key=lambda i: (names[i] == UNKNOWN_GROUP, names[i]))
-    remap = np.empty(len(names), dtype=np.int64)
-    remap[order] = np.arange(len(names))
-    return remap[codes], tuple(names[i] for i in order)
 
 
 def _weighted_median(values: np.ndarray, weights: np.ndarray | None) -> float:
@@ -128,14 +118,14 @@ class NumpyTableBuilder:
     """Build the table in memory: factorise, combine codes, one ``np.bincount``."""
 
     def build(self, data: EvaluationData) -> ContingencyTable:
-        attributes = tuple(data.sensitive)
+        attributes = tuple(data.codes)
+        levels = tuple(data.levels[name] for name in attributes)
+        # One int64 cell index per row, built in place: no per-row Python work and one
+        # row-sized buffer (the sensitive codes, y_true and y_pred are one byte per row).
         code = np.zeros(data.n_rows, dtype=np.int64)
-        levels: list[tuple[str, ...]] = []
-        for name in attributes:
-            codes, labels = _factorize(data.sensitive[name])
+        for name, labels in zip(attributes, levels, strict=True):
             code *= len(labels)
-            code += codes
-            levels.append(labels)
+            code += data.codes[name]
         code *= 2
         if data.y_true is not None:
             code += data.y_true
@@ -152,18 +142,22 @@ class NumpyTableBuilder:
         size = int(np.prod(shape))
         weights = data.sample_weight
         counts = np.bincount(code, weights=weights, minlength=size).astype(np.float64)
+        # With weights, the unweighted records per cell too: the bootstrap redraws records, not
+        # units of weight (see stats.bootstrap_counts).
+        records = None if weights is None else np.bincount(code, minlength=size).astype(np.float64)
         score_sums = None
         if data.score is not None:
             weighted = data.score if weights is None else data.score * weights
             score_sums = np.bincount(code, weights=weighted, minlength=size)
         return ContingencyTable(
             attributes=attributes,
-            levels=tuple(levels),
+            levels=levels,
             counts=counts.reshape(shape),
             score_sums=None if score_sums is None else score_sums.reshape(shape),
             has_y_true=data.y_true is not None,
             bins=bins,
             n_rows=data.n_rows,
+            record_counts=None if records is None else records.reshape(shape),
         )
 
 
