@@ -40,6 +40,15 @@ class SignificanceRowContext(_Context):
     flip_flop: str = Field(description="'yes' when one person's outcome reverses the finding.")
 
 
+class MeasureContext(_Context):
+    """One measure outside the main table, in long form."""
+
+    group: str = Field(description="Group label, or 'all groups' for attribute-wide measures.")
+    metric: str = Field(description="Human-readable metric name.")
+    value: str
+    interval: str
+
+
 class FairnessTableContext(_Context):
     attribute: str = Field(description="Attribute or intersection ('sex & ethnicity').")
     anchor: str = Field(description="HTML id for links.")
@@ -49,6 +58,9 @@ class FairnessTableContext(_Context):
     summaries: list[str] = Field(description="Attribute-wide results, one sentence each.")
     unknown: str = Field(description="Sentence about records with the attribute missing, or ''.")
     significance: list[SignificanceRowContext]
+    other_measures: list[MeasureContext] = Field(
+        description="Every other measure, long form (HTML only, folded away)."
+    )
 
 
 class ChartContext(_Context):

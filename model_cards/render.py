@@ -23,6 +23,7 @@ from govern.model_cards.context import (
     ChartContext,
     FairnessTableContext,
     GroupRowContext,
+    MeasureContext,
     ModelCardContext,
     ProvenanceContext,
     ReportContext,
@@ -31,6 +32,7 @@ from govern.model_cards.context import (
 )
 from govern.results import (
     ALL_GROUPS,
+    UNKNOWN_GROUP,
     AuditResult,
     FairnessEvidence,
     GroupSummary,
@@ -73,8 +75,17 @@ PREFERRED_METRICS = (
     "mean_score",
     "true_positive_rate",
     "false_positive_rate",
-    "precision",
-    "accuracy_score",
+)
+# Per-group metrics already shown in the People and Share columns.
+SHOWN_AS_PEOPLE = ("count", "share")
+# Attribute-wide summaries printed under each table; the rest go to "all measures".
+MAIN_SUMMARIES = (
+    "demographic_parity_difference",
+    "demographic_parity_ratio",
+    "equalized_odds_difference",
+    "equalized_odds_ratio",
+    "equal_opportunity_difference",
+    "equal_opportunity_ratio",
 )
 METRIC_LABELS: dict[str, str] = {
     "selection_rate": "Selection rate",
@@ -173,18 +184,25 @@ def _fairness_parts(
             and r.group != ALL_GROUPS
             and r.metric in ("impact_ratio", "scoring_impact_ratio")
         ]
-        summaries = [
+        attribute_wide = [
             r
             for r in [*metrics, *disparities]
             if r.attribute == attribute and r.group == ALL_GROUPS
         ]
+        summaries = [r for r in attribute_wide if r.metric in MAIN_SUMMARIES]
         rows_by_metric: dict[tuple[str, str], MetricRow] = {
             (r.group, r.metric): r for r in [*per_group, *ratios]
         }
         present = {r.metric for r in [*per_group, *ratios]}
-        columns = [m for m in PREFERRED_METRICS if m in present] + sorted(
-            present - set(PREFERRED_METRICS)
-        )
+        columns = [m for m in PREFERRED_METRICS if m in present]
+        others = [
+            r
+            for r in [*per_group, *disparities]
+            if r.attribute == attribute
+            and r.group != ALL_GROUPS
+            and r.metric not in columns
+            and r.metric not in SHOWN_AS_PEOPLE
+        ] + [r for r in attribute_wide if r.metric not in MAIN_SUMMARIES]
         group_order: list[str] = [g.group for g in groups if g.attribute == attribute]
         for r in [*per_group, *ratios]:
             if r.group not in group_order:
@@ -267,13 +285,18 @@ def _fairness_parts(
                     )
                     for r in summaries
                 ],
-                unknown=(
-                    f"{unknown:,} record(s) had no recorded {attribute}; they are counted here "
-                    "but not included in the rates."
-                    if unknown
-                    else ""
-                ),
+                unknown=_unknown_sentence(attribute, unknown, UNKNOWN_GROUP in group_order),
                 significance=significance,
+                other_measures=[
+                    MeasureContext(
+                        group="all groups" if r.group == ALL_GROUPS else r.group,
+                        metric=metric_label(r.metric),
+                        value=format_number(r.value),
+                        interval=format_interval(r.ci_low, r.ci_high),
+                    )
+                    for r in others
+                    if r.group not in suppressed_here
+                ],
             )
         )
         if with_charts:
@@ -281,6 +304,20 @@ def _fairness_parts(
             if chart is not None:
                 charts.append(chart)
     return tables, charts, any_suppressed
+
+
+def _unknown_sentence(attribute: str, unknown: int, shown_as_group: bool) -> str:
+    if not unknown:
+        return ""
+    if shown_as_group:
+        return (
+            f"{unknown:,} record(s) had no recorded {attribute}; they are shown as the group "
+            f"“{UNKNOWN_GROUP}” and are not compared with the reference group."
+        )
+    return (
+        f"{unknown:,} record(s) had no recorded {attribute}; they are counted here but not "
+        "included in the rates."
+    )
 
 
 def _complementary_group(
@@ -414,8 +451,8 @@ def _verdict(audit: AuditResult) -> tuple[str, str]:
     if policy is None:
         return (
             "No policy applied",
-            "No policy was applied, so this report shows what was measured without a verdict "
-            f"on whether it is acceptable. Subject: {subject[0].lower()}{subject[1:]}.",
+            "No policy was applied, so this report shows what was measured about "
+            f"{subject[0].lower()}{subject[1:]} without a verdict on whether it is acceptable.",
         )
     failures = policy.blocking_failures
     unknown = [r for r in policy.rules if r.verdict == "insufficient_data"]
@@ -520,7 +557,11 @@ def report_context(
     name = (
         card.model_details.name
         if card is not None
-        else (audit.model.name if audit.model is not None else "decisions")
+        else (
+            audit.model.name
+            if audit.model is not None
+            else f"decisions in {audit.data.source or 'the audited data'}"
+        )
     )
     return ReportContext(
         title=f"Compliance report: {name}",

@@ -135,6 +135,7 @@ def test_templates_use_every_field_of_their_context(stem: str, context: type) ->
             "text",
             "section",
             "loop",
+            "measure",
         }
         unknown = used - set(context.model_fields)
         assert not unknown, f"{stem}.{suffix}.j2 reads names its context lacks: {unknown}"
