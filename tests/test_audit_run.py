@@ -1,4 +1,4 @@
-"""``govern audit run`` end to end on a real SQLite register (and a real server for the remote path).
+"""``govern audit run`` end to end on a real SQLite register and on a real MLflow server.
 
 Expected figures are recomputed here from the model's own predictions with pandas, independently
 of the fairness engine.
