@@ -174,3 +174,94 @@ def test_load_errors(tmp_path: Path) -> None:
         EvaluationData.load(tmp_path / "bad.parquet", y_pred="a", sensitive=["b"])
     assert str(caught.value).startswith(f"cannot read {tmp_path / 'bad.parquet'}: ")
     assert str(caught.value).endswith("Check that it is a valid Parquet file.")
+
+
+def test_sensitive_columns_become_small_codes_and_sorted_levels() -> None:
+    frame = pd.DataFrame(
+        {
+            "hired": [True, False, True, False, True],
+            "sex": pd.Series(["M", "F", None, "F", "M"], dtype="str"),
+            "age": pd.Categorical(
+                ["old", "young", "old", None, "old"], categories=["x", "young", "old"]
+            ),
+        }
+    )
+    data = EvaluationData.from_frame(frame, y_pred="hired", sensitive=["sex", "age"])
+    # Levels sorted, unknown last; unused categories ("x") are not groups.
+    assert data.levels == {"sex": ("F", "M", "unknown"), "age": ("old", "young", "unknown")}
+    assert data.codes["sex"].dtype == np.int8 and data.codes["age"].dtype == np.int8
+    assert data.codes["sex"].tolist() == [1, 0, 2, 0, 1]
+    assert data.codes["age"].tolist() == [0, 1, 0, 2, 0]
+    assert data.sensitive["age"].tolist() == ["old", "young", "old", "unknown", "old"]
+    assert data.unknown_counts == {"sex": 1, "age": 1}
+    assert data.y_pred.dtype == np.int8 and data.y_pred.tolist() == [1, 0, 1, 0, 1]
+
+
+def test_values_with_the_same_text_share_a_group() -> None:
+    # Group labels are text: 1 and "1" in an object column are one group, and a value spelt
+    # "unknown" joins the missing ones (but only missing values are counted as unknown).
+    frame = pd.DataFrame(
+        {"hired": [1, 0, 1, 0], "g": pd.Series([1, "1", "unknown", None], dtype=object)}
+    )
+    data = EvaluationData.from_frame(frame, y_pred="hired", sensitive=["g"])
+    assert data.levels["g"] == ("1", "unknown")
+    assert data.sensitive["g"].tolist() == ["1", "1", "unknown", "unknown"]
+    assert data.unknown_counts == {"g": 1}
+
+
+def test_many_groups_get_wider_codes() -> None:
+    n = 300
+    frame = pd.DataFrame({"hired": np.arange(n) % 2, "id": [f"p{i:03d}" for i in range(n)]})
+    data = EvaluationData.from_frame(frame, y_pred="hired", sensitive=["id"])
+    assert data.codes["id"].dtype == np.int16
+    assert len(data.levels["id"]) == n
+    assert data.sensitive["id"].tolist() == frame["id"].tolist()
+
+
+def test_fingerprint_same_values_whatever_the_dtypes(frame: pd.DataFrame) -> None:
+    options = {"y_pred": "hired", "y_true": "outcome", "sensitive": ["sex"]}
+    base = EvaluationData.from_frame(frame, **options).fingerprint().sha256
+    as_category = frame.assign(sex=frame["sex"].astype("category"), hired=frame["hired"] == 1)
+    assert EvaluationData.from_frame(as_category, **options).fingerprint().sha256 == base
+    as_object = frame.assign(sex=frame["sex"].astype(object), outcome=frame["outcome"] * 1.0)
+    assert EvaluationData.from_frame(as_object, **options).fingerprint().sha256 == base
+    # Renaming a group (same codes, other labels) or moving one person changes the hash.
+    renamed = frame.assign(sex=frame["sex"].replace({"F": "W"}))
+    assert EvaluationData.from_frame(renamed, **options).fingerprint().sha256 != base
+    moved = frame.assign(sex=["M", "M", "F", None, "M", "F"])
+    assert EvaluationData.from_frame(moved, **options).fingerprint().sha256 != base
+
+
+def test_binary_columns_checked_on_distinct_values() -> None:
+    # Floats, booleans and text go through the same distinct-value check as integers.
+    frame = pd.DataFrame(
+        {
+            "f": [1.0, 0.0, 1.0, 0.0],
+            "b": [True, False, False, False],
+            "t": pd.Series(["yes", "no", "no", "yes"], dtype="str"),
+            "n": [5, 7, 5, 5],
+            "g": ["a", "a", "b", "b"],
+        }
+    )
+    assert EvaluationData.from_frame(frame, y_pred="f", sensitive=["g"]).y_pred.tolist() == [
+        1,
+        0,
+        1,
+        0,
+    ]
+    data = EvaluationData.from_frame(frame, y_pred="b", y_true="f", sensitive=["g"])
+    assert data.y_pred.tolist() == [1, 0, 0, 0] and data.y_pred.dtype == np.int8
+    data = EvaluationData.from_frame(frame, y_pred="t", sensitive=["g"], positive_label="yes")
+    assert data.y_pred.tolist() == [1, 0, 0, 1]
+    data = EvaluationData.from_frame(frame, y_pred="n", sensitive=["g"], positive_label=7)
+    assert data.y_pred.tolist() == [0, 1, 0, 0]
+    assert _error(df=frame, y_pred="n", sensitive=["g"]) == (
+        "y_pred column 'n' in the data is not binary for positive label 1: found the values "
+        "5, 7. Pass --positive-label with the value that means a positive outcome (for "
+        "example --positive-label 7)."
+    )
+    assert _error(df=frame, y_pred="t", sensitive=["g"], positive_label="maybe") == (
+        "y_pred column 't' in the data is not binary for positive label 'maybe': found the "
+        "values 'no', 'yes'. Pass --positive-label with the value that means a positive "
+        "outcome (for example --positive-label yes)."
+    )

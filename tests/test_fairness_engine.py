@@ -356,3 +356,44 @@ def test_undefined_rates_are_none_not_errors() -> None:
     assert _one(evidence, "impact_ratio", "g", "a").value == 0.0
     assert _one(evidence, "selection_rate_ratio", "g", "a").value == 0.0
     assert _one(evidence, "precision_ratio", "g", "a").value is None
+
+
+def test_weighted_table_counts_records_per_cell() -> None:
+    frame = pd.DataFrame(
+        {
+            "d": [1, 0, 1, 0, 1],
+            "g": ["a", "a", "b", "b", "a"],
+            "w": [3.0, 1.0, 1.0, 2.0, 0.5],
+        }
+    )
+    data = EvaluationData.from_frame(frame, y_pred="d", sensitive=["g"], sample_weight="w")
+    table = NumpyTableBuilder().build(data)
+    assert table.record_counts is not None
+    # g x y_true (always 0 here) x y_pred x one score bin.
+    assert table.record_counts[:, 0, :, 0].tolist() == [[1.0, 2.0], [1.0, 1.0]]
+    assert table.counts[:, 0, :, 0].tolist() == [[1.0, 3.5], [2.0, 1.0]]
+    unweighted = NumpyTableBuilder().build(
+        EvaluationData.from_frame(frame, y_pred="d", sensitive=["g"])
+    )
+    assert unweighted.record_counts is None
+
+
+def test_weighted_bootstrap_redraws_records() -> None:
+    # Group "a": 20 records of weight 10 (weighted n 200); group "b": 200 records of weight 1.
+    # Redrawing records, a's replicate sizes are multiples of 10 with a spread of about
+    # 10 * sqrt(20); drawing units of weight would give a spread of about sqrt(200).
+    frame = pd.DataFrame(
+        {
+            "d": np.tile([1, 0], 110),
+            "g": ["a"] * 20 + ["b"] * 200,
+            "w": [10.0] * 20 + [1.0] * 200,
+        }
+    )
+    evidence = audit_fairness(
+        frame, y_pred="d", sensitive=["g"], sample_weight="w", n_boot=2000, seed=1
+    )
+    count = _one(evidence, "count", "g", "a")
+    assert count.value == pytest.approx(200.0)
+    assert count.ci_low is not None and count.ci_high is not None
+    # 95% interval of 10 x Binomial(220, 20/220): about 200 -/+ 10 * 1.96 * 4.3.
+    assert count.ci_high - count.ci_low > 120
