@@ -290,9 +290,10 @@ def load_model_card(path: str | os.PathLike[str]) -> ModelCard:
     Examples
     --------
     >>> import pathlib, tempfile
-    >>> source = pathlib.Path(tempfile.mkdtemp()) / "card.yaml"
-    >>> _ = source.write_text("model_details:\\n  name: screening\\n")
-    >>> load_model_card(source).model_details.name
+    >>> with tempfile.TemporaryDirectory() as folder:
+    ...     source = pathlib.Path(folder) / "card.yaml"
+    ...     _ = source.write_text("model_details:\\n  name: screening\\n")
+    ...     load_model_card(source).model_details.name
     'screening'
     """
     import yaml

@@ -834,7 +834,8 @@ def write_outputs(
     >>> import tempfile
     >>> from govern.model_cards.card import ModelCard, ModelDetails
     >>> card = ModelCard(model_details=ModelDetails(name="m"))
-    >>> sorted(write_outputs(tempfile.mkdtemp(), card=card))
+    >>> with tempfile.TemporaryDirectory() as folder:
+    ...     sorted(write_outputs(folder, card=card))
     ['model_card.html', 'model_card.md']
     """
     from govern.atomic import safe_output_path, write_text_atomic

@@ -164,3 +164,25 @@ def test_yaml_is_loaded_safely(tmp_path: Path) -> None:
     with pytest.raises(BadInputError) as error:
         load_model_card(source)
     assert "this is not valid YAML" in str(error.value)
+
+
+@pytest.mark.parametrize(
+    "module",
+    [
+        "govern.model_cards.card",
+        "govern.model_cards.charts",
+        "govern.model_cards.render",
+        "govern.datasets",
+        "govern.datasets.recruitment",
+        "govern.datasets.promotion",
+        "govern.datasets.learning",
+    ],
+)
+def test_docstring_examples_run(module: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    import doctest
+    import importlib
+
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "0")
+    result = doctest.testmod(importlib.import_module(module), optionflags=doctest.ELLIPSIS)
+    assert result.attempted > 0
+    assert result.failed == 0

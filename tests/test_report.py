@@ -221,3 +221,38 @@ def test_one_small_group_is_protected_by_hiding_the_next_smallest() -> None:
     assert "| male &amp; mixed | 37 |" in text  # the reference group is never hidden
     # single attributes have no small group, so nothing is hidden there
     assert "| female | 1,015 |" in text
+
+
+@pytest.mark.slow
+def test_report_on_evidence_from_the_fairness_engine() -> None:
+    import datetime as dt
+
+    from govern.audits.fairness import audit_fairness
+    from govern.datasets import recruitment
+    from govern.results import DataFingerprint, Evidence
+
+    frame = recruitment(3000, seed=2, disparity=0.3)
+    evidence = audit_fairness(
+        frame, y_pred="shortlisted", sensitive=["sex", "ethnicity"], intersections=True, n_boot=50
+    )
+    audit = AuditResult(
+        govern_version="0.1.0",
+        created_at=dt.datetime(2026, 11, 24, tzinfo=dt.UTC),
+        data=DataFingerprint(sha256="e" * 64, n_rows=len(frame), columns=list(frame.columns)),
+        evidence=Evidence(fairness=evidence),
+    )
+    text = render_report(audit, fmt="markdown")
+    # the selection rates printed are the data's, computed here independently with pandas
+    rates = frame.groupby("sex")["shortlisted"].mean()
+    counts = frame["sex"].value_counts()
+    for group in ("female", "male"):
+        assert f"| {group} | {counts[group]:,} |" in text
+        assert f"| {rates[group]:.3f} (" in text
+    small = [g for g in evidence.groups if g.status == "insufficient_data"]
+    assert small, "seed 2 with 3000 rows has intersectional groups under 30 people"
+    for group in small:
+        label = group.group.replace("&", "&amp;")
+        row = next(line for line in text.splitlines() if line.startswith(f"| {label} |"))
+        assert not re.search(r"\d", row)
+    html = render_report(audit)
+    assert html.count("<figure>") == 3

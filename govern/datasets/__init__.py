@@ -141,9 +141,9 @@ def write_dataset(
     Examples
     --------
     >>> import tempfile, pathlib
-    >>> path = write_dataset("recruitment", pathlib.Path(tempfile.mkdtemp()) / "a.csv", rows=50)
-    >>> path.suffix
-    '.csv'
+    >>> with tempfile.TemporaryDirectory() as folder:
+    ...     write_dataset("recruitment", pathlib.Path(folder) / "a.csv", rows=50).name
+    'a.csv'
     """
     import io
 

@@ -67,7 +67,7 @@ def expected_impact_ratio(disparity: float) -> float:
     >>> round(expected_impact_ratio(0.0), 3)
     1.0
     >>> round(expected_impact_ratio(0.3), 3)
-    0.606
+    0.605
     """
     normal = NormalDist()
     return (1.0 - normal.cdf(PROMOTION_Z + disparity)) / (1.0 - normal.cdf(PROMOTION_Z))
