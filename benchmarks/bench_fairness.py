@@ -23,15 +23,19 @@ Measured:
 (e) fairlearn's own bootstrap (``MetricFrame(n_boot=...)``) with a few replicates on the smaller
     subsample, extrapolated linearly in the number of replicates.
 
-Peak memory: the process's resident-set high-water mark (``VmHWM``) is reset through
-``/proc/self/clear_refs`` before the audit and read after it, so the figure is the memory the
-audit itself needed on top of the data (Linux only; elsewhere ``tracemalloc`` is used, which sees
-numpy's allocations but not pyarrow's).
+(f) ``EvaluationData.fingerprint()`` (sha256 of the data used; ``govern audit run`` calls it).
+
+Times are medians of ``--repeat`` runs (default 5). Peak memory, measured first (before the
+timings grow the heap), two ways: the process's resident-set high-water mark (``VmHWM``, reset
+through ``/proc/self/clear_refs`` before the audit; Linux only; can read low when the audit reuses
+memory an allocator kept), and ``tracemalloc``'s peak (numpy's and Python's allocations, not
+pyarrow's pool).
 """
 
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import functools
 import gc
 import os
@@ -71,15 +75,23 @@ def make_data(rows: int, seed: int = 0) -> pd.DataFrame:
     )
 
 
-def best_time(function: Callable[[], Any], repeat: int) -> float:
-    """Fastest of ``repeat`` runs, in seconds (the least disturbed by other work on the machine)."""
+def median_time(function: Callable[[], Any], repeat: int) -> float:
+    """Median of ``repeat`` runs, in seconds (robust to a run slowed by other jobs)."""
     times = []
     for _ in range(repeat):
         gc.collect()
         start = time.perf_counter()
         function()
         times.append(time.perf_counter() - start)
-    return min(times)
+    return float(np.median(times))
+
+
+def evaluation_data(frame: pd.DataFrame) -> Any:
+    from govern.data import EvaluationData
+
+    return EvaluationData.from_frame(
+        frame, y_pred="y_pred", y_true="y_true", sensitive=["sex", "race"]
+    )
 
 
 def bare_pass(frame: pd.DataFrame) -> np.ndarray:
@@ -167,40 +179,66 @@ def _status_kib() -> dict[str, int]:
     return values
 
 
-def peak_memory(function: Callable[[], Any]) -> tuple[int, str]:
-    """Extra bytes at the peak of ``function()`` over the memory in use before it, and how."""
+def peak_memory_rss(function: Callable[[], Any]) -> int | None:
+    """Extra resident bytes at the peak of ``function()`` (``VmHWM`` reset before), or None.
+
+    Memory freed earlier but kept by an allocator can be reused without growing the resident
+    set, so this can read low; :func:`peak_memory_traced` is the cross-check.
+    """
     gc.collect()
-    if os.path.exists("/proc/self/clear_refs"):
-        try:
-            with open("/proc/self/clear_refs", "w") as clear:
-                clear.write("5")  # reset the high-water mark to the current resident set
-            before = _status_kib()["VmRSS"]
-            result = function()
-            after = _status_kib()["VmHWM"]
-            del result
-            return (after - before) * 1024, "resident-set high-water mark (VmHWM)"
-        except OSError:
-            pass
+    if not os.path.exists("/proc/self/clear_refs"):
+        return None
+    try:
+        with open("/proc/self/clear_refs", "w") as clear:
+            clear.write("5")  # reset the high-water mark to the current resident set
+        before = _status_kib()["VmRSS"]
+        result = function()
+        after = _status_kib()["VmHWM"]
+    except OSError:
+        return None
+    del result
+    return (after - before) * 1024
+
+
+def peak_memory_traced(function: Callable[[], Any]) -> int:
+    """Peak bytes allocated during ``function()`` as tracemalloc sees them (numpy and Python
+    allocations; not pyarrow's own pool)."""
+    gc.collect()
     tracemalloc.start()
     result = function()
     _, peak = tracemalloc.get_traced_memory()
     tracemalloc.stop()
     del result
-    return peak, "tracemalloc peak (numpy and Python allocations)"
+    return peak
+
+
+def report_memory(frame: pd.DataFrame, size: int) -> None:
+    rss = peak_memory_rss(lambda: run_govern(frame, 1000))
+    traced = peak_memory_traced(lambda: run_govern(frame, 1000))
+    print("peak memory of the audit with 1,000 replicates, over the input columns (target < 3x):")
+    if rss is not None:
+        print(
+            f"  resident-set high-water mark (VmHWM): {rss / 2**20:,.1f} MiB extra = "
+            f"{rss / size:.2f}x"
+        )
+    print(
+        f"  tracemalloc peak:                     {traced / 2**20:,.1f} MiB = {traced / size:.2f}x"
+    )
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
     parser.add_argument("--rows", type=int, default=None, help="rows (default 1,000,000)")
     parser.add_argument("--quick", action="store_true", help="small sizes, for a smoke run")
-    parser.add_argument("--repeat", type=int, default=3, help="runs of the fast measurements")
+    parser.add_argument(
+        "--repeat", type=int, default=5, help="runs of the fast measurements (median reported)"
+    )
     parser.add_argument(
         "--no-fairlearn", action="store_true", help="skip the fairlearn measurements (d) and (e)"
     )
     args = parser.parse_args(argv)
 
     rows = args.rows or (200_000 if args.quick else 1_000_000)
-    memory_mode = rows >= 5_000_000
     subsample_sizes = (20_000, 40_000) if args.quick else (100_000, 200_000)
     boot_replicates = 3
     import fairlearn
@@ -222,38 +260,43 @@ def main(argv: list[str] | None = None) -> int:
     size = input_bytes(frame)
     print(f"input columns: {size / 2**20:,.1f} MiB ({', '.join(map(str, frame.dtypes))})")
 
-    if memory_mode:
-        # Memory first, while nothing else has grown the heap.
-        peak, how = peak_memory(lambda: run_govern(frame, 1000))
-        print(
-            f"peak memory of the audit (1,000 replicates): {peak / 2**20:,.1f} MiB extra = "
-            f"{peak / size:.2f}x the input columns (target < 3x) [{how}]"
-        )
+    run_govern(frame.head(1000), 10)  # import and warm up the engine (small, little memory)
+    # Memory first, before the timings have grown and fragmented the heap.
+    report_memory(frame, size)
 
-    run_govern(frame.head(1000), 10)  # import and warm up the engine outside the timings
     minimum = minimum_replicates(frame.head(1000))
-    bare = best_time(lambda: bare_pass(frame), args.repeat)
-    govern_0 = best_time(lambda: run_govern(frame, minimum), args.repeat)
-    govern_1000 = best_time(lambda: run_govern(frame, 1000), args.repeat)
+    bare = median_time(lambda: bare_pass(frame), args.repeat)
+    govern_0 = median_time(lambda: run_govern(frame, minimum), args.repeat)
+    govern_1000 = median_time(lambda: run_govern(frame, 1000), args.repeat)
+    validate = median_time(lambda: evaluation_data(frame), args.repeat)
+    prepared = evaluation_data(frame)
+    from govern.audits.fairness import NumpyTableBuilder
+
+    build = median_time(lambda: NumpyTableBuilder().build(prepared), args.repeat)
+    fingerprint = median_time(
+        # A fresh copy each time: the fingerprint is cached on the object.
+        lambda: dataclasses.replace(prepared, _fingerprint=[]).fingerprint(),
+        args.repeat,
+    )
     print()
-    print("measured on all rows:")
+    print(f"measured on all rows (median of {args.repeat} runs):")
     print(f"  (a) bare pass (factorise + one bincount)       {bare * 1000:10.1f} ms")
     print(f"  (b) govern audit_fairness, n_boot={minimum}            {govern_0 * 1000:10.1f} ms")
     print(f"  (c) govern audit_fairness, n_boot=1000         {govern_1000 * 1000:10.1f} ms")
-
-    if not memory_mode:
-        peak, how = peak_memory(lambda: run_govern(frame, 1000))
-        print(
-            f"      peak memory of (c): {peak / 2**20:,.1f} MiB extra = {peak / size:.2f}x "
-            f"the input columns [{how}]"
-        )
+    print("  parts of (b)/(c):")
+    print(f"      EvaluationData.from_frame (validation)     {validate * 1000:10.1f} ms")
+    print(f"      NumpyTableBuilder.build (the table)        {build * 1000:10.1f} ms")
+    print(
+        f"  (f) EvaluationData.fingerprint() (not part of (b)/(c); audit run calls it) "
+        f"{fingerprint * 1000:.1f} ms"
+    )
 
     if args.no_fairlearn:
         print(f"  govern n_boot=1000 / bare pass: {govern_1000 / bare:.1f}x (target <= 10x)")
         return 0
     small, large = subsample_sizes
-    mf_small = best_time(lambda: run_metricframe(frame.head(small)), 1)
-    mf_large = best_time(lambda: run_metricframe(frame.head(large)), 1)
+    mf_small = median_time(lambda: run_metricframe(frame.head(small)), 1)
+    mf_large = median_time(lambda: run_metricframe(frame.head(large)), 1)
     # A straight line through the two measurements: a fixed cost plus a cost per row. Through the
     # origin would overstate fairlearn's time when the fixed cost is large.
     per_row = (mf_large - mf_small) / (large - small)
@@ -270,7 +313,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"      EXTRAPOLATED to {rows:,} rows (line fit)  {mf_full:10.2f} s")
 
     boot_frame = frame.head(small)
-    fl_boot = best_time(
+    fl_boot = median_time(
         lambda: run_metricframe(
             boot_frame, n_boot=boot_replicates, ci_quantiles=[0.025, 0.975], random_state=0
         ),
