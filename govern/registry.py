@@ -63,6 +63,10 @@ MSG_UNREACHABLE = (
     "running and the address is right (MLFLOW_TRACKING_URI or tracking_uri in govern.yaml), "
     "or unset both to use the embedded register under .govern/."
 )
+MSG_NOT_MLFLOW = (
+    "{uri} answered but is not an MLflow tracking server (HTTP 404 on /health). Check the "
+    "address and port in MLFLOW_TRACKING_URI or tracking_uri in govern.yaml."
+)
 MSG_STORE_FAILED = (
     "the MLflow register at {uri} cannot be used ({reason}). Check the URI and that its folder "
     "exists and is writable."
@@ -187,7 +191,9 @@ def check_reachable(uri: str, *, timeout: float = HEALTH_TIMEOUT_SECONDS) -> Non
             raise RegistryError(
                 MSG_UNREACHABLE.format(uri=uri, reason=f"HTTP {error.code}")
             ) from error
-        # Some proxies do not route /health; the server answered, so it is reachable.
+        if error.code == 404:
+            raise RegistryError(MSG_NOT_MLFLOW.format(uri=uri)) from error
+        # 401/403: an authenticating proxy answered; MLflow's client sends the credentials.
     except (urllib.error.URLError, OSError) as error:
         reason = getattr(error, "reason", error)
         raise RegistryError(MSG_UNREACHABLE.format(uri=uri, reason=reason)) from error
