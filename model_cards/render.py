@@ -65,6 +65,13 @@ VERDICT_LABELS: dict[str, str] = {
     "not_applicable": "Not applicable",
     "insufficient_data": "Not enough data",
 }
+COUNT_LABELS: dict[str, str] = {
+    "pass": "passed",
+    "fail": "failed",
+    "waived": "waived",
+    "not_applicable": "not applicable",
+    "insufficient_data": "not enough data",
+}
 # The columns of the per-group tables, in reading order: rates first, then the ratios against
 # the reference group that the four-fifths rule (29 CFR 1607.4(D)) and LL144 compare.
 PREFERRED_METRICS = (
@@ -480,7 +487,12 @@ def _verdict(audit: AuditResult) -> tuple[str, str]:
 
 def _rule_row(rule: RuleResult) -> RuleRowContext:
     measured = ""
-    if rule.value is not None:
+    whole = rule.comparison is not None and rule.comparison.split(" ")[0].endswith(
+        ("_days", "_count")
+    )
+    if rule.value is not None and whole:
+        measured = f"{rule.value:,.0f}"
+    elif rule.value is not None:
         measured = format_number(rule.value)
         interval = format_interval(rule.ci_low, rule.ci_high)
         if interval:
@@ -550,8 +562,8 @@ def report_context(
     heading, sentence = _verdict(audit)
     rules = audit.policy.rules if audit.policy is not None else []
     counts = [
-        f"{sum(r.verdict == verdict for r in rules)} {VERDICT_LABELS[verdict].lower()}"
-        for verdict in VERDICT_LABELS
+        f"{sum(r.verdict == verdict for r in rules)} {COUNT_LABELS[verdict]}"
+        for verdict in COUNT_LABELS
         if any(r.verdict == verdict for r in rules)
     ]
     name = (

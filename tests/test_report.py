@@ -256,3 +256,22 @@ def test_report_on_evidence_from_the_fairness_engine() -> None:
         assert not re.search(r"\d", row)
     html = render_report(audit)
     assert html.count("<figure>") == 3
+
+
+def test_rule_counts_and_whole_number_measures() -> None:
+    audit = make_audit()
+    assert audit.policy is not None
+    age = audit.policy.rules[0].model_copy(
+        update={
+            "rule_id": "audit-age",
+            "verdict": "pass",
+            "value": 12.0,
+            "ci_low": None,
+            "ci_high": None,
+            "comparison": "audit_age_days <= 365",
+        }
+    )
+    policy = audit.policy.model_copy(update={"rules": [*audit.policy.rules, age]})
+    text = render_report(audit.model_copy(update={"policy": policy}), fmt="markdown")
+    assert "Rules: 1 passed, 1 failed, 1 waived, 1 not enough data." in text
+    assert "| 12 | audit_age_days &lt;= 365 |" in text
