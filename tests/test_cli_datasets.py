@@ -125,3 +125,42 @@ def test_list(capsys: pytest.CaptureFixture[str]) -> None:
     listed = json.loads(capsys.readouterr().out)
     assert [item["name"] for item in listed] == list(SCENARIOS)
     assert listed[0]["columns"] == SCENARIOS["recruitment"].columns
+
+
+@pytest.mark.slow
+def test_console_script_end_to_end(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    govern = Path(sys.executable).with_name("govern")
+    out = tmp_path / "people.parquet"
+    done = subprocess.run(
+        [
+            str(govern),
+            "datasets",
+            "generate",
+            "learning_pathways",
+            "--rows",
+            "40",
+            "--out",
+            str(out),
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+        cwd=tmp_path,
+    )
+    assert done.returncode == 0, done.stderr
+    assert len(pd.read_parquet(out)) == 40 * 5  # --rows counts employees, k = 5 rows each
+    bad = subprocess.run(
+        [str(govern), "datasets", "generate", "learning", "--out", str(tmp_path / "x.csv")],
+        capture_output=True,
+        text=True,
+        check=False,
+        cwd=tmp_path,
+    )
+    assert bad.returncode == 2
+    assert bad.stderr == (
+        "govern: error: unknown data set 'learning'. Did you mean 'learning_pathways'? "
+        "Known data sets: recruitment, promotion, learning_pathways.\n"
+    )
