@@ -6,6 +6,8 @@ import sys
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from govern.errors import BadInputError
 from govern.model_cards.card import (
@@ -186,3 +188,34 @@ def test_docstring_examples_run(module: str, monkeypatch: pytest.MonkeyPatch) ->
     result = doctest.testmod(importlib.import_module(module), optionflags=doctest.ELLIPSIS)
     assert result.attempted > 0
     assert result.failed == 0
+
+
+_TEXT = st.text(alphabet=st.characters(codec="utf-8", exclude_categories=("Cs", "Cc")), max_size=40)
+
+
+@settings(
+    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    name=_TEXT.filter(lambda s: s.strip() != ""),
+    uses=_TEXT,
+    groups=st.lists(_TEXT, max_size=4),
+    appeal=_TEXT,
+)
+def test_card_yaml_round_trip(
+    tmp_path: Path, name: str, uses: str, groups: list[str], appeal: str
+) -> None:
+    import yaml
+
+    card = ModelCard.model_validate(
+        {
+            "model_details": {"name": name},
+            "intended_use": {"primary_uses": uses},
+            "factors": {"groups": groups},
+            "accountability": {"appeal_route": appeal},
+        }
+    )
+    source = tmp_path / "card.yaml"
+    dumped = card.model_dump(exclude_defaults=True)
+    source.write_text(yaml.safe_dump(dumped, allow_unicode=True), encoding="utf-8")
+    assert load_model_card(source) == card
