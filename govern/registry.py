@@ -144,6 +144,9 @@ def _quiet_mlflow() -> None:
 
 def _import_mlflow() -> Any:
     _quiet_mlflow()
+    # MLflow's usage telemetry would send data off the machine (public bodies must not leak
+    # metadata) and makes short commands such as `govern gate` wait for it at exit.
+    os.environ.setdefault("MLFLOW_DISABLE_TELEMETRY", "true")
     for key, value in _HTTP_DEFAULTS.items():
         os.environ.setdefault(key, value)
     import mlflow
