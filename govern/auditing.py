@@ -172,15 +172,13 @@ def _load_card(registry: Registry, info: ModelVersionInfo) -> Any:
 def _process(
     registry: Registry, info: ModelVersionInfo, model_tags: dict[str, str], now: dt.datetime
 ) -> Any:
-    from govern.approvals import approvals_from_tags
     from govern.metadata import REQUIRED_FOR_REGISTER, metadata_from_tags
-    from govern.results import Approval, ProcessEvidence
+    from govern.results import ProcessEvidence
 
     meta = metadata_from_tags(info.name, model_tags)
-    approvals = [
-        Approval(role=a.role, by=a.by, at=a.at, comment=a.comment)
-        for a in approvals_from_tags(info.name, info.version, info.tags)
-    ]
+    # Sign-off is judged by the deployment gate, after the audit: approvers sign off on the
+    # findings of an audit, so requiring their sign-off before it would be circular.
+    approvals = None
     return ProcessEvidence(
         # This audit is the latest one: its age is zero on the day it runs.
         last_audit_at=now,

@@ -204,7 +204,11 @@ class ProcessEvidence(BaseModel):
     appeal_route: str | None = None
     risk_tier: str | None = None
     purpose: str | None = None
-    approvals: list[Approval] = Field(default_factory=list)
+    approvals: list[Approval] | None = Field(
+        default_factory=list,
+        description="Sign-offs recorded; None when sign-off is left to the deployment gate "
+        "(an audit runs before anyone can sign off on its findings).",
+    )
     register_missing_fields: list[str] | None = Field(
         default=None, description="Register fields still empty; None when not checked."
     )

@@ -138,6 +138,11 @@ def _metric(rule: Rule, check: MetricCheck, evidence: Evidence, settings: Settin
         return _base(rule, "not_applicable", MSG_NO_EVIDENCE.format(part="fairness"))
     attributes = _attributes(check, fairness)
     rows = [r for r in fairness.rows() if r.metric == check.metric and r.attribute in attributes]
+    # The engine also summarises a per-group metric over each attribute (group "*", e.g. the
+    # lowest impact ratio). Judging that row beside the groups would count one finding twice,
+    # without the group's significance test, so it is judged only when no group row exists.
+    with_groups = {r.attribute for r in rows if r.group != ALL_GROUPS}
+    rows = [r for r in rows if r.group != ALL_GROUPS or r.attribute not in with_groups]
     common = {"threshold": check.threshold, "comparison": check.text}
     details = [
         f"unknown category in {name}: {fairness.unknown_counts[name]} records, not in the rates"
@@ -514,6 +519,15 @@ def _process(
                 f"Sign-off by {say.listing(check.roles)} is "
                 f"required only for risk tiers {say.listing(tiers)}; this model is "
                 f"'{facts.risk_tier}'.",
+            )
+        if facts.approvals is None:
+            # Approvers sign off on an audit's findings, so at audit time there is nothing to
+            # judge yet; the deployment gate judges this rule when it runs.
+            return _base(
+                rule,
+                "not_applicable",
+                f"Sign-off by {say.listing(check.roles)} is checked by the deployment gate, "
+                "after this audit, because approvers sign off on its findings.",
             )
         signed = {approval.role: approval for approval in facts.approvals}
         missing = [role for role in check.roles if role not in signed]

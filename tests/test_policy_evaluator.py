@@ -188,3 +188,60 @@ def test_documentation_rule_counts_substantive_fields() -> None:
 def test_docstring_examples_run(module: str) -> None:
     result = doctest.testmod(importlib.import_module(module))
     assert result.attempted > 0 and result.failed == 0
+
+
+def _sign_off_policy() -> Policy:
+    from govern.policies.schema import ProcessCheck
+
+    rule = Rule(
+        id="sign-off",
+        title="Sign-off",
+        rationale="A person answers for a high-risk model.",
+        check=ProcessCheck(
+            kind="process", requirement="sign_off", roles=["ethics_board"], risk_tiers=["high"]
+        ),
+    )
+    return Policy(name="t", version="1", rules=[rule])
+
+
+def test_sign_off_left_to_the_gate_is_not_applicable_at_audit_time() -> None:
+    from govern.results import ProcessEvidence
+
+    evidence = Evidence(process=ProcessEvidence(risk_tier="high", approvals=None))
+    (result,) = evaluate(_sign_off_policy(), evidence, today=TODAY).rules
+    assert result.verdict == "not_applicable"
+    assert result.sentence == (
+        "Sign-off by ethics_board is checked by the deployment gate, after this audit, "
+        "because approvers sign off on its findings."
+    )
+
+
+def test_sign_off_missing_when_judged_is_a_failure() -> None:
+    from govern.results import ProcessEvidence
+
+    evidence = Evidence(process=ProcessEvidence(risk_tier="high", approvals=[]))
+    (result,) = evaluate(_sign_off_policy(), evidence, today=TODAY).rules
+    assert result.verdict == "fail"
+    assert result.sentence == "Sign-off is missing from ethics_board."
+
+
+def test_attribute_summary_row_is_not_judged_beside_its_groups() -> None:
+    evidence = _evidence(0.5 / 0.6, 0.70, 0.97)
+    assert evidence.fairness is not None
+    summary = MetricRow(
+        attribute="sex",
+        group="*",
+        n=200,
+        metric="impact_ratio",
+        value=0.5 / 0.6,
+        ci_low=0.70,
+        ci_high=0.97,
+    )
+    with_summary = evidence.fairness.model_copy(
+        update={"disparities": [*evidence.fairness.disparities, summary]}
+    )
+    plain = evaluate(_policy(), evidence, today=TODAY).rules[0]
+    doubled = evaluate(_policy(), Evidence(fairness=with_summary), today=TODAY).rules[0]
+    assert doubled.verdict == plain.verdict
+    assert doubled.details == plain.details
+    assert doubled.group == "female"
