@@ -35,6 +35,7 @@ pyarrow's pool).
 from __future__ import annotations
 
 import argparse
+import contextlib
 import dataclasses
 import functools
 import gc
@@ -179,15 +180,32 @@ def _status_kib() -> dict[str, int]:
     return values
 
 
+def release_free_memory() -> None:
+    """Hand memory that allocators keep after ``free`` back to the system, so that the audit's
+    allocations show up as growth of the resident set instead of silently reusing it."""
+    import ctypes
+    import ctypes.util
+
+    import pyarrow
+
+    pyarrow.default_memory_pool().release_unused()  # pandas' Arrow-backed strings
+    libc = ctypes.util.find_library("c")
+    if libc:
+        with contextlib.suppress(AttributeError):  # not glibc: nothing to trim
+            ctypes.CDLL(libc).malloc_trim(0)
+
+
 def peak_memory_rss(function: Callable[[], Any]) -> int | None:
     """Extra resident bytes at the peak of ``function()`` (``VmHWM`` reset before), or None.
 
-    Memory freed earlier but kept by an allocator can be reused without growing the resident
-    set, so this can read low; :func:`peak_memory_traced` is the cross-check.
+    Free memory kept by glibc and pyarrow is released first (it would otherwise be reused
+    without growing the resident set and the figure would read low); :func:`peak_memory_traced`
+    is the cross-check.
     """
     gc.collect()
     if not os.path.exists("/proc/self/clear_refs"):
         return None
+    release_free_memory()
     try:
         with open("/proc/self/clear_refs", "w") as clear:
             clear.write("5")  # reset the high-water mark to the current resident set
