@@ -42,8 +42,17 @@ def test_wheel_installs_and_runs_the_demo(tmp_path: Path) -> None:
     # as the editable install's) are not processed when it is added this way.
     Path(env_site, "borrowed_dependencies.pth").write_text(sysconfig.get_paths()["purelib"] + "\n")
     subprocess.run(
-        [sys.executable, "-m", "pip", "--python", str(env_python), "install", "--no-deps",
-         "--quiet", str(wheel)],
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "--python",
+            str(env_python),
+            "install",
+            "--no-deps",
+            "--quiet",
+            str(wheel),
+        ],
         check=True,
     )
 
@@ -64,8 +73,15 @@ def test_wheel_installs_and_runs_the_demo(tmp_path: Path) -> None:
         assert (workdir / "out" / name).stat().st_size > 0, name
 
     where = subprocess.run(
-        [str(env_python), "-c", "import govern.templates, govern.policies; "
-         "print(govern.templates.__file__); print(govern.policies.__file__)"],
-        cwd=workdir, capture_output=True, text=True, check=True,
+        [
+            str(env_python),
+            "-c",
+            "import govern.templates, govern.policies; "
+            "print(govern.templates.__file__); print(govern.policies.__file__)",
+        ],
+        cwd=workdir,
+        capture_output=True,
+        text=True,
+        check=True,
     ).stdout
     assert str(REPO) not in where, f"govern was imported from the source tree: {where}"
