@@ -11,6 +11,23 @@ fails at load time with a "did you mean" instead of silently never matching a ro
 
 from __future__ import annotations
 
+# The metric vocabulary is shared with the fairness engine (govern.metric_names).
+from govern.metric_names import (
+    ATTRIBUTE_METRICS,
+    GROUP_METRICS,
+    METRIC_NAMES,
+    REFERENCE_METRICS,
+)
+
+__all__ = [
+    "ATTRIBUTE_METRICS",
+    "DOCUMENTATION_FIELDS",
+    "GROUP_METRICS",
+    "METRIC_NAMES",
+    "REFERENCE_METRICS",
+    "SELECTION_RATIO_METRICS",
+]
+
 DOCUMENTATION_FIELDS: dict[str, str] = {
     "model_details.description": "What the model is and does, in plain language.",
     "model_details.owner": "The organisation and named person accountable for the model.",
@@ -41,47 +58,6 @@ DOCUMENTATION_FIELDS: dict[str, str] = {
     "privacy.data_protection": "Legal basis, minimisation and retention of personal data.",
 }
 
-# Per-group metrics the fairness engine computes (fairlearn's names where fairlearn has one).
-GROUP_METRICS: tuple[str, ...] = (
-    "selection_rate",
-    "true_positive_rate",
-    "false_positive_rate",
-    "false_negative_rate",
-    "true_negative_rate",
-    "precision",
-    "negative_predictive_value",
-    "false_discovery_rate",
-    "false_omission_rate",
-    "accuracy_score",
-    "error_rate",
-    "base_rate",
-    "mean_score",
-    "median_score",
-    "scoring_rate",
-    "roc_auc",
-    "calibration_error",
-)
-
-# Attribute-wide summaries, reported on the row whose group is "*".
-ATTRIBUTE_METRICS: tuple[str, ...] = (
-    "demographic_parity_difference",
-    "demographic_parity_ratio",
-    "equalized_odds_difference",
-    "equalized_odds_ratio",
-    "equal_opportunity_difference",
-    "equal_opportunity_ratio",
-)
-
-# Per group against the reference group: the impact ratios of 29 CFR 1607.4(D) and
-# 6 RCNY 5-301, and the ratio and difference of every per-group metric.
-REFERENCE_METRICS: tuple[str, ...] = (
-    "impact_ratio",
-    "scoring_impact_ratio",
-    *(f"{name}_ratio" for name in GROUP_METRICS),
-    *(f"{name}_difference" for name in GROUP_METRICS),
-)
-
-METRIC_NAMES: frozenset[str] = frozenset((*GROUP_METRICS, *ATTRIBUTE_METRICS, *REFERENCE_METRICS))
 
 # Disparities judged against a reference group; their sentences name the reference.
 SELECTION_RATIO_METRICS: frozenset[str] = frozenset(

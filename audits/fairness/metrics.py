@@ -15,25 +15,14 @@ import numpy as np
 
 from govern.audits.fairness.table import ScoreBins
 
-# Per-group metrics in reporting order. ``count`` and ``share`` describe the group; the others are
-# rates compared across groups.
-SELECTION_METRICS = ("selection_rate",)
-LABEL_METRICS = (
-    "base_rate",
-    "true_positive_rate",
-    "false_positive_rate",
-    "false_negative_rate",
-    "true_negative_rate",
-    "precision",
-    "negative_predictive_value",
-    "false_discovery_rate",
-    "false_omission_rate",
-    "accuracy_score",
-    "error_rate",
+# Per-group metrics in reporting order (``count`` and ``share`` describe the group; the others are
+# rates compared across groups). The names are shared with the policy language.
+from govern.metric_names import (
+    LABEL_METRICS,
+    SCORE_METRICS,
+    SELECTION_METRICS,
+    SIZE_METRICS,
 )
-SCORE_METRICS = ("mean_score", "median_score", "scoring_rate")
-SCORE_LABEL_METRICS = ("roc_auc", "calibration_error")
-SIZE_METRICS = ("count", "share")
 
 
 def _divide(numerator: np.ndarray, denominator: np.ndarray) -> np.ndarray:
