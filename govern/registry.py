@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import functools
 import io
 import logging
 import os
@@ -21,7 +22,7 @@ import re
 import tempfile
 import urllib.error
 import urllib.request
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -140,6 +141,29 @@ def _quiet_mlflow() -> None:
     os.environ.setdefault("MLFLOW_LOGGING_LEVEL", "WARNING")
     for name in ("mlflow", "alembic", "alembic.runtime.migration", "sqlalchemy.engine"):
         logging.getLogger(name).setLevel(logging.WARNING)
+
+
+# MLflow sets a tag by reading whether it exists and then inserting or updating it. Two processes
+# setting the same tag at once can both decide to insert, and the loser hits the table's unique
+# constraint (or, on SQLite, a busy database). Trying again turns its insert into an update.
+WRITE_RACE_MARKERS = ("UNIQUE constraint failed", "duplicate key value", "database is locked")
+WRITE_RACE_ATTEMPTS = 5
+
+
+def _retry_on_write_race(write: Callable[[], object]) -> None:
+    import random
+    import time
+
+    for attempt in range(WRITE_RACE_ATTEMPTS):
+        try:
+            write()
+            return
+        except Exception as error:
+            if attempt == WRITE_RACE_ATTEMPTS - 1 or not any(
+                marker in str(error) for marker in WRITE_RACE_MARKERS
+            ):
+                raise
+            time.sleep(0.05 * (attempt + 1) + random.random() * 0.05)  # noqa: S311 - jitter
 
 
 def _import_mlflow() -> Any:
@@ -336,7 +360,9 @@ class Registry:
         """Set tags on the registered model ``name`` (existing keys are overwritten)."""
         with self._translate(name):
             for key, value in tags.items():
-                self.client.set_registered_model_tag(name, key, str(value))
+                _retry_on_write_race(
+                    functools.partial(self.client.set_registered_model_tag, name, key, str(value))
+                )
 
     def delete_model_tags(self, name: str, keys: list[str]) -> None:
         """Remove tags from a registered model; absent keys are ignored."""
@@ -438,7 +464,11 @@ class Registry:
         self.get_version(name, version)
         with self._translate(name, str(version)):
             for key, value in tags.items():
-                self.client.set_model_version_tag(name, str(version), key, str(value))
+                _retry_on_write_race(
+                    functools.partial(
+                        self.client.set_model_version_tag, name, str(version), key, str(value)
+                    )
+                )
 
     def create_version(
         self,

@@ -281,3 +281,26 @@ def test_unreachable_server_is_a_clear_registry_error() -> None:
     assert str(caught.value) == MSG_UNREACHABLE.format(
         uri=uri, reason="[Errno 111] Connection refused"
     )
+
+
+def test_tag_write_race_is_retried_and_other_errors_are_not() -> None:
+    from govern.registry import _retry_on_write_race
+
+    calls: list[int] = []
+
+    def loses_twice() -> None:
+        calls.append(1)
+        if len(calls) < 3:
+            raise RuntimeError("(sqlite3.IntegrityError) UNIQUE constraint failed: tags.key")
+
+    _retry_on_write_race(loses_twice)
+    assert len(calls) == 3
+
+    def broken() -> None:
+        calls.append(1)
+        raise RuntimeError("no such table: model_versions")
+
+    calls.clear()
+    with pytest.raises(RuntimeError, match="no such table"):
+        _retry_on_write_race(broken)
+    assert len(calls) == 1
