@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import re
 from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
@@ -404,15 +405,34 @@ def _markdown_cell(value: object) -> str:
     return " ".join(str(value).split()).replace("|", "\\|")
 
 
-@lru_cache(maxsize=1)
-def template_environment() -> Environment:
-    """The Jinja2 environment: templates from the ``govern.templates`` package, autoescaped,
-    and ``StrictUndefined`` so that a missing context field fails instead of rendering blank."""
+# In Markdown, "<" followed by a letter, "/", "!" or "?" can open raw HTML, which many viewers
+# render. A backslash makes it a literal "<" (CommonMark backslash escape) and leaves "<=" alone.
+_MARKDOWN_HTML_OPENER = re.compile(r"<(?=[A-Za-z/!?])")
+
+
+def _markdown_text(value: object) -> object:
+    """Neutralise raw HTML in a value printed into a Markdown template."""
+    if isinstance(value, str):
+        return _MARKDOWN_HTML_OPENER.sub(r"\\<", value)
+    return value
+
+
+@lru_cache(maxsize=2)
+def template_environment(fmt: Format = "html") -> Environment:
+    """The Jinja2 environment for one output format, with ``StrictUndefined`` so that a missing
+    context field fails instead of rendering blank.
+
+    HTML is autoescaped. Markdown is not (entities such as ``&amp;`` would show up verbatim in a
+    terminal or a plain-text diff); every value printed into it has its HTML openers escaped
+    instead, so user text cannot inject markup into a Markdown viewer either.
+    """
     from jinja2 import Environment, PackageLoader, StrictUndefined
 
+    markdown = fmt == "markdown"
     environment = Environment(
         loader=PackageLoader("govern.templates", "."),
-        autoescape=True,
+        autoescape=not markdown,  # noqa: S701 - Markdown is neutralised by finalize below
+        finalize=_markdown_text if markdown else None,
         undefined=StrictUndefined,
         keep_trailing_newline=True,
         trim_blocks=True,
@@ -439,7 +459,8 @@ def _css() -> str:
 
 def render_template(name: str, context: ReportContext | ModelCardContext) -> str:
     """Render one template with its typed context (its fields become template variables)."""
-    template = template_environment().get_template(name)
+    fmt: Format = "markdown" if name.endswith(".md.j2") else "html"
+    template = template_environment(fmt).get_template(name)
     return template.render(**dict(context))
 
 

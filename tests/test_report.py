@@ -128,9 +128,8 @@ def test_small_groups_are_suppressed(fmt: str) -> None:
     assert [(g.attribute, g.group) for g in hidden] == [("sex & ethnicity", "male & other")]
     audit = _with_sentinels(audit)
     text = render_report(audit, fmt=fmt)  # type: ignore[arg-type]
-    rows = [
-        line for line in text.splitlines() if "male &amp; other" in line and "female" not in line
-    ]
+    label = "male &amp; other" if fmt == "html" else "male & other"
+    rows = [line for line in text.splitlines() if label in line and "female" not in line]
     assert len(rows) == 1
     visible = re.sub(r"<[^>]+>", " ", rows[0])
     assert "suppressed" in visible
@@ -215,10 +214,10 @@ def test_one_small_group_is_protected_by_hiding_the_next_smallest() -> None:
     # male & other (20 people) is below the minimum; female & other (36) is the smallest other
     # non-reference group, so it is hidden too and the first cannot be worked out by subtraction
     assert (
-        "| female &amp; other | suppressed | | | | suppressed so that a smaller group&#39;s "
+        "| female & other | suppressed | | | | suppressed so that a smaller group's "
         "figures cannot be worked out |"
     ) in text
-    assert "| male &amp; mixed | 37 |" in text  # the reference group is never hidden
+    assert "| male & mixed | 37 |" in text  # the reference group is never hidden
     # single attributes have no small group, so nothing is hidden there
     assert "| female | 1,015 |" in text
 
@@ -251,8 +250,7 @@ def test_report_on_evidence_from_the_fairness_engine() -> None:
     small = [g for g in evidence.groups if g.status == "insufficient_data"]
     assert small, "seed 2 with 3000 rows has intersectional groups under 30 people"
     for group in small:
-        label = group.group.replace("&", "&amp;")
-        row = next(line for line in text.splitlines() if line.startswith(f"| {label} |"))
+        row = next(line for line in text.splitlines() if line.startswith(f"| {group.group} |"))
         assert not re.search(r"\d", row)
     html = render_report(audit)
     assert html.count("<figure>") == 3
@@ -274,4 +272,4 @@ def test_rule_counts_and_whole_number_measures() -> None:
     policy = audit.policy.model_copy(update={"rules": [*audit.policy.rules, age]})
     text = render_report(audit.model_copy(update={"policy": policy}), fmt="markdown")
     assert "Rules: 1 passed, 1 failed, 1 waived, 1 not enough data." in text
-    assert "| 12 | audit_age_days &lt;= 365 |" in text
+    assert "| 12 | audit_age_days <= 365 |" in text

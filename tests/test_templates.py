@@ -47,17 +47,30 @@ def _hostile_audit() -> AuditResult:
     return audit.model_copy(update={"model": ModelRef(name=HOSTILE, version="1")})
 
 
-def test_environment_is_autoescaped_and_strict() -> None:
-    environment = template_environment()
-    assert environment.autoescape is True
-    assert environment.undefined.__name__ == "StrictUndefined"
+# An HTML tag that a browser or a Markdown viewer would act on: "<" not escaped by a backslash.
+RAW_SCRIPT_TAG = re.compile(r"(?<!\\)<script")
 
 
-@pytest.mark.parametrize("fmt", ["html", "markdown"])
-def test_model_name_with_script_is_escaped_in_report(fmt: str) -> None:
-    text = render_report(_hostile_audit(), fmt=fmt)  # type: ignore[arg-type]
+def test_environments_are_escaped_and_strict() -> None:
+    html = template_environment("html")
+    assert html.autoescape is True
+    assert html.undefined.__name__ == "StrictUndefined"
+    markdown = template_environment("markdown")
+    assert markdown.undefined.__name__ == "StrictUndefined"
+    assert markdown.from_string("{{ x }}").render(x=HOSTILE) == ('\\<script>alert("x")\\</script>')
+
+
+def test_model_name_with_script_is_escaped_in_html_report() -> None:
+    text = render_report(_hostile_audit(), fmt="html")
     assert "<script" not in text
     assert "&lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt;" in text
+
+
+def test_model_name_with_script_is_inert_in_markdown_report() -> None:
+    text = render_report(_hostile_audit(), fmt="markdown")
+    assert not RAW_SCRIPT_TAG.search(text)
+    assert '\\<script>alert("x")\\</script>' in text
+    assert "&lt;" not in text and "&amp;" not in text  # Markdown stays readable as plain text
 
 
 @pytest.mark.parametrize("fmt", ["html", "markdown"])
@@ -66,8 +79,8 @@ def test_card_fields_are_escaped(fmt: str) -> None:
         model_details=ModelDetails(name=HOSTILE, description=f"uses {HOSTILE} | pipes")
     )
     text = render_model_card(card, fmt=fmt)  # type: ignore[arg-type]
-    assert "<script" not in text
-    assert "&lt;script&gt;" in text
+    assert not RAW_SCRIPT_TAG.search(text)
+    assert ("&lt;script&gt;" if fmt == "html" else "\\<script>") in text
 
 
 def test_group_labels_are_escaped_inside_charts() -> None:
@@ -97,7 +110,7 @@ def test_missing_context_field_fails_loudly(fmt: str) -> None:
     context = dict(report_context(make_audit(), fmt=fmt))  # type: ignore[arg-type]
     del context["verdict_heading"]
     name = "report.html.j2" if fmt == "html" else "report.md.j2"
-    template = template_environment().get_template(name)
+    template = template_environment(fmt).get_template(name)  # type: ignore[arg-type]
     with pytest.raises(UndefinedError, match="'verdict_heading' is undefined"):
         template.render(**context)
     with pytest.raises(UndefinedError):
