@@ -11,6 +11,7 @@ import datetime as dt
 import re
 from collections.abc import Callable, Sequence
 
+from govern.errors import PolicyError
 from govern.policies import sentences as say
 from govern.policies.fields import REFERENCE_METRICS
 from govern.policies.schema import (
@@ -21,6 +22,7 @@ from govern.policies.schema import (
     Rule,
     Settings,
     TransparencyCheck,
+    did_you_mean,
     policy_sha256,
 )
 from govern.policies.waivers import Waiver
@@ -571,6 +573,30 @@ def _process(
     )
 
 
+MSG_WAIVER_UNKNOWN_RULE = (
+    "a waiver for model '{model}' names rule '{rule}', which policy '{policy}' does not "
+    "have{hint}. A misspelt waiver would silently not apply: correct the rule id in the "
+    "waivers file, or remove the waiver (`govern policy show {policy}` lists the rule ids)."
+)
+
+
+def _check_waivers_name_rules(
+    policy: Policy, waivers: Sequence[Waiver], model_name: str | None
+) -> None:
+    """Refuse a waiver of this model for a rule the policy does not have (usually a typo)."""
+    rule_ids = {rule.id for rule in policy.rules}
+    for waiver in waivers:
+        if waiver.model == model_name and waiver.rule not in rule_ids:
+            raise PolicyError(
+                MSG_WAIVER_UNKNOWN_RULE.format(
+                    model=waiver.model,
+                    rule=waiver.rule,
+                    policy=policy.name,
+                    hint=did_you_mean(waiver.rule, rule_ids),
+                )
+            )
+
+
 def _apply_waivers(
     result: RuleResult,
     waivers: Sequence[Waiver],
@@ -689,6 +715,7 @@ def evaluate(
         if (policy.applies_to)
         else None
     )
+    _check_waivers_name_rules(policy, waivers, model_name)
     results = []
     for rule in policy.rules:
         rule_reason = (

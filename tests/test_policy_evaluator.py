@@ -245,3 +245,34 @@ def test_attribute_summary_row_is_not_judged_beside_its_groups() -> None:
     assert doubled.verdict == plain.verdict
     assert doubled.details == plain.details
     assert doubled.group == "female"
+
+
+def test_a_waiver_naming_a_rule_the_policy_lacks_is_an_error() -> None:
+    from govern.errors import PolicyError
+    from govern.policies.waivers import Waiver
+
+    typo = Waiver(
+        rule="irr",
+        model="cv-screening",
+        justification="Pilot phase, reviewed monthly.",
+        approver="Chief Data Officer",
+        expires=dt.date(2027, 1, 31),
+    )
+    with pytest.raises(PolicyError) as caught:
+        evaluate(
+            _policy(),
+            _evidence(0.9, 0.8, 1.0),
+            waivers=[typo],
+            today=TODAY,
+            model_name="cv-screening",
+        )
+    assert str(caught.value) == (
+        "a waiver for model 'cv-screening' names rule 'irr', which policy 't' does not have "
+        "(did you mean 'ir'?). A misspelt waiver would silently not apply: correct the rule id "
+        "in the waivers file, or remove the waiver (`govern policy show t` lists the rule ids)."
+    )
+    # another model's waivers are not this audit's business
+    other = typo.model_copy(update={"model": "other-model"})
+    evaluate(
+        _policy(), _evidence(0.9, 0.8, 1.0), waivers=[other], today=TODAY, model_name="cv-screening"
+    )
