@@ -17,6 +17,7 @@ def quiet_imports() -> Iterator[None]:
     """Silence root-logger warnings and Python warnings while importing noisy libraries."""
     root = logging.getLogger()
     previous_level = root.level
+    previous_handlers = list(root.handlers)
     previous_disable = logging.root.manager.disable
     logging.disable(logging.WARNING)
     try:
@@ -26,6 +27,11 @@ def quiet_imports() -> Iterator[None]:
     finally:
         logging.disable(previous_disable)
         root.setLevel(previous_level)
+        # aif360 warns through the module-level logging.warning(), which quietly calls
+        # basicConfig() and leaves a handler on the root logger: take back what was added.
+        for handler in root.handlers[:]:
+            if handler not in previous_handlers:
+                root.removeHandler(handler)
 
 
 def import_aif360_metrics() -> tuple[type, type]:
