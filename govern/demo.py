@@ -70,6 +70,7 @@ def demo_model_card(version: str = "") -> ModelCard:
                 "model_type": "Logistic regression on one-hot and scaled features (scikit-learn)",
                 "date": "2026-11",
                 "licence": "Internal use only",
+                "supplier": "None: built in house by the People Analytics team",
             },
             "intended_use": {
                 "primary_uses": (
