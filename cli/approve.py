@@ -6,6 +6,8 @@ from pathlib import Path
 
 import click
 
+from govern.cli.options import format_option, trail_option
+
 APPROVED = "signed off: {name} version {version} by {by} as {role} (trail record {index})"
 
 
@@ -15,13 +17,8 @@ APPROVED = "signed off: {name} version {version} by {by} as {role} (trail record
 @click.option("--role", required=True, help="Role signing, as the policy names it.")
 @click.option("--by", "by", required=True, help="Person signing off.")
 @click.option("--comment", required=True, help="What was reviewed and why it is approved.")
-@click.option(
-    "--trail",
-    type=click.Path(dir_okay=False, path_type=Path),
-    default=None,
-    help="Trail file (default: .govern/trail.jsonl, or trail_path in govern.yaml).",
-)
-@click.option("--format", "output_format", type=click.Choice(["table", "json"]), default="table")
+@trail_option
+@format_option
 def approve(
     name: str,
     version: str,

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import click
 
+from govern.cli.options import format_option
 from govern.errors import EXIT_OK, EXIT_POLICY_FAILED
 
 SUMMARY = "{name} version {version}: {status} under {policy} {policy_version} ({counts})"
@@ -57,7 +58,7 @@ MARKS = {
     help="Also write audit.json and the compliance report into this folder.",
 )
 @click.option("--seed", type=int, default=0, show_default=True, help="Seed of the bootstrap.")
-@click.option("--format", "output_format", type=click.Choice(["table", "json"]), default="table")
+@format_option
 def run(
     name: str,
     version: str,

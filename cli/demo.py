@@ -7,6 +7,8 @@ from typing import TYPE_CHECKING
 
 import click
 
+from govern.cli.options import format_option
+
 if TYPE_CHECKING:
     from govern.demo import DemoSummary
 
@@ -79,7 +81,7 @@ def _print_summary(summary: DemoSummary) -> None:
     help="Planted disparity in the synthetic hiring data (0 = parity).",
 )
 @click.option("--policy", default="public-sector-baseline", show_default=True)
-@click.option("--format", "output_format", type=click.Choice(["table", "json"]), default="table")
+@format_option
 def demo(
     out_dir: Path, rows: int, seed: int, disparity: float, policy: str, output_format: str
 ) -> int:

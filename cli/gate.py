@@ -6,6 +6,7 @@ from pathlib import Path
 
 import click
 
+from govern.cli.options import format_option, trail_option
 from govern.errors import EXIT_OK, EXIT_POLICY_FAILED
 
 GATE_OPEN = "gate OPEN: {name} version {version} may be deployed."
@@ -38,13 +39,8 @@ GATE_NOT_PROMOTED = "not promoted: alias {alias!r} left unchanged."
     default=None,
     help='Append a Markdown summary here (e.g. "$GITHUB_STEP_SUMMARY").',
 )
-@click.option(
-    "--trail",
-    type=click.Path(dir_okay=False, path_type=Path),
-    default=None,
-    help="Trail file (default: .govern/trail.jsonl, or trail_path in govern.yaml).",
-)
-@click.option("--format", "output_format", type=click.Choice(["table", "json"]), default="table")
+@trail_option
+@format_option
 def gate(
     name: str,
     version: str,

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import click
 
+from govern.cli.options import format_option
+
 NO_MODELS = "the register is empty: add a model with 'govern register NAME --model-uri URI'."
 HEADER = ("model", "status", "purpose", "risk", "owner", "version", "last audit", "audited at")
 
@@ -22,7 +24,7 @@ def models() -> None:
 
 
 @models.command("list")
-@click.option("--format", "output_format", type=click.Choice(["table", "json"]), default="table")
+@format_option
 def list_models(output_format: str) -> int:
     """List every registered model with its latest version's last audit verdict and date.
 
@@ -64,7 +66,7 @@ def list_models(output_format: str) -> int:
 
 @models.command("show")
 @click.argument("name")
-@click.option("--format", "output_format", type=click.Choice(["table", "json"]), default="table")
+@format_option
 def show(name: str, output_format: str) -> int:
     """Show model NAME: governance metadata and every version with its last audit."""
     import json

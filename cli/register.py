@@ -6,6 +6,8 @@ from pathlib import Path
 
 import click
 
+from govern.cli.options import format_option
+
 REGISTERED = "registered {name} version {version}{kind} (risk tier: {tier})"
 
 
@@ -31,7 +33,7 @@ REGISTERED = "registered {name} version {version}{kind} (risk tier: {tier})"
     default=None,
     help="Model card source file, stored as an artifact of the version.",
 )
-@click.option("--format", "output_format", type=click.Choice(["table", "json"]), default="table")
+@format_option
 def register(
     name: str,
     model_uri: str | None,

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import click
 
+from govern.cli.options import format_option, trail_option
 from govern.errors import EXIT_OK, EXIT_POLICY_FAILED
 
 VERIFY_OK = "trail intact: {n} record(s) in {path}, head {head}"
@@ -13,14 +14,8 @@ VERIFY_BROKEN = "trail BROKEN in {path}: {problem}"
 
 
 @click.command()
-@click.option(
-    "--trail",
-    "trail",
-    type=click.Path(dir_okay=False, path_type=Path),
-    default=None,
-    help="Trail file (default: .govern/trail.jsonl, or trail_path in govern.yaml).",
-)
-@click.option("--format", "output_format", type=click.Choice(["table", "json"]), default="table")
+@trail_option
+@format_option
 def verify(trail: Path | None, output_format: str) -> int:
     """Check that no audit-trail record was altered, removed or reordered.
 

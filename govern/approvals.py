@@ -22,10 +22,10 @@ from pathlib import Path
 from pydantic import Field, ValidationError
 
 from govern.errors import BadInputError
+from govern.registry import TAG_AUDIT_POLICY_SHA256, TAG_AUDIT_RUN_ID
 from govern.results import Approval
 
 TAG_APPROVAL_PREFIX = "govern.approval."
-TAG_AUDIT_RUN_ID = "govern.audit.run_id"
 
 # Roles become tag keys: keep them to lower-case words, as policies spell them.
 ROLE_PATTERN = re.compile(r"^[a-z][a-z0-9_-]{0,63}$")
@@ -168,7 +168,7 @@ def approve(
         model=name,
         version=str(version),
         data_sha256=None,
-        policy_sha256=tags.get("govern.audit.policy_sha256"),
+        policy_sha256=tags.get(TAG_AUDIT_POLICY_SHA256),
         result_sha256=None,
         payload={
             "role": role,

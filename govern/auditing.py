@@ -443,7 +443,7 @@ def run_audit(
         reports = _render_reports(result, card)
         for artifact, text in reports.items():
             run.log_text(text, artifact)
-        run.set_tags({"govern.audit.status": result.status})
+        run.set_tags({TAG_AUDIT_STATUS: result.status})
 
     at = now.isoformat()
     # Set only after the run and its artifacts are stored; run_id last (readers key on it).

@@ -33,7 +33,6 @@ DEMO_FEATURES = (
     "postcode_area",
 )
 DEMO_TARGET = "hired"
-DEMO_OUTPUT_FILES = ("audit.json", "model_card.html", "report.html")
 
 
 @dataclass
@@ -290,8 +289,8 @@ def run_demo(
 
     import yaml
 
-    from govern.atomic import safe_output_path
-    from govern.auditing import run_audit
+    from govern.atomic import safe_output_path, write_text_atomic
+    from govern.auditing import AUDIT_ARTIFACT, run_audit
     from govern.gating import evaluate_gate
     from govern.junit import write_junit, write_summary
     from govern.model_cards.render import write_outputs
@@ -334,14 +333,16 @@ def run_demo(
         y_true=DEMO_TARGET,
         sensitive=list(DEMO_SENSITIVE),
         tracking_uri=uri,
-        out_dir=out_dir,
         seed=seed,
     )
     card = demo_model_card(version)
     if audit.evidence.fairness is not None:
         card = card.with_fairness(audit.evidence.fairness)
     files = write_outputs(out_dir, audit=audit, card=card)
-    files["audit.json"] = Path(out_dir, "audit.json").resolve()
+    # The same bytes run_audit logged to MLflow (and hashed into the trail).
+    files[AUDIT_ARTIFACT] = write_text_atomic(
+        safe_output_path(out_dir, AUDIT_ARTIFACT), audit.model_dump_json(indent=2)
+    )
 
     say("Running the deployment gate, as a CI job would")
     gate = evaluate_gate(DEMO_MODEL_NAME, version=version, policy=policy, tracking_uri=uri)

@@ -26,7 +26,16 @@ from typing import TYPE_CHECKING, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from govern.approvals import RecordedApproval, approvals_from_tags
+from govern.auditing import AUDIT_ARTIFACT
 from govern.errors import BadInputError, RegistryError
+from govern.metadata import TAG_PREFIX
+from govern.registry import (
+    TAG_AUDIT_AT,
+    TAG_AUDIT_POLICY,
+    TAG_AUDIT_POLICY_SHA256,
+    TAG_AUDIT_RUN_ID,
+    TAG_AUDIT_STATUS,
+)
 from govern.results import AuditResult, RuleResult, Verdict
 from govern.trail import TrailRecord
 
@@ -34,15 +43,8 @@ if TYPE_CHECKING:
     from govern.policies.schema import Policy
     from govern.registry import Registry
 
-TAG_AUDIT_STATUS = "govern.audit.status"
-TAG_AUDIT_RUN_ID = "govern.audit.run_id"
-TAG_AUDIT_POLICY_SHA256 = "govern.audit.policy_sha256"
-TAG_AUDIT_POLICY = "govern.audit.policy"
-TAG_AUDIT_AT = "govern.audit.at"
-TAG_RISK_TIER = "govern.meta.risk_tier"
-TAG_RISK_TIER_LEGACY = "govern.risk_tier"
+TAG_RISK_TIER = TAG_PREFIX + "risk_tier"
 TAG_GATE_LAST = "govern.gate.last"
-AUDIT_ARTIFACT = "audit.json"
 
 ALIAS_PATTERN = r"^[A-Za-z][A-Za-z0-9_-]{0,62}$"
 
@@ -329,7 +331,7 @@ def evaluate_gate(
         checks.append(GateCheck(name=cond, title=title, status=status, message=message))
 
     # 1. governed: the risk tier decides which sign-offs are needed.
-    tier = model_tags.get(TAG_RISK_TIER) or model_tags.get(TAG_RISK_TIER_LEGACY) or None
+    tier = model_tags.get(TAG_RISK_TIER) or None
     if tier:
         check(COND_GOVERNED, "model is governed", "pass", MSG_GOVERNED.format(name=name, tier=tier))
     else:

@@ -317,8 +317,6 @@ class Registry:
             "Max retries" in text or "Connection" in text or "timed out" in text
         ):
             return RegistryError(MSG_UNREACHABLE.format(uri=self.tracking_uri, reason=text[:200]))
-        if not code:
-            return RegistryError(MSG_STORE_FAILED.format(uri=self.tracking_uri, reason=text[:300]))
         return RegistryError(MSG_STORE_FAILED.format(uri=self.tracking_uri, reason=text[:300]))
 
     def _model_exists_quiet(self, name: str) -> bool:

@@ -1,0 +1,20 @@
+"""Options that several commands share, defined once so they read and behave the same."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+trail_option = click.option(
+    "--trail",
+    "trail",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Trail file (default: .govern/trail.jsonl, or trail_path in govern.yaml).",
+)
+
+# Commands that report print a table by default and machine-readable JSON with --format json.
+format_option = click.option(
+    "--format", "output_format", type=click.Choice(["table", "json"]), default="table"
+)
