@@ -289,12 +289,19 @@ def selection_rate_test(
             )
         )
     total = n_group + n_reference
-    pooled = (selected_group + selected_reference) / total if total > 0 else 0.0
+    selected = selected_group + selected_reference
+    rejected = total - selected
+    # Expected counts as n * count / total, not n * (1 - pooled): the subtraction rounds 5.0 down
+    # to 4.999..., which would send a table exactly at the threshold to Fisher's test.
     expected = (
-        n_group * pooled,
-        n_group * (1.0 - pooled),
-        n_reference * pooled,
-        n_reference * (1.0 - pooled),
+        (
+            n_group * selected / total,
+            n_group * rejected / total,
+            n_reference * selected / total,
+            n_reference * rejected / total,
+        )
+        if total > 0
+        else (0.0, 0.0, 0.0, 0.0)
     )
     if (
         min(n_group, n_reference) < FISHER_MIN_GROUP_SIZE
@@ -317,6 +324,7 @@ def selection_rate_test(
 
     rate_group = selected_group / n_group
     rate_reference = selected_reference / n_reference
+    pooled = selected / total
     standard_error = math.sqrt(pooled * (1.0 - pooled) * (1.0 / n_group + 1.0 / n_reference))
     z = (rate_reference - rate_group) / standard_error
     p_value = float(2.0 * norm.sf(abs(z)))
