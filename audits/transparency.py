@@ -18,7 +18,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from govern.errors import DataError
-from govern.results import FeatureImportance, ProxyScore, TransparencyEvidence
+from govern.evidence.transparency import FeatureImportance, ProxyScore, TransparencyEvidence
 
 if TYPE_CHECKING:
     import numpy as np

@@ -51,6 +51,7 @@ def list_command(fmt: str) -> int:
 def show(source: str, fmt: str) -> int:
     """Show the rules of a pack NAME or policy FILE after resolving extends."""
     from govern.policies import dump_policy, load_policy, policy_sha256
+    from govern.policies.checks import describe_check
 
     resolved = load_policy(source)
     if fmt == "json":
@@ -71,12 +72,7 @@ def show(source: str, fmt: str) -> int:
     )
     for rule in resolved.rules:
         check = rule.check
-        what = (
-            getattr(check, "text", None)
-            or getattr(check, "requirement", None)
-            or ", ".join(getattr(check, "fields", []))
-        )
-        click.echo(f"- {rule.id} [{rule.severity}] {check.kind}: {what}")
+        click.echo(f"- {rule.id} [{rule.severity}] {check.kind}: {describe_check(check)}")
         click.echo(f"    {rule.title}")
     return 0
 

@@ -22,8 +22,8 @@ from pathlib import Path
 from pydantic import Field, ValidationError
 
 from govern.errors import BadInputError
+from govern.evidence.process import Approval
 from govern.registry import TAG_AUDIT_POLICY_SHA256, TAG_AUDIT_RUN_ID
-from govern.results import Approval
 
 TAG_APPROVAL_PREFIX = "govern.approval."
 

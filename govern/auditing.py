@@ -30,9 +30,11 @@ from govern.errors import BadInputError, DataError
 if TYPE_CHECKING:
     import pandas as pd
 
+    from govern.evidence import Evidence
+    from govern.evidence.fairness import FairnessEvidence
     from govern.policies import Policy, Waiver
     from govern.registry import ModelVersionInfo, Registry
-    from govern.results import AuditResult, Evidence, FairnessEvidence
+    from govern.results import AuditResult
 
 AUDIT_ARTIFACT = "audit.json"
 REPORT_ARTIFACT_MD = "compliance_report.md"
@@ -172,8 +174,8 @@ def _load_card(registry: Registry, info: ModelVersionInfo) -> Any:
 def _process(
     registry: Registry, info: ModelVersionInfo, model_tags: dict[str, str], now: dt.datetime
 ) -> Any:
+    from govern.evidence.process import ProcessEvidence
     from govern.metadata import REQUIRED_FOR_REGISTER, metadata_from_tags
-    from govern.results import ProcessEvidence
 
     meta = metadata_from_tags(info.name, model_tags)
     # Sign-off is judged by the deployment gate, after the audit: approvers sign off on the
@@ -236,7 +238,7 @@ def gather_evidence(
     from govern.audits.fairness import audit_fairness
     from govern.audits.transparency import transparency_evidence
     from govern.data import EvaluationData
-    from govern.results import Evidence
+    from govern.evidence import Evidence
 
     data = EvaluationData.from_frame(
         frame, y_pred=y_pred, sensitive=sensitive, y_true=y_true, score=score, source=source
@@ -259,7 +261,7 @@ def gather_evidence(
     )
     if features is None:
         transparency = transparency.model_copy(update={"model_inputs": None})
-    return Evidence(fairness=fairness, transparency=transparency), data.fingerprint()
+    return Evidence.of(fairness, transparency), data.fingerprint()
 
 
 def run_audit(
@@ -330,6 +332,7 @@ def run_audit(
     'pass'
     """
     from govern import __version__
+    from govern.evidence.fairness import FairnessEvidence
     from govern.metadata import metadata_from_tags
     from govern.policies import evaluate, policy_sha256
     from govern.registry import (
@@ -386,12 +389,14 @@ def run_audit(
     )
     now = dt.datetime.now(dt.UTC).replace(microsecond=0)
     card = _load_card(registry, info)
-    evidence = evidence.model_copy(
-        update={
-            "documentation": card.documentation_evidence() if card is not None else None,
-            "process": _process(registry, info, model_tags, now),
-        }
+    from govern.evidence.documentation import DocumentationEvidence
+
+    documentation = (
+        card.documentation_evidence()
+        if card is not None
+        else DocumentationEvidence(card_on_record=False)
     )
+    evidence = evidence.with_parts(documentation, _process(registry, info, model_tags, now))
     evaluated_on = today or now.date()
     policy_result = evaluate(
         the_policy,
@@ -434,7 +439,7 @@ def run_audit(
         failed = len(policy_result.blocking_failures)
         run.log_metrics(
             {
-                **headline_metrics(evidence.fairness),
+                **headline_metrics(evidence.get(FairnessEvidence)),
                 "rules_blocking_failed": failed,
                 "rules_total": len(policy_result.rules),
             }

@@ -291,6 +291,7 @@ def run_demo(
 
     from govern.atomic import safe_output_path, write_text_atomic
     from govern.auditing import AUDIT_ARTIFACT, run_audit
+    from govern.evidence.fairness import FairnessEvidence
     from govern.gating import evaluate_gate
     from govern.junit import write_junit, write_summary
     from govern.model_cards.render import write_outputs
@@ -336,8 +337,9 @@ def run_demo(
         seed=seed,
     )
     card = demo_model_card(version)
-    if audit.evidence.fairness is not None:
-        card = card.with_fairness(audit.evidence.fairness)
+    fairness = audit.evidence.get(FairnessEvidence)
+    if fairness is not None:
+        card = card.with_fairness(fairness)
     files = write_outputs(out_dir, audit=audit, card=card)
     # The same bytes run_audit logged to MLflow (and hashed into the trail).
     files[AUDIT_ARTIFACT] = write_text_atomic(

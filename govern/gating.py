@@ -192,16 +192,7 @@ class _AuditUnreadable(Exception):
 def _live_rule_ids(policy: Policy | None) -> dict[str, list[str]]:
     """Rules the gate judges itself, at gate time: sign-off (id -> its roles) and audit recency
     (id -> [])."""
-    from govern.policies.schema import ProcessCheck
-
-    if policy is None:
-        return {}
-    return {
-        rule.id: list(rule.check.roles)
-        for rule in policy.rules
-        if isinstance(rule.check, ProcessCheck)
-        and rule.check.requirement in ("sign_off", "audit_recency")
-    }
+    return {} if policy is None else policy.rules_judged_at_gate()
 
 
 def _rejudge(

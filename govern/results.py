@@ -1,7 +1,8 @@
 """Result types shared by the audits, the policy evaluator, the register and the renderers.
 
-Evidence is computed once by ``govern.audits`` and is pure data; policies read it and decide;
-renderers read both. Everything here is a pydantic model, so it serialises to JSON unchanged.
+Evidence (``govern.evidence``) is computed once by ``govern.audits`` and is pure data; policies
+read it and decide (:class:`RuleResult`, :class:`PolicyResult`); renderers read both. Everything
+here is a pydantic model, so it serialises to JSON unchanged.
 
 The tidy metric row (``attribute, group, n, metric, value, ci_low, ci_high``) is the one shape
 metrics take everywhere: in JSON output, in ``.to_frame()`` and in logged artifacts.
@@ -13,6 +14,8 @@ import datetime as dt
 from typing import TYPE_CHECKING, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
+
+from govern.evidence import Evidence
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -31,7 +34,12 @@ UNKNOWN_GROUP = "unknown"
 
 Verdict = Literal["pass", "fail", "waived", "not_applicable", "insufficient_data"]
 Severity = Literal["blocking", "warning", "info"]
-GroupStatus = Literal["ok", "insufficient_data", "excluded_small_share"]
+# What a policy concludes. Only "pass" is a pass: "inconclusive" means a blocking rule lacked
+# evidence or sample size, and keeps the gate closed just as "fail" does.
+PolicyStatus = Literal["pass", "fail", "inconclusive"]
+# What an insufficient_data verdict does to a blocking rule's policy: "block" (the default)
+# makes the policy inconclusive, "warn" reports it as a warning only, "pass" lets it through.
+OnInsufficientData = Literal["pass", "warn", "block"]
 
 
 class MetricRow(BaseModel):
@@ -58,171 +66,6 @@ def rows_to_frame(rows: list[MetricRow]) -> pd.DataFrame:
     )
 
 
-class GroupSummary(BaseModel):
-    """A group's size and whether it takes part in disparity verdicts."""
-
-    attribute: str
-    group: str
-    n: int
-    share: float = Field(description="Share of all records (0-1).")
-    status: GroupStatus = "ok"
-    is_reference: bool = False
-
-
-class SelectionRateTest(BaseModel):
-    """Statistical and practical significance of one group's selection-rate disparity.
-
-    Follows adverse-impact practice (29 CFR 1607.4(D) and enforcement agencies' habits): Fisher's
-    exact test for small counts, a two-proportion z-test otherwise, Holm-adjusted across the
-    groups compared; the shortfall in people; and whether one person's outcome flips the finding.
-    """
-
-    attribute: str
-    group: str
-    reference: str
-    n: int
-    selected: float
-    reference_n: int
-    reference_selected: float
-    impact_ratio: float | None
-    test: Literal["fisher_exact", "two_proportion_z"]
-    statistic: float | None = Field(description="z for the z-test, the odds ratio for Fisher's.")
-    p_value: float
-    p_value_adjusted: float = Field(description="Holm-adjusted over the groups of the attribute.")
-    significant: bool = Field(description="p_value_adjusted < alpha.")
-    shortfall: float = Field(
-        description="People short of the reference rate: n*ref_rate - selected."
-    )
-    flip_flop: bool = Field(description="Moving one person to selected reverses IR < 0.8.")
-    records_needed: int | None = Field(
-        default=None,
-        description="Rough group size needed to detect an impact ratio below 0.8 (80% power).",
-    )
-
-
-class FairnessEvidence(BaseModel):
-    """Everything the fairness engine measured. Pure data; no verdicts."""
-
-    kind: Literal["fairness"] = "fairness"
-    n_rows: int
-    attributes: list[str] = Field(description="Sensitive attributes, then intersections.")
-    intersections: list[list[str]] = Field(default_factory=list)
-    reference_groups: dict[str, str] = Field(default_factory=dict)
-    groups: list[GroupSummary] = Field(default_factory=list)
-    metrics: list[MetricRow] = Field(default_factory=list, description="Per-group metrics.")
-    disparities: list[MetricRow] = Field(
-        default_factory=list,
-        description="Per-group ratios and differences against the reference, and attribute-wide "
-        f"summaries (group '{ALL_GROUPS}').",
-    )
-    tests: list[SelectionRateTest] = Field(default_factory=list)
-    unknown_counts: dict[str, int] = Field(
-        default_factory=dict, description="Records whose attribute was missing, per attribute."
-    )
-    settings: dict[str, float | int | str | None] = Field(default_factory=dict)
-
-    def rows(self) -> list[MetricRow]:
-        """Per-group metrics then disparities, all as tidy rows."""
-        return [*self.metrics, *self.disparities]
-
-    def to_frame(self) -> pd.DataFrame:
-        """The tidy rows as a DataFrame with the columns of ``TIDY_COLUMNS``."""
-        return rows_to_frame(self.rows())
-
-    def find(
-        self, metric: str, *, attribute: str | None = None, group: str | None = None
-    ) -> list[MetricRow]:
-        """Rows of one metric, optionally narrowed to an attribute and a group."""
-        return [
-            row
-            for row in self.rows()
-            if row.metric == metric
-            and (attribute is None or row.attribute == attribute)
-            and (group is None or row.group == group)
-        ]
-
-    def group_status(self, attribute: str, group: str) -> GroupStatus | None:
-        for summary in self.groups:
-            if summary.attribute == attribute and summary.group == group:
-                return summary.status
-        return None
-
-    def test_for(self, attribute: str, group: str) -> SelectionRateTest | None:
-        for test in self.tests:
-            if test.attribute == attribute and test.group == group:
-                return test
-        return None
-
-
-class ProxyScore(BaseModel):
-    """How strongly one input feature encodes a sensitive attribute (0 none, 1 fully)."""
-
-    feature: str
-    attribute: str
-    strength: float
-    method: str = Field(description="How strength was measured, e.g. 'cramers_v', 'mutual_info'.")
-
-
-class FeatureImportance(BaseModel):
-    feature: str
-    importance: float
-    method: str
-
-
-class TransparencyEvidence(BaseModel):
-    """What is known about a model's inputs and how it can be explained."""
-
-    kind: Literal["transparency"] = "transparency"
-    model_inputs: list[str] | None = Field(
-        default=None, description="Feature names the model reads; None when unknown (vendor tool)."
-    )
-    sensitive_attributes: list[str] = Field(default_factory=list)
-    proxies: list[ProxyScore] = Field(default_factory=list)
-    global_explanation: list[FeatureImportance] | None = None
-
-
-class DocumentationEvidence(BaseModel):
-    """The model card's fields as flat dotted keys (``intended_use.primary_uses``) → text."""
-
-    kind: Literal["documentation"] = "documentation"
-    fields: dict[str, str] = Field(default_factory=dict)
-
-
-class Approval(BaseModel):
-    role: str
-    by: str
-    at: dt.datetime
-    comment: str = ""
-
-
-class ProcessEvidence(BaseModel):
-    """Facts about the governance process around a model version."""
-
-    kind: Literal["process"] = "process"
-    last_audit_at: dt.datetime | None = None
-    owner: str | None = None
-    appeal_route: str | None = None
-    risk_tier: str | None = None
-    purpose: str | None = None
-    approvals: list[Approval] | None = Field(
-        default_factory=list,
-        description="Sign-offs recorded; None when sign-off is left to the deployment gate "
-        "(an audit runs before anyone can sign off on its findings).",
-    )
-    register_missing_fields: list[str] | None = Field(
-        default=None, description="Register fields still empty; None when not checked."
-    )
-
-
-class Evidence(BaseModel):
-    """All evidence one audit gathered; a rule whose part is absent is not_applicable."""
-
-    fairness: FairnessEvidence | None = None
-    transparency: TransparencyEvidence | None = None
-    documentation: DocumentationEvidence | None = None
-    process: ProcessEvidence | None = None
-
-
 class WaiverApplied(BaseModel):
     rule_id: str
     justification: str
@@ -237,9 +80,17 @@ class RuleResult(BaseModel):
     rule_id: str
     title: str
     severity: Severity
-    check: str = Field(description="metric, transparency, documentation or process.")
+    check: str = Field(description="The rule's check kind (metric, transparency, ...).")
     verdict: Verdict
     sentence: str = Field(description="What was found, fit for an oversight board.")
+    to_conclude: str | None = Field(
+        default=None,
+        description="For insufficient_data: what evidence or sample size would settle the rule.",
+    )
+    on_insufficient_data: OnInsufficientData = Field(
+        default="block",
+        description="What insufficient_data does to the policy (the rule's setting).",
+    )
     value: float | None = None
     ci_low: float | None = None
     ci_high: float | None = None
@@ -253,7 +104,13 @@ class RuleResult(BaseModel):
 
 
 class PolicyResult(BaseModel):
-    """The verdicts of every rule of a policy on one body of evidence."""
+    """The verdicts of every rule of a policy on one body of evidence.
+
+    The policy **fails** when a blocking rule failed; otherwise it is **inconclusive** when a
+    blocking rule could not be judged (``insufficient_data``) and its ``on_insufficient_data``
+    is ``block``; otherwise it **passes**. Waived, not-applicable and non-blocking rules never
+    fail a policy, and nothing unknown is counted as a pass.
+    """
 
     policy_name: str
     policy_version: str
@@ -266,13 +123,43 @@ class PolicyResult(BaseModel):
         return [r for r in self.rules if r.severity == "blocking" and r.verdict == "fail"]
 
     @property
-    def passed(self) -> bool:
-        """True when no blocking rule failed. Waived, unknown and warnings do not fail a policy."""
-        return not self.blocking_failures
+    def blocking_unknowns(self) -> list[RuleResult]:
+        """Blocking rules that could not be judged and that keep the policy inconclusive."""
+        return [
+            r
+            for r in self.rules
+            if r.severity == "blocking"
+            and r.verdict == "insufficient_data"
+            and r.on_insufficient_data == "block"
+        ]
 
     @property
-    def status(self) -> Literal["pass", "fail"]:
-        return "pass" if self.passed else "fail"
+    def warnings(self) -> list[RuleResult]:
+        """Rules that did not hold but do not block: failed warnings and info rules, and blocking
+        rules whose missing evidence the policy chose to treat as a warning."""
+        return [
+            r
+            for r in self.rules
+            if (r.severity != "blocking" and r.verdict == "fail")
+            or (
+                r.severity == "blocking"
+                and r.verdict == "insufficient_data"
+                and r.on_insufficient_data == "warn"
+            )
+        ]
+
+    @property
+    def status(self) -> PolicyStatus:
+        if self.blocking_failures:
+            return "fail"
+        if self.blocking_unknowns:
+            return "inconclusive"
+        return "pass"
+
+    @property
+    def passed(self) -> bool:
+        """True only when the policy passed: no blocking rule failed or lacked evidence."""
+        return self.status == "pass"
 
 
 class ModelRef(BaseModel):
@@ -303,5 +190,5 @@ class AuditResult(BaseModel):
     policy: PolicyResult | None = None
 
     @property
-    def status(self) -> Literal["pass", "fail", "no_policy"]:
+    def status(self) -> Literal["pass", "fail", "inconclusive", "no_policy"]:
         return "no_policy" if self.policy is None else self.policy.status

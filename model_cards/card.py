@@ -22,12 +22,9 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from govern.errors import BadInputError
-from govern.results import (
-    INTERSECTION_SEPARATOR,
-    DocumentationEvidence,
-    FairnessEvidence,
-    MetricRow,
-)
+from govern.evidence.documentation import DocumentationEvidence
+from govern.evidence.fairness import FairnessEvidence
+from govern.results import INTERSECTION_SEPARATOR, MetricRow
 
 CARD_NOT_FOUND = (
     "model card file {path} does not exist. Check the path, or write one (docs/reports.md)."

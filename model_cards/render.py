@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from govern import __version__
 from govern.errors import BadInputError
+from govern.evidence.fairness import FairnessEvidence, GroupSummary
 from govern.model_cards.card import ModelCard
 from govern.model_cards.charts import ChartPoint, fairness_chart_svg
 from govern.model_cards.context import (
@@ -35,8 +36,6 @@ from govern.results import (
     ALL_GROUPS,
     UNKNOWN_GROUP,
     AuditResult,
-    FairnessEvidence,
-    GroupSummary,
     MetricRow,
     RuleResult,
 )
@@ -568,7 +567,7 @@ def report_context(
     audit: AuditResult, *, card: ModelCard | None = None, fmt: Format = "html"
 ) -> ReportContext:
     """Everything the compliance report shows, aggregated and suppressed, as a typed context."""
-    fairness = audit.evidence.fairness
+    fairness = audit.evidence.get(FairnessEvidence)
     tables: list[FairnessTableContext] = []
     charts: list[ChartContext] = []
     suppressed = False
@@ -642,7 +641,8 @@ def render_report(
     Examples
     --------
     >>> import datetime as dt
-    >>> from govern.results import AuditResult, DataFingerprint, Evidence
+    >>> from govern.evidence import Evidence
+    >>> from govern.results import AuditResult, DataFingerprint
     >>> audit = AuditResult(govern_version="0.1.0", created_at=dt.datetime(2026, 1, 1),
     ...     data=DataFingerprint(sha256="ab" * 32, n_rows=10, columns=["sex", "hired"]),
     ...     evidence=Evidence())
@@ -777,7 +777,7 @@ def model_card_context(
 ) -> ModelCardContext:
     """Everything the model card shows, as a typed context."""
     sections, missing = _card_sections(card)
-    fairness = audit.evidence.fairness if audit is not None else None
+    fairness = audit.evidence.get(FairnessEvidence) if audit is not None else None
     if fairness is not None:
         tables, charts, suppressed = _fairness_parts(
             fairness.metrics,

@@ -17,18 +17,18 @@ import yaml
 from pydantic import ValidationError
 
 from govern.errors import PolicyError
+from govern.policies.checks import check_kind
 from govern.policies.locate import locate_errors
 from govern.policies.packs import PACKS_DIR, pack_names
 from govern.policies.schema import (
     MSG_DUPLICATE_IDS,
-    MetricCheck,
     Policy,
     PolicyDocument,
     Rule,
     Settings,
-    did_you_mean,
 )
 from govern.policies.yaml_positions import LocatedDocument, YamlProblems, load_located
+from govern.suggest import did_you_mean
 
 MSG_NOT_FOUND = "{source}: no such policy file or shipped pack{hint}; shipped packs: {packs}"
 MSG_UNREADABLE = "{file}:1:1: cannot read the file ({reason}); check the path and permissions"
@@ -41,7 +41,10 @@ MSG_RULE_CLASH = (
 )
 MSG_DISABLE_UNKNOWN = "no inherited rule '{id}' to disable{hint}"
 MSG_OVERRIDE_UNKNOWN = "no inherited rule '{id}' to override{hint}"
-MSG_THRESHOLD_NOT_METRIC = "rule '{id}' is a {kind} rule; only metric rules have a threshold"
+MSG_THRESHOLD_NOT_METRIC = (
+    "rule '{id}' is a {kind} rule, which has no threshold to override; remove 'threshold'"
+)
+MSG_BAD_THRESHOLD = "threshold for rule '{id}' is not allowed: {reason}"
 MSG_PROBLEMS = "{source}: {count} problem(s) in the policy:\n{lines}"
 
 
@@ -242,7 +245,8 @@ def _merge(
         update = change.model_dump(exclude_none=True, exclude={"threshold"})
         update = {k: v for k, v in update.items() if k in change.model_fields_set}
         if change.threshold is not None:
-            if not isinstance(rule.check, MetricCheck):
+            field = check_kind(rule.check.kind).threshold_field
+            if field is None or getattr(rule.check, field, None) is None:
                 problems.append(
                     doc.at(
                         ("override", rule_id, "threshold"),
@@ -250,7 +254,19 @@ def _merge(
                     )
                 )
                 continue
-            update["check"] = rule.check.model_copy(update={"threshold": change.threshold})
+            try:
+                update["check"] = type(rule.check).model_validate(
+                    {**rule.check.model_dump(), field: change.threshold}
+                )
+            except ValidationError as error:
+                reason = error.errors()[0]["msg"].removeprefix("Value error, ")
+                problems.append(
+                    doc.at(
+                        ("override", rule_id, "threshold"),
+                        MSG_BAD_THRESHOLD.format(id=rule_id, reason=reason),
+                    )
+                )
+                continue
         rules[rule_id] = rule.model_copy(update=update)
     for rule in document.rules:
         rules[rule.id] = rule

@@ -15,8 +15,10 @@ from typing import Any, Union
 from pydantic import BaseModel, ValidationError
 from pydantic_core import ErrorDetails
 
-from govern.policies.schema import CHECK_KINDS, RULE_ID_PATTERN, did_you_mean
+from govern.policies.checks import CheckModel, check_kind, check_kinds
+from govern.policies.schema import RULE_ID_PATTERN
 from govern.policies.yaml_positions import LocatedDocument, Path_, describe, format_path
+from govern.suggest import did_you_mean
 
 MSG_MISSING = "missing required key '{key}'; add it"
 MSG_UNKNOWN_KEY = "unknown key '{key}'{hint}; expected one of: {allowed}"
@@ -51,7 +53,10 @@ _EXPECTED_BY_TYPE = {
 
 
 def _unwrap(annotation: Any) -> list[Any]:
-    """The concrete types inside Optional/Union/Annotated."""
+    """The concrete types inside Optional/Union/Annotated; a rule's check is every registered
+    check schema."""
+    if annotation is CheckModel:
+        return [check_kind(key).schema for key in check_kinds()]
     origin = typing.get_origin(annotation)
     if origin is typing.Annotated:
         return _unwrap(typing.get_args(annotation)[0])
@@ -174,11 +179,11 @@ def _message(item: ErrorDetails, value: Any) -> str:
         tag = str(ctx.get("tag", ""))
         return MSG_UNKNOWN_KIND.format(
             found=describe(tag),
-            hint=did_you_mean(tag, set(CHECK_KINDS)),
-            allowed=", ".join(CHECK_KINDS),
+            hint=did_you_mean(tag, check_kinds()),
+            allowed=", ".join(check_kinds()),
         )
     if kind == "union_tag_not_found":
-        return MSG_NO_KIND.format(allowed=", ".join(CHECK_KINDS))
+        return MSG_NO_KIND.format(allowed=", ".join(check_kinds()))
     if kind == "literal_error":
         choices = _expected_choices(item)
         hint = did_you_mean(value, set(choices)) if isinstance(value, str) else ""

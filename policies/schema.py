@@ -9,45 +9,20 @@ Every model forbids unknown keys, so a typo fails at load time with its line num
 from __future__ import annotations
 
 import datetime as dt
-import difflib
 import hashlib
 import json
-from typing import Annotated, Any, Literal
+from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from govern.policies.fields import DOCUMENTATION_FIELDS, METRIC_NAMES
-from govern.policies.yaml_positions import describe
-from govern.results import INTERSECTION_SEPARATOR, Severity
+from govern.policies.checks import AnyCheck, rebuild_when_kinds_change
+from govern.policies.checks.metric import MetricCheck
+from govern.policies.checks.process import ProcessCheck, judged_at_gate
+from govern.results import INTERSECTION_SEPARATOR, OnInsufficientData, Severity
 
 RULE_ID_PATTERN = r"^[a-z0-9][a-z0-9_.-]*$"
 
-MSG_UNKNOWN_METRIC = "unknown metric '{name}'{hint}; see the metric list in docs/policies.md"
-MSG_UNKNOWN_FIELD = (
-    "unknown documentation field '{name}'{hint}; see DOCUMENTATION_FIELDS in docs/policies.md"
-)
-MSG_THRESHOLD_NEEDED = "requirement '{requirement}' needs '{key}'; add it"
-MSG_THRESHOLD_UNUSED = "'{key}' is only used with requirement '{used_with}'; remove it"
 MSG_DUPLICATE_IDS = "rule id '{id}' is used twice (also rules[{first}]); give each rule its own id"
-
-MSG_BAD_ATTRIBUTES = (
-    "found {found}; expected 'all', 'sensitive', 'intersections' or a list of attribute names"
-)
-ATTRIBUTE_SELECTORS = ("all", "sensitive", "intersections")
-
-Comparison = Literal[">=", ">", "<=", "<"]
-
-
-def did_you_mean(name: str, choices: list[str] | set[str] | frozenset[str]) -> str:
-    """`` (did you mean 'x'?)`` for the closest choice, or an empty string.
-
-    Examples
-    --------
-    >>> did_you_mean("impact_raito", {"impact_ratio", "selection_rate"})
-    " (did you mean 'impact_ratio'?)"
-    """
-    close = difflib.get_close_matches(name, sorted(choices), n=1, cutoff=0.6)
-    return f" (did you mean '{close[0]}'?)" if close else ""
 
 
 class _Strict(BaseModel):
@@ -114,141 +89,6 @@ class SettingsPatch(_Strict):
     exclude_below_share: float | None = Field(None, ge=0, lt=1)
 
 
-class MetricCheck(_Strict):
-    """Compare a fairness metric or disparity with a threshold for every group judged."""
-
-    kind: Literal["metric"]
-    metric: str = Field(description="A metric the fairness engine emits (see METRIC_NAMES).")
-    attributes: Literal["all", "sensitive", "intersections"] | list[str] = Field(
-        "all",
-        description="'sensitive' (each attribute), 'intersections', 'all' (both), or names "
-        f"such as 'sex' or 'sex{INTERSECTION_SEPARATOR}ethnicity'.",
-    )
-    comparison: Comparison = Field(
-        description="The value must satisfy value <comparison> threshold."
-    )
-    threshold: float
-    judge: Literal["point", "least_favourable"] = Field(
-        "point",
-        description="Judge the point estimate, or the interval bound least favourable to the "
-        "model (the lower bound for >=, the upper bound for <=).",
-    )
-    if_missing: Literal["insufficient_data", "not_applicable"] = Field(
-        "insufficient_data",
-        description="Verdict when the evidence holds no row of the metric at all (e.g. "
-        "'not_applicable' for scoring_impact_ratio when the tool gives decisions, not scores).",
-    )
-    require_significance: bool = Field(
-        False,
-        description="Fail only when the disparity is statistically significant at alpha and not "
-        "a flip-flop (29 CFR 1607.4(D), UGESP Q&A 21); otherwise insufficient_data.",
-    )
-
-    @field_validator("attributes", mode="before")
-    @classmethod
-    def _attributes_shape(cls, value: Any) -> Any:
-        if isinstance(value, str) and value in ATTRIBUTE_SELECTORS:
-            return value
-        if isinstance(value, list) and value and all(isinstance(v, str) and v for v in value):
-            return value
-        raise ValueError(MSG_BAD_ATTRIBUTES.format(found=describe(value)))
-
-    @field_validator("metric")
-    @classmethod
-    def _known_metric(cls, name: str) -> str:
-        if name not in METRIC_NAMES:
-            raise ValueError(
-                MSG_UNKNOWN_METRIC.format(name=name, hint=did_you_mean(name, METRIC_NAMES))
-            )
-        return name
-
-    @property
-    def text(self) -> str:
-        return f"{self.metric} {self.comparison} {self.threshold:g}"
-
-
-class TransparencyCheck(_Strict):
-    """What must be known about the model's inputs and explanations."""
-
-    kind: Literal["transparency"]
-    requirement: Literal["no_sensitive_inputs", "max_proxy_strength", "global_explanation"]
-    max_strength: float | None = Field(
-        None, ge=0, le=1, description="For max_proxy_strength: the highest allowed strength."
-    )
-
-    @model_validator(mode="after")
-    def _threshold_matches(self) -> TransparencyCheck:
-        if self.requirement == "max_proxy_strength" and self.max_strength is None:
-            raise ValueError(
-                MSG_THRESHOLD_NEEDED.format(requirement=self.requirement, key="max_strength")
-            )
-        if self.requirement != "max_proxy_strength" and self.max_strength is not None:
-            raise ValueError(
-                MSG_THRESHOLD_UNUSED.format(key="max_strength", used_with="max_proxy_strength")
-            )
-        return self
-
-
-class DocumentationCheck(_Strict):
-    """Model-card fields that must be present and substantive."""
-
-    kind: Literal["documentation"]
-    fields: list[str] = Field(min_length=1, description="Keys of DOCUMENTATION_FIELDS.")
-    min_words: int = Field(5, ge=0, description="Fewer words than this is not substantive.")
-    min_chars: int = Field(0, ge=0, description="Fewer characters than this is not substantive.")
-
-    @field_validator("fields")
-    @classmethod
-    def _known_fields(cls, names: list[str]) -> list[str]:
-        for name in names:
-            if name not in DOCUMENTATION_FIELDS:
-                hint = did_you_mean(name, set(DOCUMENTATION_FIELDS))
-                raise ValueError(MSG_UNKNOWN_FIELD.format(name=name, hint=hint))
-        return names
-
-
-class ProcessCheck(_Strict):
-    """Facts about the governance process around a model version."""
-
-    kind: Literal["process"]
-    requirement: Literal[
-        "audit_recency", "owner_named", "appeal_route", "sign_off", "register_complete"
-    ]
-    max_audit_age_days: int | None = Field(
-        None, ge=0, description="For audit_recency: the oldest acceptable audit, in days."
-    )
-    roles: list[str] = Field(
-        default_factory=list, description="For sign_off: roles whose approval is required."
-    )
-    risk_tiers: list[str] = Field(
-        default_factory=list, description="For sign_off: the tiers that need it (empty: all)."
-    )
-
-    @model_validator(mode="after")
-    def _parameters_match(self) -> ProcessCheck:
-        if self.requirement == "audit_recency" and self.max_audit_age_days is None:
-            raise ValueError(
-                MSG_THRESHOLD_NEEDED.format(requirement=self.requirement, key="max_audit_age_days")
-            )
-        if self.requirement != "audit_recency" and self.max_audit_age_days is not None:
-            raise ValueError(
-                MSG_THRESHOLD_UNUSED.format(key="max_audit_age_days", used_with="audit_recency")
-            )
-        if self.requirement == "sign_off" and not self.roles:
-            raise ValueError(MSG_THRESHOLD_NEEDED.format(requirement=self.requirement, key="roles"))
-        if self.requirement != "sign_off" and (self.roles or self.risk_tiers):
-            raise ValueError(MSG_THRESHOLD_UNUSED.format(key="roles", used_with="sign_off"))
-        return self
-
-
-Check = Annotated[
-    MetricCheck | TransparencyCheck | DocumentationCheck | ProcessCheck,
-    Field(discriminator="kind"),
-]
-
-CHECK_KINDS = ("metric", "transparency", "documentation", "process")
-
-
 class Rule(_Strict):
     """One rule: who cares (severity), why (rationale, references) and exactly one check."""
 
@@ -260,7 +100,13 @@ class Rule(_Strict):
         default_factory=list, description="Legal or policy citations, e.g. '29 CFR 1607.4(D)'."
     )
     applies_to: AppliesTo | None = None
-    check: Check
+    on_insufficient_data: OnInsufficientData = Field(
+        "block",
+        description="When the rule lacks evidence or sample size (insufficient_data): 'block' "
+        "makes the policy inconclusive (default), 'warn' reports a warning only, 'pass' lets "
+        "the policy pass. Reports say when a rule was opted out.",
+    )
+    check: AnyCheck = Field(description="Exactly one check; its 'kind' picks the schema.")
 
 
 class RuleOverride(_Strict):
@@ -270,8 +116,11 @@ class RuleOverride(_Strict):
     severity: Severity | None = None
     rationale: str | None = Field(None, min_length=1)
     references: list[str] | None = None
-    threshold: float | None = Field(None, description="Metric rules only.")
+    threshold: float | None = Field(
+        None, description="The check's threshold (metric and proxy-strength rules)."
+    )
     applies_to: AppliesTo | None = None
+    on_insufficient_data: OnInsufficientData | None = None
 
 
 def _unique_ids(rules: list[Rule]) -> list[Rule]:
@@ -377,6 +226,15 @@ class Policy(_Strict):
                 return True
         return False
 
+    def rules_judged_at_gate(self) -> dict[str, list[str]]:
+        """Rules the deployment gate judges itself: rule id -> the roles it needs (sign-off) or
+        an empty list (audit recency)."""
+        return {
+            rule.id: list(rule.check.roles) if isinstance(rule.check, ProcessCheck) else []
+            for rule in self.rules
+            if judged_at_gate(rule.check)
+        }
+
     def max_audit_age_days(self) -> int | None:
         """The strictest audit_recency limit of the policy, or None when it sets none."""
         limits = [
@@ -432,3 +290,8 @@ def policy_json_schema() -> dict[str, Any]:
     'govern policy'
     """
     return PolicyDocument.model_json_schema(mode="validation")
+
+
+# A check kind registered later (a plug-in) must be accepted by these models too.
+for _model in (Rule, PolicyDocument, Policy):
+    rebuild_when_kinds_change(_model)

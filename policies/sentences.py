@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from govern.evidence.fairness import SelectionRateTest
 from govern.policies.fields import SELECTION_RATIO_METRICS
-from govern.results import ALL_GROUPS, MetricRow, SelectionRateTest
+from govern.results import ALL_GROUPS, MetricRow
 
 # The verbs of the impact-ratio sentences: selection rates (29 CFR 1607.4(D)) and scoring rates
 # (6 RCNY 5-301: the share scoring above the sample median).

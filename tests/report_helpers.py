@@ -16,19 +16,17 @@ import math
 import pandas as pd
 
 from govern.datasets import recruitment
+from govern.evidence import Evidence
+from govern.evidence.fairness import FairnessEvidence, GroupSummary, SelectionRateTest
 from govern.results import (
     ALL_GROUPS,
     INTERSECTION_SEPARATOR,
     AuditResult,
     DataFingerprint,
-    Evidence,
-    FairnessEvidence,
-    GroupSummary,
     MetricRow,
     ModelRef,
     PolicyResult,
     RuleResult,
-    SelectionRateTest,
     WaiverApplied,
 )
 
@@ -213,5 +211,6 @@ def make_audit(
 
 
 def suppressed_groups(audit: AuditResult) -> list[GroupSummary]:
-    assert audit.evidence.fairness is not None
-    return [g for g in audit.evidence.fairness.groups if g.status == "insufficient_data"]
+    fairness = audit.evidence.get(FairnessEvidence)
+    assert fairness is not None
+    return [g for g in fairness.groups if g.status == "insufficient_data"]

@@ -26,6 +26,7 @@ from govern.auditing import (
 )
 from govern.cli.main import main
 from govern.errors import RegistryError
+from govern.evidence.fairness import FairnessEvidence
 from govern.policies import load_policy, policy_sha256
 from govern.registry import AUDIT_EXPERIMENT, MSG_UNREACHABLE, Registry, register_model
 from govern.results import AuditResult
@@ -132,10 +133,10 @@ def test_biased_model_fails_with_exit_1(env: dict[str, object], tmp_path: Path) 
     assert code == 1
     result = AuditResult.model_validate_json((out / AUDIT_ARTIFACT).read_text())
     assert result.status == "fail"
-    assert [r.rule_id for r in result.policy.blocking_failures] == ["four-fifths"]  # type: ignore[union-attr]
+    assert [r.rule_id for r in result.policy.blocking_failures] == ["four-fifths"]
     ratio = expected_impact_ratio(env["biased_model"], env["biased_csv"])  # type: ignore[arg-type]
     assert ratio < 0.8
-    (row,) = result.evidence.fairness.find("impact_ratio", attribute="sex", group="*")  # type: ignore[union-attr]
+    (row,) = result.evidence.get(FairnessEvidence).find("impact_ratio", attribute="sex", group="*")
     assert row.value == pytest.approx(ratio, abs=1e-12)
     assert (out / "compliance_report.html").read_text().startswith("<!")
     tags = Registry(str(env["uri"])).get_version_tags("biased-model", "1")

@@ -10,6 +10,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from govern.errors import BadInputError
+from govern.evidence.fairness import FairnessEvidence
 from govern.model_cards.card import (
     CARD_BAD_YAML,
     CARD_NOT_FOUND,
@@ -88,15 +89,15 @@ def test_documentation_fields_flatten_and_skip_empty() -> None:
 
 def test_with_fairness_keeps_aggregates_and_drops_small_groups() -> None:
     audit = make_audit()
-    assert audit.evidence.fairness is not None
-    card = load_model_card(FIXTURE).with_fairness(audit.evidence.fairness)
+    assert audit.evidence.get(FairnessEvidence) is not None
+    card = load_model_card(FIXTURE).with_fairness(audit.evidence.get(FairnessEvidence))
     analysis = card.quantitative_analysis
     assert analysis.suppressed_groups == [("sex & ethnicity", "male & other")]
     assert all(INTERSECTION_SEPARATOR not in r.attribute for r in analysis.unitary)
     assert {r.attribute for r in analysis.intersectional} == {"sex & ethnicity"}
     assert all(r.group != "male & other" for r in analysis.intersectional)
     kept = len(analysis.unitary) + len(analysis.intersectional)
-    assert kept == len(audit.evidence.fairness.metrics) - 1
+    assert kept == len(audit.evidence.get(FairnessEvidence).metrics) - 1
     # measured tables are evidence, not documentation
     assert "quantitative_analysis.unitary" not in card.documentation_fields()
 

@@ -8,16 +8,12 @@ import importlib
 
 import pytest
 
-from govern.policies import evaluate, is_substantive
-from govern.policies.schema import MetricCheck, Policy, Rule
-from govern.results import (
-    DocumentationEvidence,
-    Evidence,
-    FairnessEvidence,
-    GroupSummary,
-    MetricRow,
-    SelectionRateTest,
-)
+from govern.evidence import Evidence
+from govern.evidence.documentation import DocumentationEvidence
+from govern.evidence.fairness import FairnessEvidence, GroupSummary, SelectionRateTest
+from govern.policies import MetricCheck, evaluate, is_substantive
+from govern.policies.schema import Policy, Rule
+from govern.results import MetricRow
 
 TODAY = dt.date(2026, 11, 24)
 
@@ -127,8 +123,15 @@ def test_unconfirmed_shortfall_is_insufficient_data_not_pass(
     assert plain.verdict == "fail"
 
 
-def test_missing_evidence_part_is_not_applicable_and_missing_metric_is_insufficient() -> None:
-    assert evaluate(_policy(), Evidence(), today=TODAY).rules[0].verdict == "not_applicable"
+def test_missing_evidence_part_and_missing_metric_are_insufficient_never_not_applicable() -> None:
+    # Unknown is never pass, and not_applicable is kept for rules out of scope: evidence that
+    # was not gathered leaves the rule insufficient_data and the policy inconclusive.
+    missing = evaluate(_policy(), Evidence(), today=TODAY)
+    (rule,) = missing.rules
+    assert rule.verdict == "insufficient_data"
+    assert rule.sentence == "No fairness evidence was gathered, so this rule could not be judged."
+    assert rule.to_conclude is not None and "govern audit" in rule.to_conclude
+    assert missing.status == "inconclusive" and not missing.passed
     other = _policy(metric="equal_opportunity_difference", comparison="<=", threshold=0.1)
     result = evaluate(other, _evidence(0.9, None, None), today=TODAY).rules[0]
     assert result.verdict == "insufficient_data"
@@ -191,7 +194,7 @@ def test_docstring_examples_run(module: str) -> None:
 
 
 def _sign_off_policy() -> Policy:
-    from govern.policies.schema import ProcessCheck
+    from govern.policies import ProcessCheck
 
     rule = Rule(
         id="sign-off",
@@ -205,7 +208,7 @@ def _sign_off_policy() -> Policy:
 
 
 def test_sign_off_left_to_the_gate_is_not_applicable_at_audit_time() -> None:
-    from govern.results import ProcessEvidence
+    from govern.evidence.process import ProcessEvidence
 
     evidence = Evidence(process=ProcessEvidence(risk_tier="high", approvals=None))
     (result,) = evaluate(_sign_off_policy(), evidence, today=TODAY).rules
@@ -217,7 +220,7 @@ def test_sign_off_left_to_the_gate_is_not_applicable_at_audit_time() -> None:
 
 
 def test_sign_off_missing_when_judged_is_a_failure() -> None:
-    from govern.results import ProcessEvidence
+    from govern.evidence.process import ProcessEvidence
 
     evidence = Evidence(process=ProcessEvidence(risk_tier="high", approvals=[]))
     (result,) = evaluate(_sign_off_policy(), evidence, today=TODAY).rules
@@ -227,7 +230,7 @@ def test_sign_off_missing_when_judged_is_a_failure() -> None:
 
 def test_attribute_summary_row_is_not_judged_beside_its_groups() -> None:
     evidence = _evidence(0.5 / 0.6, 0.70, 0.97)
-    assert evidence.fairness is not None
+    assert evidence.get(FairnessEvidence) is not None
     summary = MetricRow(
         attribute="sex",
         group="*",
@@ -237,8 +240,8 @@ def test_attribute_summary_row_is_not_judged_beside_its_groups() -> None:
         ci_low=0.70,
         ci_high=0.97,
     )
-    with_summary = evidence.fairness.model_copy(
-        update={"disparities": [*evidence.fairness.disparities, summary]}
+    with_summary = evidence.get(FairnessEvidence).model_copy(
+        update={"disparities": [*evidence.get(FairnessEvidence).disparities, summary]}
     )
     plain = evaluate(_policy(), evidence, today=TODAY).rules[0]
     doubled = evaluate(_policy(), Evidence(fairness=with_summary), today=TODAY).rules[0]

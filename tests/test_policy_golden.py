@@ -16,8 +16,9 @@ from typing import Any
 import pytest
 import yaml
 
+from govern.evidence import Evidence
 from govern.policies import evaluate, list_packs, load_policy, load_waivers
-from govern.results import Evidence, PolicyResult
+from govern.results import PolicyResult
 
 FIXTURES = Path(__file__).parent / "fixtures" / "policies"
 CASES = sorted(path.parent for path in FIXTURES.glob("*/case.yaml"))

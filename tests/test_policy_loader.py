@@ -17,6 +17,10 @@ from govern.cli.main import main
 from govern.errors import PolicyError
 from govern.policies import (
     METRIC_NAMES,
+    DocumentationCheck,
+    MetricCheck,
+    ProcessCheck,
+    TransparencyCheck,
     dump_policy,
     list_packs,
     load_policy,
@@ -24,15 +28,7 @@ from govern.policies import (
     policy_json_schema,
     policy_sha256,
 )
-from govern.policies.schema import (
-    DocumentationCheck,
-    MetricCheck,
-    Policy,
-    ProcessCheck,
-    Rule,
-    Settings,
-    TransparencyCheck,
-)
+from govern.policies.schema import Policy, Rule, Settings
 
 FIXTURES = Path(__file__).parent / "fixtures" / "policies"
 MALFORMED = sorted((FIXTURES / "malformed").glob("*.yaml"))

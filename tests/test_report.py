@@ -31,6 +31,7 @@ from govern.model_cards.render import (
 sys.path.insert(0, str(Path(__file__).parent))
 from report_helpers import make_audit, suppressed_groups
 
+from govern.evidence.fairness import FairnessEvidence
 from govern.results import AuditResult, MetricRow
 
 GOLDEN = Path(__file__).parent / "fixtures" / "reports"
@@ -96,7 +97,7 @@ def test_each_rule_shows_its_sentence_and_waiver() -> None:
 
 def _with_sentinels(audit: AuditResult) -> AuditResult:
     """The audit with the suppressed group's figures replaced by values easy to search for."""
-    fairness = audit.evidence.fairness
+    fairness = audit.evidence.get(FairnessEvidence)
     assert fairness is not None
 
     def mark(row: MetricRow) -> MetricRow:
@@ -228,7 +229,8 @@ def test_report_on_evidence_from_the_fairness_engine() -> None:
 
     from govern.audits.fairness import audit_fairness
     from govern.datasets import recruitment
-    from govern.results import DataFingerprint, Evidence
+    from govern.evidence import Evidence
+    from govern.results import DataFingerprint
 
     frame = recruitment(3000, seed=2, disparity=0.3)
     evidence = audit_fairness(

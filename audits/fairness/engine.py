@@ -20,15 +20,17 @@ from govern.audits.fairness.table import (
 )
 from govern.data import EvaluationData
 from govern.errors import DataError
+from govern.evidence.fairness import (
+    FairnessEvidence,
+    GroupStatus,
+    GroupSummary,
+    SelectionRateTest,
+)
 from govern.results import (
     ALL_GROUPS,
     INTERSECTION_SEPARATOR,
     UNKNOWN_GROUP,
-    FairnessEvidence,
-    GroupStatus,
-    GroupSummary,
     MetricRow,
-    SelectionRateTest,
 )
 
 if TYPE_CHECKING:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from govern.results import FairnessEvidence
+from govern.evidence.fairness import FairnessEvidence
 
 # The four-fifths rule (29 CFR 1607.4(D)): a flag for the reader, not a verdict; policies decide.
 FOUR_FIFTHS = 0.8

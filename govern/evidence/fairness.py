@@ -1,0 +1,155 @@
+"""Fairness evidence: per-group metrics, disparities against a reference group, and tests.
+
+Produced by :mod:`govern.audits.fairness`; read by the ``metric`` check kind and the reports.
+Rows are tidy (:class:`govern.results.MetricRow`); lookups by metric, attribute and group go
+through indexes built on first use, so an audit with thousands of groups stays linear.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from typing import TYPE_CHECKING, Literal
+
+from pydantic import BaseModel, Field
+
+from govern.evidence import EvidencePart, register_evidence_kind
+from govern.results import ALL_GROUPS, MetricRow, rows_to_frame
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+GroupStatus = Literal["ok", "insufficient_data", "excluded_small_share"]
+
+
+class GroupSummary(BaseModel):
+    """A group's size and whether it takes part in disparity verdicts."""
+
+    attribute: str
+    group: str
+    n: int
+    share: float = Field(description="Share of all records (0-1).")
+    status: GroupStatus = "ok"
+    is_reference: bool = False
+
+
+class SelectionRateTest(BaseModel):
+    """Statistical and practical significance of one group's selection-rate disparity.
+
+    Follows adverse-impact practice (29 CFR 1607.4(D) and enforcement agencies' habits): Fisher's
+    exact test for small counts, a two-proportion z-test otherwise, Holm-adjusted across the
+    groups compared; the shortfall in people; and whether one person's outcome flips the finding.
+    """
+
+    attribute: str
+    group: str
+    reference: str
+    n: int
+    selected: float
+    reference_n: int
+    reference_selected: float
+    impact_ratio: float | None
+    test: Literal["fisher_exact", "two_proportion_z"]
+    statistic: float | None = Field(description="z for the z-test, the odds ratio for Fisher's.")
+    p_value: float
+    p_value_adjusted: float = Field(description="Holm-adjusted over the groups of the attribute.")
+    significant: bool = Field(description="p_value_adjusted < alpha.")
+    shortfall: float = Field(
+        description="People short of the reference rate: n*ref_rate - selected."
+    )
+    flip_flop: bool = Field(description="Moving one person to selected reverses IR < 0.8.")
+    records_needed: int | None = Field(
+        default=None,
+        description="Rough group size needed to detect an impact ratio below 0.8 (80% power).",
+    )
+
+
+_INDEX_KEY = "_govern_lookup_index"
+
+
+class _Index:
+    """Lookups over one evidence object's lists, valid while those very lists are in place."""
+
+    def __init__(self, evidence: FairnessEvidence) -> None:
+        self.sources = (evidence.metrics, evidence.disparities, evidence.groups, evidence.tests)
+        self.rows: dict[tuple[str, str, str], MetricRow] = {}
+        self.by_metric: dict[str, list[MetricRow]] = defaultdict(list)
+        self.by_metric_attribute: dict[tuple[str, str], list[MetricRow]] = defaultdict(list)
+        for row in evidence.rows():
+            self.rows.setdefault((row.metric, row.attribute, row.group), row)
+            self.by_metric[row.metric].append(row)
+            self.by_metric_attribute[(row.metric, row.attribute)].append(row)
+        self.groups = {(g.attribute, g.group): g for g in evidence.groups}
+        self.tests = {(t.attribute, t.group): t for t in evidence.tests}
+
+    def valid_for(self, evidence: FairnessEvidence) -> bool:
+        current = (evidence.metrics, evidence.disparities, evidence.groups, evidence.tests)
+        return all(a is b for a, b in zip(self.sources, current, strict=True))
+
+
+@register_evidence_kind
+class FairnessEvidence(EvidencePart):
+    """Everything the fairness engine measured. Pure data; no verdicts."""
+
+    kind: Literal["fairness"] = "fairness"
+    n_rows: int
+    attributes: list[str] = Field(description="Sensitive attributes, then intersections.")
+    intersections: list[list[str]] = Field(default_factory=list)
+    reference_groups: dict[str, str] = Field(default_factory=dict)
+    groups: list[GroupSummary] = Field(default_factory=list)
+    metrics: list[MetricRow] = Field(default_factory=list, description="Per-group metrics.")
+    disparities: list[MetricRow] = Field(
+        default_factory=list,
+        description="Per-group ratios and differences against the reference, and attribute-wide "
+        f"summaries (group '{ALL_GROUPS}').",
+    )
+    tests: list[SelectionRateTest] = Field(default_factory=list)
+    unknown_counts: dict[str, int] = Field(
+        default_factory=dict, description="Records whose attribute was missing, per attribute."
+    )
+    settings: dict[str, float | int | str | None] = Field(default_factory=dict)
+
+    def _lookup(self) -> _Index:
+        # The index is kept in the instance's __dict__ beside the fields, where pydantic's
+        # equality and serialisation ignore it. A copy made with model_copy(update=...) carries
+        # the old index but new lists; the identity check notices and rebuilds.
+        index = self.__dict__.get(_INDEX_KEY)
+        if not isinstance(index, _Index) or not index.valid_for(self):
+            index = _Index(self)
+            object.__setattr__(self, _INDEX_KEY, index)
+        return index
+
+    def rows(self) -> list[MetricRow]:
+        """Per-group metrics then disparities, all as tidy rows."""
+        return [*self.metrics, *self.disparities]
+
+    def to_frame(self) -> pd.DataFrame:
+        """The tidy rows as a DataFrame with the columns of ``TIDY_COLUMNS``."""
+        return rows_to_frame(self.rows())
+
+    def find(
+        self, metric: str, *, attribute: str | None = None, group: str | None = None
+    ) -> list[MetricRow]:
+        """Rows of one metric, optionally narrowed to an attribute and a group."""
+        index = self._lookup()
+        if attribute is not None and group is not None:
+            row = index.rows.get((metric, attribute, group))
+            return [] if row is None else [row]
+        if attribute is not None:
+            return list(index.by_metric_attribute.get((metric, attribute), []))
+        rows = index.by_metric.get(metric, [])
+        return [row for row in rows if group is None or row.group == group]
+
+    def value(self, metric: str, attribute: str, group: str) -> MetricRow | None:
+        """The one row of a metric for one group of one attribute, or None."""
+        return self._lookup().rows.get((metric, attribute, group))
+
+    def group(self, attribute: str, group: str) -> GroupSummary | None:
+        """The summary of one group, or None when the audit did not see it."""
+        return self._lookup().groups.get((attribute, group))
+
+    def group_status(self, attribute: str, group: str) -> GroupStatus | None:
+        summary = self.group(attribute, group)
+        return None if summary is None else summary.status
+
+    def test_for(self, attribute: str, group: str) -> SelectionRateTest | None:
+        return self._lookup().tests.get((attribute, group))

@@ -1,0 +1,357 @@
+"""The ``metric`` check kind: compare a fairness metric with a threshold for every group judged.
+
+Reads :class:`govern.evidence.fairness.FairnessEvidence`. Groups too small to judge (the
+policy's ``min_group_size``), under the small-category share, or with an undefined value are
+reported in the details but not judged; a rule with nothing left to judge is
+``insufficient_data``, never a pass.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import Field, field_validator
+
+from govern.evidence.fairness import FairnessEvidence
+from govern.metric_names import METRIC_NAMES, REFERENCE_METRICS
+from govern.policies import sentences as say
+from govern.policies.checks import CheckKind, CheckModel, Finding, RuleContext, register_check_kind
+from govern.policies.yaml_positions import describe
+from govern.results import ALL_GROUPS, INTERSECTION_SEPARATOR, MetricRow, Verdict
+from govern.suggest import did_you_mean
+
+MSG_UNKNOWN_METRIC = "unknown metric '{name}'{hint}; see the metric list in docs/policies.md"
+MSG_BAD_ATTRIBUTES = (
+    "found {found}; expected 'all', 'sensitive', 'intersections' or a list of attribute names"
+)
+ATTRIBUTE_SELECTORS = ("all", "sensitive", "intersections")
+
+Comparison = Literal[">=", ">", "<=", "<"]
+
+
+class MetricCheck(CheckModel):
+    """Compare a fairness metric or disparity with a threshold for every group judged."""
+
+    kind: Literal["metric"]
+    metric: str = Field(description="A metric the fairness engine emits (see METRIC_NAMES).")
+    attributes: Literal["all", "sensitive", "intersections"] | list[str] = Field(
+        "all",
+        description="'sensitive' (each attribute), 'intersections', 'all' (both), or names "
+        f"such as 'sex' or 'sex{INTERSECTION_SEPARATOR}ethnicity'.",
+    )
+    comparison: Comparison = Field(
+        description="The value must satisfy value <comparison> threshold."
+    )
+    threshold: float
+    judge: Literal["point", "least_favourable"] = Field(
+        "point",
+        description="Judge the point estimate, or the interval bound least favourable to the "
+        "model (the lower bound for >=, the upper bound for <=).",
+    )
+    if_missing: Literal["insufficient_data", "not_applicable"] = Field(
+        "insufficient_data",
+        description="Verdict when the evidence holds no row of the metric at all (e.g. "
+        "'not_applicable' for scoring_impact_ratio when the tool gives decisions, not scores).",
+    )
+    require_significance: bool = Field(
+        False,
+        description="Fail only when the disparity is statistically significant at alpha and not "
+        "a flip-flop (29 CFR 1607.4(D), UGESP Q&A 21); otherwise insufficient_data.",
+    )
+
+    @field_validator("attributes", mode="before")
+    @classmethod
+    def _attributes_shape(cls, value: Any) -> Any:
+        if isinstance(value, str) and value in ATTRIBUTE_SELECTORS:
+            return value
+        if isinstance(value, list) and value and all(isinstance(v, str) and v for v in value):
+            return value
+        raise ValueError(MSG_BAD_ATTRIBUTES.format(found=describe(value)))
+
+    @field_validator("metric")
+    @classmethod
+    def _known_metric(cls, name: str) -> str:
+        if name not in METRIC_NAMES:
+            raise ValueError(
+                MSG_UNKNOWN_METRIC.format(name=name, hint=did_you_mean(name, METRIC_NAMES))
+            )
+        return name
+
+    @property
+    def text(self) -> str:
+        return f"{self.metric} {self.comparison} {self.threshold:g}"
+
+
+def _compare(value: float, comparison: str, threshold: float) -> bool:
+    if comparison == ">=":
+        return value >= threshold
+    if comparison == ">":
+        return value > threshold
+    if comparison == "<=":
+        return value <= threshold
+    return value < threshold
+
+
+def judged_attributes(check: MetricCheck, evidence: FairnessEvidence) -> list[str]:
+    """The attributes (and intersections) a metric check judges in this evidence."""
+    if isinstance(check.attributes, list):
+        return list(check.attributes)
+    named = list(dict.fromkeys([*evidence.attributes, *(r.attribute for r in evidence.rows())]))
+    if check.attributes == "sensitive":
+        return [a for a in named if INTERSECTION_SEPARATOR not in a]
+    if check.attributes == "intersections":
+        return [a for a in named if INTERSECTION_SEPARATOR in a]
+    return named
+
+
+def _group_status(row: MetricRow, evidence: FairnessEvidence, min_group_size: int) -> str:
+    if row.group == ALL_GROUPS:
+        return "ok"
+    status = evidence.group_status(row.attribute, row.group)
+    if status is None:  # no summary: fall back on the row's own count
+        return "ok" if row.n >= min_group_size else "insufficient_data"
+    return status
+
+
+def _skipped_detail(row: MetricRow, status: str, evidence: FairnessEvidence) -> str:
+    if status == "excluded_small_share":
+        rate_row = evidence.value("selection_rate", row.attribute, row.group) or evidence.value(
+            "scoring_rate", row.attribute, row.group
+        )
+        rate = (
+            f", {rate_row.metric.replace('_', ' ')} {say.percent(rate_row.value)}"
+            if rate_row is not None and rate_row.value is not None
+            else ""
+        )
+        return (
+            f"group '{row.group}' of {row.attribute} (n={row.n}{rate}): under the small-category "
+            "share, reported but not judged"
+        )
+    if status == "undefined":
+        return f"{say.who(row)}: value undefined (0/0), not judged"
+    return f"group '{row.group}' of {row.attribute} (n={row.n}): too few records, not judged"
+
+
+def _rows(check: MetricCheck, fairness: FairnessEvidence, attributes: list[str]) -> list[MetricRow]:
+    wanted = set(attributes)
+    rows = [r for r in fairness.find(check.metric) if r.attribute in wanted]
+    # The engine also summarises a per-group metric over each attribute (group "*", e.g. the
+    # lowest impact ratio). Judging that row beside the groups would count one finding twice,
+    # without the group's significance test, so it is judged only when no group row exists.
+    with_groups = {r.attribute for r in rows if r.group != ALL_GROUPS}
+    return [r for r in rows if r.group != ALL_GROUPS or r.attribute not in with_groups]
+
+
+def _judgeable(
+    check: MetricCheck, rows: list[MetricRow], fairness: FairnessEvidence, context: RuleContext
+) -> tuple[list[tuple[MetricRow, float]], list[str]]:
+    """The rows that can be judged, each with the value judged, and notes on the others."""
+    judged: list[tuple[MetricRow, float]] = []
+    notes: list[str] = []
+    for row in rows:
+        if check.metric in REFERENCE_METRICS and row.group == fairness.reference_groups.get(
+            row.attribute
+        ):
+            continue  # the reference against itself is 1 (or 0) by construction
+        status = _group_status(row, fairness, context.settings.min_group_size)
+        if status == "ok" and row.value is None:
+            status = "undefined"
+        if status != "ok" or row.value is None:
+            notes.append(_skipped_detail(row, status, fairness))
+            continue
+        bound = row.value
+        if check.judge == "least_favourable":
+            side = row.ci_low if check.comparison in (">=", ">") else row.ci_high
+            if side is None:
+                notes.append(
+                    f"{say.who(row)}: no interval in the evidence; the point estimate was judged"
+                )
+            else:
+                bound = side
+        judged.append((row, bound))
+    lowest_first = check.comparison in (">=", ">")
+    judged.sort(key=lambda pair: pair[1], reverse=not lowest_first)
+    return judged, notes
+
+
+class _Say:
+    """Builds the findings of one metric check, sharing its figures and details."""
+
+    def __init__(
+        self,
+        check: MetricCheck,
+        fairness: FairnessEvidence,
+        context: RuleContext,
+        details: list[str],
+    ) -> None:
+        self.check, self.fairness, self.context, self.details = check, fairness, context, details
+
+    def finding(
+        self, verdict: Verdict, row: MetricRow | None, sentence: str, **extra: Any
+    ) -> Finding:
+        figures: dict[str, Any] = {}
+        if row is not None:
+            figures = {
+                "value": row.value,
+                "ci_low": row.ci_low,
+                "ci_high": row.ci_high,
+                "attribute": row.attribute,
+                "group": row.group,
+            }
+        return Finding(
+            verdict=verdict,
+            sentence=sentence,
+            threshold=self.check.threshold,
+            comparison=self.check.text,
+            details=list(self.details),
+            **figures,
+            **extra,
+        )
+
+    def clause(self, row: MetricRow, *, holds: bool) -> str:
+        reference = self.fairness.reference_groups.get(row.attribute)
+        test = self.fairness.test_for(row.attribute, row.group)
+        if reference is None and test is not None:
+            reference = test.reference
+        return say.finding(
+            self.check.metric,
+            row,
+            reference,
+            self.check.comparison,
+            self.check.threshold,
+            self.context.settings.confidence_level,
+            holds=holds,
+        )
+
+
+def evaluate_metric(
+    check: MetricCheck, fairness: FairnessEvidence | None, context: RuleContext
+) -> Finding:
+    """Judge one metric check on fairness evidence (see the module docstring)."""
+    assert fairness is not None  # the kind reads fairness evidence; absence is handled before
+    attributes = judged_attributes(check, fairness)
+    rows = _rows(check, fairness, attributes)
+    details = [
+        f"unknown category in {name}: {fairness.unknown_counts[name]} records, not in the rates"
+        for name in attributes
+        if fairness.unknown_counts.get(name)
+    ]
+    speak = _Say(check, fairness, context, details)
+    if not rows:
+        if check.if_missing == "not_applicable":
+            return speak.finding(
+                "not_applicable",
+                None,
+                f"The evidence holds no {say.label(check.metric)}, so this rule does not apply.",
+            )
+        where = say.listing(attributes) if attributes else "any attribute"
+        return speak.finding(
+            "insufficient_data",
+            None,
+            f"The evidence holds no {say.label(check.metric)} for {where}, so the rule could "
+            "not be judged.",
+            to_conclude=f"Audit data that holds the {say.label(check.metric)} for {where}.",
+        )
+    judged, notes = _judgeable(check, rows, fairness, context)
+    details.extend(notes)
+    if not judged:
+        minimum = context.settings.min_group_size
+        return speak.finding(
+            "insufficient_data",
+            None,
+            f"Too little data to judge the {say.label(check.metric)}: "
+            f"{say.count_words(len(rows), 'value')} found, none with enough records (minimum "
+            f"{minimum}) and a defined value.",
+            to_conclude=f"At least {minimum} records in each group to be judged.",
+        )
+    if check.judge == "least_favourable":
+        details.append("judged on the least favourable bound of each interval")
+    violating = [(r, b) for r, b in judged if not _compare(b, check.comparison, check.threshold)]
+    if not violating:
+        return _holds(speak, judged)
+    if not check.require_significance:
+        worst = violating[0][0]
+        more = len(violating) - 1
+        tail = f"; {say.count_words(more, 'other case')} also fell short" if more else ""
+        return speak.finding("fail", worst, f"{speak.clause(worst, holds=False)}{tail}.")
+    return _significant_breach(speak, [row for row, _ in violating])
+
+
+def _holds(speak: _Say, judged: list[tuple[MetricRow, float]]) -> Finding:
+    check, fairness = speak.check, speak.fairness
+    worst = judged[0][0]
+    for row, _ in judged:
+        test = fairness.test_for(row.attribute, row.group)
+        if check.require_significance and test and test.significant and test.shortfall >= 1:
+            # 29 CFR 1607.4(D): smaller differences may still be adverse impact when
+            # significant in statistical and practical terms; flagged, not failed.
+            speak.details.append(
+                f"group '{row.group}' of {row.attribute}: meets the threshold but the "
+                f"difference is statistically significant ({say.p_text(test.p_value_adjusted)}"
+                f") with a shortfall of {test.shortfall:.0f} people; worth a closer look"
+            )
+    others = f" ({say.count_words(len(judged), 'group')} judged)" if len(judged) > 1 else ""
+    return speak.finding(
+        "pass",
+        worst,
+        f"{speak.clause(worst, holds=True)}; this is the least favourable case{others}.",
+    )
+
+
+def _significant_breach(speak: _Say, violating: list[MetricRow]) -> Finding:
+    """29 CFR 1607.4(D): a breach counts when significant and not a flip-flop (UGESP Q&A 21)."""
+    fairness, alpha = speak.fairness, speak.context.settings.alpha
+    confirmed, unconfirmed = [], []
+    for row in violating:
+        test = fairness.test_for(row.attribute, row.group)
+        if test is not None and test.significant and not test.flip_flop:
+            confirmed.append(row)
+        else:
+            unconfirmed.append(row)
+    for row in unconfirmed:
+        speak.details.append(
+            f"{say.who(row)}: short of the threshold but "
+            f"{say.significance(fairness.test_for(row.attribute, row.group), alpha)}"
+        )
+    if confirmed:
+        worst = confirmed[0]
+        test = fairness.test_for(worst.attribute, worst.group)
+        more = len(confirmed) - 1
+        tail = f"; {say.count_words(more, 'other significant case')} also" if more else ""
+        return speak.finding(
+            "fail",
+            worst,
+            f"{speak.clause(worst, holds=False)}; {say.significance(test, alpha)}{tail}.",
+        )
+    worst = unconfirmed[0]
+    test = fairness.test_for(worst.attribute, worst.group)
+    needed = test.records_needed if test is not None else None
+    advice = (
+        "29 CFR 1607.4(D): where numbers are too small to be reliable, look at the procedure's "
+        "impact over a longer period or on comparable data before concluding"
+        + (f"; about {needed} records per group would detect the shortfall" if needed else "")
+        + "."
+    )
+    return speak.finding(
+        "insufficient_data",
+        worst,
+        f"{speak.clause(worst, holds=False)}; {say.significance(test, alpha)}.",
+        to_conclude=advice,
+    )
+
+
+KIND: CheckKind[MetricCheck, FairnessEvidence] = register_check_kind(
+    CheckKind(
+        key="metric",
+        schema=MetricCheck,
+        evidence=FairnessEvidence,
+        evaluate=evaluate_metric,
+        describe=lambda check: check.text,
+        missing_evidence="No fairness evidence was gathered, so this rule could not be judged.",
+        to_gather=(
+            "Audit decisions with their sensitive attributes (govern audit run, or govern audit "
+            "fairness --policy)."
+        ),
+        threshold_field="threshold",
+    )
+)
