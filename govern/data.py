@@ -14,7 +14,7 @@ import hashlib
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 
@@ -56,12 +56,31 @@ NON_NUMERIC = (
     "{role} column {column!r} in {source} is not numeric: found {found}. "
     "Convert it to numbers before the audit."
 )
+NON_FINITE = (
+    "{role} column {column!r} in {source} has {count} infinite value(s) (first at row {row}). "
+    "Replace them with finite numbers before the audit."
+)
+ZERO_WEIGHTS = (
+    "sample_weight column {column!r} in {source} sums to zero: no record carries any weight, "
+    "so no rate can be computed. Check the weights column."
+)
+DUPLICATE_COLUMN = (
+    "column {column!r} appears {count} times in {source}; a column an audit reads must have a "
+    "unique name. Rename the copies."
+)
+NOT_SCALAR = (
+    "sensitive column {column!r} in {source} holds lists or other non-scalar values; a "
+    "sensitive attribute needs one plain value (text or number) per record."
+)
 NEGATIVE_WEIGHT = (
     "sample_weight column {column!r} in {source} has {count} negative value(s) "
     "(first at row {row}). Weights must be zero or positive."
 )
 
 _SUFFIXES = {".csv": "CSV", ".parquet": "Parquet", ".pq": "Parquet"}
+
+# Messages list at most this many available columns (a file may have thousands).
+MAX_LISTED = 25
 
 
 def _describe_values(values: list[Any], limit: int = 6) -> str:
@@ -106,7 +125,7 @@ def _code_dtype(n_levels: int) -> type[np.signedinteger[Any]]:
     return np.int64
 
 
-def _group_codes(values: pd.Series) -> tuple[np.ndarray, tuple[str, ...], int]:
+def _group_codes(values: pd.Series, where: str) -> tuple[np.ndarray, tuple[str, ...], int]:
     """Factorise a sensitive column: per-row codes, the label of each code, missing count.
 
     Only the distinct values are turned into text labels, never the rows: on millions of rows
@@ -117,7 +136,10 @@ def _group_codes(values: pd.Series) -> tuple[np.ndarray, tuple[str, ...], int]:
     """
     import pandas as pd
 
-    raw, uniques = pd.factorize(values)  # missing values get the code -1
+    try:
+        raw, uniques = pd.factorize(values)  # missing values get the code -1
+    except TypeError:  # unhashable values: lists, arrays, mappings (e.g. a Parquet list column)
+        raise DataError(NOT_SCALAR.format(column=values.name, source=where)) from None
     present = uniques.tolist()
     if pd.api.types.is_float_dtype(values.dtype):
         numbers = np.asarray(present, dtype=float)
@@ -176,6 +198,144 @@ def _binary_mask(values: pd.Series, positive_label: Any) -> tuple[np.ndarray, li
     others = [v for v, hit in zip(found, matched, strict=True) if not hit]
     lookup = np.append(matched, False).astype(np.int8)
     return lookup[codes], found, others
+
+
+def role_columns(
+    *,
+    y_pred: str,
+    sensitive: list[str],
+    y_true: str | None = None,
+    score: str | None = None,
+    sample_weight: str | None = None,
+) -> list[tuple[str, str]]:
+    """(role, column) pairs in the order they are checked and reported."""
+    roles: list[tuple[str, str]] = [("y_pred", y_pred)]
+    roles += [("y_true", y_true)] if y_true is not None else []
+    roles += [("score", score)] if score is not None else []
+    roles += [("sample_weight", sample_weight)] if sample_weight is not None else []
+    roles += [("sensitive", column) for column in sensitive]
+    return roles
+
+
+def _available(names: list[str]) -> str:
+    """The available columns for a message, at most MAX_LISTED of them."""
+    if not names:
+        return "(none)"
+    shown = ", ".join(names[:MAX_LISTED])
+    return shown if len(names) <= MAX_LISTED else f"{shown} and {len(names) - MAX_LISTED} more"
+
+
+def check_role_columns(roles: list[tuple[str, str]], available: list[str], where: str) -> None:
+    """Every role's column exists, once, and no column plays two roles (DataError otherwise)."""
+    present = set(available)
+    seen: dict[str, str] = {}
+    for role, column in roles:
+        if column not in present:
+            close = difflib.get_close_matches(str(column), available, n=1)
+            raise DataError(
+                UNKNOWN_COLUMN.format(
+                    role=role,
+                    column=column,
+                    source=where,
+                    available=_available(available),
+                    hint=DID_YOU_MEAN.format(suggestion=close[0]) if close else "",
+                )
+            )
+        if available.count(column) > 1:
+            raise DataError(
+                DUPLICATE_COLUMN.format(column=column, source=where, count=available.count(column))
+            )
+        if column in seen:
+            raise DataError(DUPLICATE_ROLE.format(column=column, first=seen[column], second=role))
+        seen[column] = role
+
+
+def _complete(df: pd.DataFrame, role: str, column: str, where: str) -> pd.Series:
+    values = df[column]
+    missing = values.isna().to_numpy()
+    if missing.any():
+        raise DataError(
+            MISSING_VALUES.format(
+                role=role,
+                column=column,
+                source=where,
+                count=int(missing.sum()),
+                row=int(np.argmax(missing)) + 1,
+            )
+        )
+    return values
+
+
+def _binary(
+    df: pd.DataFrame, role: str, column: str, positive_label: Any, where: str
+) -> np.ndarray:
+    values = _complete(df, role, column, where)
+    mask, found, others = _binary_mask(values, positive_label)
+    # ``found`` are the distinct values, so the label occurs iff one of them matched.
+    any_positive = len(others) < len(found)
+    # Binary means at most one value besides the positive label; when the positive label
+    # does not occur at all, only the conventional 0/1 (or False/True) encoding is taken
+    # as "nobody selected" rather than as a wrong --positive-label.
+    conventional = all(_plain(v) in (0, 1, False, True) for v in found) and str(positive_label) in (
+        "1",
+        "True",
+        "true",
+    )
+    if len(others) > 1 or (not any_positive and not conventional):
+        try:
+            found_sorted = sorted(found)
+        except TypeError:
+            found_sorted = found
+        raise DataError(
+            NON_BINARY.format(
+                role=role,
+                column=column,
+                source=where,
+                positive=_plain(positive_label),
+                found=_describe_values(found_sorted),
+                example=_plain(found_sorted[-1]) if found_sorted else 1,
+            )
+        )
+    return mask
+
+
+def _numeric(df: pd.DataFrame, role: str, column: str, where: str) -> np.ndarray:
+    import pandas as pd
+
+    values = _complete(df, role, column, where)
+    if not pd.api.types.is_numeric_dtype(values.dtype) or pd.api.types.is_bool_dtype(values.dtype):
+        found = _describe_values(list(pd.unique(values)))
+        raise DataError(NON_NUMERIC.format(role=role, column=column, source=where, found=found))
+    array = values.to_numpy(dtype=np.float64)
+    infinite = ~np.isfinite(array)
+    if infinite.any():
+        raise DataError(
+            NON_FINITE.format(
+                role=role,
+                column=column,
+                source=where,
+                count=int(infinite.sum()),
+                row=int(np.argmax(infinite)) + 1,
+            )
+        )
+    return array
+
+
+def _weights(df: pd.DataFrame, column: str, where: str) -> np.ndarray:
+    weights = _numeric(df, "sample_weight", column, where)
+    negative = weights < 0
+    if negative.any():
+        raise DataError(
+            NEGATIVE_WEIGHT.format(
+                column=column,
+                source=where,
+                count=int(negative.sum()),
+                row=int(np.argmax(negative)) + 1,
+            )
+        )
+    if not weights.sum() > 0:
+        raise DataError(ZERO_WEIGHTS.format(column=column, source=where))
+    return weights
 
 
 @dataclass(frozen=True)
@@ -299,122 +459,37 @@ class EvaluationData:
         >>> data.unknown_counts
         {'sex': 1}
         """
-        import pandas as pd
-
         where = source or "the data"
         if isinstance(sensitive, str):
             sensitive = [sensitive]
         if not sensitive:
             raise DataError(NO_SENSITIVE)
-        roles: list[tuple[str, str]] = [("y_pred", y_pred)]
-        roles += [("y_true", y_true)] if y_true is not None else []
-        roles += [("score", score)] if score is not None else []
-        roles += [("sample_weight", sample_weight)] if sample_weight is not None else []
-        roles += [("sensitive", column) for column in sensitive]
-        available = [str(c) for c in df.columns]
-        seen: dict[str, str] = {}
-        for role, column in roles:
-            if column not in df.columns:
-                close = difflib.get_close_matches(str(column), available, n=1)
-                raise DataError(
-                    UNKNOWN_COLUMN.format(
-                        role=role,
-                        column=column,
-                        source=where,
-                        available=", ".join(available) or "(none)",
-                        hint=DID_YOU_MEAN.format(suggestion=close[0]) if close else "",
-                    )
-                )
-            if column in seen:
-                raise DataError(
-                    DUPLICATE_ROLE.format(column=column, first=seen[column], second=role)
-                )
-            seen[column] = role
+        roles = role_columns(
+            y_pred=y_pred,
+            sensitive=sensitive,
+            y_true=y_true,
+            score=score,
+            sample_weight=sample_weight,
+        )
+        check_role_columns(roles, [str(c) for c in df.columns], where)
         if len(df) == 0:
             raise DataError(EMPTY_DATA.format(source=where))
-
-        def require_complete(role: str, column: str) -> pd.Series:
-            values = df[column]
-            missing = values.isna().to_numpy()
-            if missing.any():
-                raise DataError(
-                    MISSING_VALUES.format(
-                        role=role,
-                        column=column,
-                        source=where,
-                        count=int(missing.sum()),
-                        row=int(np.argmax(missing)) + 1,
-                    )
-                )
-            return values
-
-        def binary(role: str, column: str) -> np.ndarray:
-            values = require_complete(role, column)
-            mask, found, others = _binary_mask(values, positive_label)
-            # ``found`` are the distinct values, so the label occurs iff one of them matched.
-            any_positive = len(others) < len(found)
-            # Binary means at most one value besides the positive label; when the positive label
-            # does not occur at all, only the conventional 0/1 (or False/True) encoding is taken
-            # as "nobody selected" rather than as a wrong --positive-label.
-            conventional = all(_plain(v) in (0, 1, False, True) for v in found) and str(
-                positive_label
-            ) in ("1", "True", "true")
-            if len(others) > 1 or (not any_positive and not conventional):
-                try:
-                    found_sorted = sorted(found)
-                except TypeError:
-                    found_sorted = found
-                raise DataError(
-                    NON_BINARY.format(
-                        role=role,
-                        column=column,
-                        source=where,
-                        positive=_plain(positive_label),
-                        found=_describe_values(found_sorted),
-                        example=_plain(found_sorted[-1]) if found_sorted else 1,
-                    )
-                )
-            return mask
-
-        def numeric(role: str, column: str) -> np.ndarray:
-            values = require_complete(role, column)
-            if not pd.api.types.is_numeric_dtype(values.dtype) or pd.api.types.is_bool_dtype(
-                values.dtype
-            ):
-                found = _describe_values(list(pd.unique(values)))
-                raise DataError(
-                    NON_NUMERIC.format(role=role, column=column, source=where, found=found)
-                )
-            return values.to_numpy(dtype=np.float64)
-
-        pred = binary("y_pred", y_pred)
+        pred = _binary(df, "y_pred", y_pred, positive_label, where)
         true = None
         if y_true is not None:
-            true = binary("y_true", y_true)
+            true = _binary(df, "y_true", y_true, positive_label, where)
             if np.all(true == true[0]):
                 value = df[y_true].iloc[0]
                 raise DataError(
                     SINGLE_CLASS.format(column=y_true, source=where, value=_plain(value))
                 )
-        score_values = numeric("score", score) if score is not None else None
-        weights = None
-        if sample_weight is not None:
-            weights = numeric("sample_weight", sample_weight)
-            negative = weights < 0
-            if negative.any():
-                raise DataError(
-                    NEGATIVE_WEIGHT.format(
-                        column=sample_weight,
-                        source=where,
-                        count=int(negative.sum()),
-                        row=int(np.argmax(negative)) + 1,
-                    )
-                )
+        score_values = _numeric(df, "score", score, where) if score is not None else None
+        weights = _weights(df, sample_weight, where) if sample_weight is not None else None
         codes: dict[str, np.ndarray] = {}
         levels: dict[str, tuple[str, ...]] = {}
         unknown: dict[str, int] = {}
         for column in sensitive:
-            codes[column], levels[column], unknown[column] = _group_codes(df[column])
+            codes[column], levels[column], unknown[column] = _group_codes(df[column], where)
         return cls(
             y_pred=pred,
             y_true=true,
@@ -448,14 +523,29 @@ class EvaluationData:
     ) -> EvaluationData:
         """Read a CSV or Parquet file (by suffix) and validate it like :meth:`from_frame`.
 
-        Only the named columns are read from Parquet files. ``source`` defaults to the file name.
+        Only the columns the roles name are read (after checking them against the file's
+        header, so a misspelt column is reported with the file's own column names).
+        ``source`` defaults to the file name.
 
         Examples
         --------
         >>> data = EvaluationData.load("decisions.csv", y_pred="hired", sensitive=["sex"])
         ... # doctest: +SKIP
         """
-        frame = read_table(path)
+        if isinstance(sensitive, str):
+            sensitive = [sensitive]
+        if not sensitive:
+            raise DataError(NO_SENSITIVE)
+        name = source or Path(path).name
+        roles = role_columns(
+            y_pred=y_pred,
+            sensitive=sensitive,
+            y_true=y_true,
+            score=score,
+            sample_weight=sample_weight,
+        )
+        check_role_columns(roles, table_columns(path), name)
+        frame = read_table(path, columns=list(dict.fromkeys(column for _, column in roles)))
         return cls.from_frame(
             frame,
             y_pred=y_pred,
@@ -464,7 +554,7 @@ class EvaluationData:
             score=score,
             sample_weight=sample_weight,
             positive_label=positive_label,
-            source=source or Path(path).name,
+            source=name,
         )
 
     def fingerprint(self) -> DataFingerprint:
@@ -484,43 +574,116 @@ class EvaluationData:
         """
         if self._fingerprint:
             return self._fingerprint[0]
-        digest = hashlib.sha256()
-
-        def part(name: str, payload: bytes) -> None:
-            header = f"{name}\x1f{len(payload)}\x1e".encode()
-            digest.update(header)
-            digest.update(payload)
-
-        def array_part(name: str, values: np.ndarray, dtype: str) -> None:
-            # The array's own buffer when it already has the canonical dtype: no copy.
-            payload = np.ascontiguousarray(values, dtype=dtype)
-            digest.update(f"{name}\x1f{payload.nbytes}\x1f{dtype}\x1e".encode())
-            digest.update(payload.data.cast("B"))
-
-        part("n_rows", str(self.n_rows).encode())
-        array_part("y_pred", self.y_pred, "<i1")
-        if self.y_true is not None:
-            array_part("y_true", self.y_true, "<i1")
-        if self.score is not None:
-            array_part("score", self.score, "<f8")
-        if self.sample_weight is not None:
-            array_part("sample_weight", self.sample_weight, "<f8")
-        for name, codes in self.codes.items():
-            # Labels are sorted and codes index them, so equal data gives equal codes and labels
-            # whatever the reader or dtype; codes are hashed at a fixed width.
-            part(f"sensitive:{name}:levels", "\x1f".join(self.levels[name]).encode("utf-8"))
-            width = np.dtype(codes.dtype).newbyteorder("<").str
-            array_part(f"sensitive:{name}:codes", codes, width)
         used = [c for c in self.columns.values() if c is not None] + list(self.codes)
         result = DataFingerprint(
-            sha256=digest.hexdigest(), n_rows=self.n_rows, columns=used, source=self.source
+            sha256=canonical_sha256(
+                y_pred=self.y_pred,
+                y_true=self.y_true,
+                score=self.score,
+                sample_weight=self.sample_weight,
+                codes=self.codes,
+                levels=self.levels,
+            ),
+            n_rows=self.n_rows,
+            columns=used,
+            source=self.source,
         )
         self._fingerprint.append(result)
         return result
 
 
-def read_table(path: str | os.PathLike[str]) -> pd.DataFrame:
-    """Read a CSV or Parquet file, choosing the reader by suffix.
+def canonical_sha256(
+    *,
+    y_pred: np.ndarray,
+    y_true: np.ndarray | None,
+    score: np.ndarray | None,
+    sample_weight: np.ndarray | None,
+    codes: dict[str, np.ndarray],
+    levels: dict[str, tuple[str, ...]],
+) -> str:
+    """The data fingerprint: sha256 over the audited columns in a canonical serialisation.
+
+    Decisions and outcomes as 0/1 bytes, scores and weights as little-endian float64, each
+    sensitive attribute as its sorted labels and one code per row (an index into the labels, at
+    the narrowest integer width that holds them). Any data source that can produce these arrays
+    in row order gets the same fingerprint for the same data.
+    """
+    digest = hashlib.sha256()
+
+    def part(name: str, payload: bytes) -> None:
+        digest.update(f"{name}\x1f{len(payload)}\x1e".encode())
+        digest.update(payload)
+
+    def array_part(name: str, values: np.ndarray, dtype: str) -> None:
+        # The array's own buffer when it already has the canonical dtype: no copy.
+        payload = np.ascontiguousarray(values, dtype=dtype)
+        digest.update(f"{name}\x1f{payload.nbytes}\x1f{dtype}\x1e".encode())
+        digest.update(payload.data.cast("B"))
+
+    part("n_rows", str(int(y_pred.shape[0])).encode())
+    array_part("y_pred", y_pred, "<i1")
+    if y_true is not None:
+        array_part("y_true", y_true, "<i1")
+    if score is not None:
+        array_part("score", score, "<f8")
+    if sample_weight is not None:
+        array_part("sample_weight", sample_weight, "<f8")
+    for name, values in codes.items():
+        # Labels are sorted and codes index them, so equal data gives equal codes and labels
+        # whatever the reader or dtype; codes are hashed at a width fixed by the label count.
+        labels = levels[name]
+        part(f"sensitive:{name}:levels", "\x1f".join(labels).encode("utf-8"))
+        width = np.dtype(_code_dtype(len(labels))).newbyteorder("<").str
+        array_part(f"sensitive:{name}:codes", values, width)
+    return digest.hexdigest()
+
+
+def _checked_file(path: str | os.PathLike[str]) -> tuple[Path, str]:
+    target = Path(path)
+    suffix = target.suffix.lower()
+    if suffix not in _SUFFIXES:
+        raise DataError(UNSUPPORTED_SUFFIX.format(path=target, suffix=target.suffix))
+    if not target.is_file():
+        raise DataError(MISSING_FILE.format(path=target))
+    return target, _SUFFIXES[suffix]
+
+
+def _unreadable(target: Path, kind: str, error: BaseException) -> DataError:
+    reason = str(error).splitlines()[0][:300] if str(error) else type(error).__name__
+    return DataError(UNREADABLE_FILE.format(path=target, reason=reason, kind=kind))
+
+
+def table_columns(path: str | os.PathLike[str]) -> list[str]:
+    """The column names of a CSV (its header line) or Parquet file (its schema), unread data.
+
+    Raises
+    ------
+    DataError
+        The file is missing, has another suffix, is empty or cannot be parsed.
+    """
+    import csv
+
+    target, kind = _checked_file(path)
+    try:
+        if kind == "Parquet":
+            import pyarrow.parquet as pq
+
+            return [str(name) for name in pq.read_schema(target).names]
+        # utf-8-sig: a byte-order mark is not part of the first column's name.
+        with target.open(encoding="utf-8-sig", newline="") as handle:
+            header = next(csv.reader(handle), None)
+    except (OSError, ValueError, UnicodeDecodeError, csv.Error) as error:
+        raise _unreadable(target, kind, error) from None
+    if not header:
+        raise DataError(EMPTY_DATA.format(source=target.name))
+    return header
+
+
+def read_table(path: str | os.PathLike[str], *, columns: list[str] | None = None) -> pd.DataFrame:
+    """Read a CSV or Parquet file, choosing the reader by suffix; only ``columns`` if given.
+
+    CSV files are parsed with pyarrow's multi-threaded reader when pyarrow is installed (the
+    same values and dtypes as pandas' own reader, several times faster on large files).
 
     Raises
     ------
@@ -529,19 +692,18 @@ def read_table(path: str | os.PathLike[str]) -> pd.DataFrame:
     """
     import pandas as pd
 
-    target = Path(path)
-    suffix = target.suffix.lower()
-    if suffix not in _SUFFIXES:
-        raise DataError(UNSUPPORTED_SUFFIX.format(path=target, suffix=target.suffix))
-    if not target.is_file():
-        raise DataError(MISSING_FILE.format(path=target))
-    kind = _SUFFIXES[suffix]
+    target, kind = _checked_file(path)
     try:
         if kind == "CSV":
-            return pd.read_csv(target)
-        return pd.read_parquet(target)
+            return pd.read_csv(target, usecols=columns, engine=_csv_engine())
+        return pd.read_parquet(target, columns=columns)
     except pd.errors.EmptyDataError:
         raise DataError(EMPTY_DATA.format(source=target.name)) from None
     except (ValueError, OSError, pd.errors.ParserError) as error:
-        reason = str(error).splitlines()[0] if str(error) else type(error).__name__
-        raise DataError(UNREADABLE_FILE.format(path=target, reason=reason, kind=kind)) from None
+        raise _unreadable(target, kind, error) from None
+
+
+def _csv_engine() -> Literal["pyarrow", "c"]:
+    import importlib.util
+
+    return "pyarrow" if importlib.util.find_spec("pyarrow") is not None else "c"

@@ -19,8 +19,8 @@ import pandas as pd
 import pytest
 
 from govern.audits.fairness.stats import bootstrap_counts, percentile_interval
-from govern.audits.fairness.table import ContingencyTable, NumpyTableBuilder, TableBuilder
-from govern.data import EvaluationData
+from govern.audits.sources import Roles, SourceTable
+from govern.audits.sources.pandas import PandasSource
 
 pytestmark = pytest.mark.slow
 
@@ -173,13 +173,21 @@ def test_coverage_through_audit_fairness() -> None:
 
 
 class _WithoutRecordCounts:
-    """A table builder that, like a GROUP BY returning only weighted sums, cannot count records."""
+    """A data source that, like a GROUP BY returning only weighted sums, cannot count records."""
 
-    def build(self, data: EvaluationData) -> ContingencyTable:
-        return dataclasses.replace(NumpyTableBuilder().build(data), record_counts=None)
+    engine = "weighted-sums-only"
+
+    def __init__(self, frame: pd.DataFrame) -> None:
+        self.inner = PandasSource(frame)
+
+    def contingency_table(self, roles: Roles) -> SourceTable:
+        built = self.inner.contingency_table(roles)
+        return dataclasses.replace(
+            built, table=dataclasses.replace(built.table, record_counts=None)
+        )
 
 
-def _weighted_coverage_through_audit(*, builder: TableBuilder | None = None) -> tuple[float, float]:
+def _weighted_coverage_through_audit(*, without_record_counts: bool = False) -> tuple[float, float]:
     # 600 people, a quarter in group "a" carrying weight 3 (post-stratification of an
     # under-sampled group), the others weight 1; 30% vs 45% selected. Weights are constant
     # within groups, so the weighted rates equal the unweighted ones.
@@ -200,14 +208,13 @@ def _weighted_coverage_through_audit(*, builder: TableBuilder | None = None) -> 
             }
         )
         evidence = audit_fairness(
-            frame,
+            _WithoutRecordCounts(frame) if without_record_counts else frame,
             y_pred="selected",
             sensitive=["group"],
             sample_weight="weight",
             reference="b",
             n_boot=1000,
             seed=index,
-            table_builder=builder,
         )
         (rate_row,) = evidence.find("selection_rate", attribute="group", group="a")
         (ratio_row,) = evidence.find("impact_ratio", attribute="group", group="a")
@@ -219,7 +226,7 @@ def _weighted_coverage_through_audit(*, builder: TableBuilder | None = None) -> 
 
 
 def test_weighted_coverage_through_audit_fairness() -> None:
-    # The table builder counts records per cell, so the engine's bootstrap redraws records
+    # The pandas source counts records per cell, so the engine's bootstrap redraws records
     # (each at its cell's mean weight) and the weighted intervals keep their nominal coverage.
     rate_coverage, ratio_coverage = _weighted_coverage_through_audit()
     assert LOW <= rate_coverage <= HIGH, rate_coverage
@@ -227,8 +234,8 @@ def test_weighted_coverage_through_audit_fairness() -> None:
 
 
 def test_weighted_coverage_through_audit_fairness_falls_without_record_counts() -> None:
-    # The same simulation with a builder that cannot count records: the engine falls back to
+    # The same simulation with a source that cannot count records: the engine falls back to
     # drawing n_rows records in proportion to the weights, and the heavy group's interval is
     # too narrow. This is what the test above would see if the record counts were not wired in.
-    rate_coverage, _ = _weighted_coverage_through_audit(builder=_WithoutRecordCounts())
+    rate_coverage, _ = _weighted_coverage_through_audit(without_record_counts=True)
     assert rate_coverage < 0.9, rate_coverage

@@ -572,3 +572,22 @@ def test_percentile_interval_rejects_bad_levels(level: float) -> None:
         f"percentile_interval: confidence_level must lie strictly between 0 and 1; found "
         f"{level!r}. Use, for example, 0.95 for a 95% interval."
     )
+
+
+def test_vectorised_fisher_matches_scipy_on_many_tables() -> None:
+    # Random 2x2 tables of the sizes Fisher's test is used for, symmetric ones (ties between
+    # equally likely tables) included; every p-value equals scipy's.
+    from govern.audits.fairness.stats import fisher_exact_two_sided
+
+    rng = np.random.default_rng(2026)
+    rows = rng.integers(0, 40, size=(3000, 2))
+    a = rng.integers(0, rows[:, 0] + 1)
+    c = rng.integers(0, rows[:, 1] + 1)
+    b, d = rows[:, 0] - a, rows[:, 1] - c
+    tied = np.array([[3, 2, 2, 3], [5, 5, 5, 5], [0, 4, 4, 0], [1, 9, 9, 1]]).T
+    a, b, c, d = (np.concatenate([x, y]) for x, y in zip((a, b, c, d), tied, strict=True))
+    ours = fisher_exact_two_sided(a, b, c, d)
+    theirs = np.array(
+        [fisher_exact([[w, x], [y, z]]).pvalue for w, x, y, z in zip(a, b, c, d, strict=True)]
+    )
+    np.testing.assert_allclose(ours, theirs, rtol=1e-9, atol=1e-15)

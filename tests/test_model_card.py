@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from report_helpers import make_audit
 
 from govern.errors import BadInputError
 from govern.evidence.fairness import FairnessEvidence
@@ -21,9 +21,6 @@ from govern.model_cards.card import (
 )
 from govern.policies.fields import DOCUMENTATION_FIELDS
 from govern.results import INTERSECTION_SEPARATOR
-
-sys.path.insert(0, str(Path(__file__).parent))
-from report_helpers import make_audit
 
 FIXTURE = Path(__file__).parent / "fixtures" / "cards" / "cv_screening.yaml"
 

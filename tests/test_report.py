@@ -12,12 +12,13 @@ from __future__ import annotations
 
 import os
 import re
-import sys
 from pathlib import Path
 
 import pytest
+from report_helpers import make_audit, suppressed_groups
 
 from govern.errors import BadInputError
+from govern.evidence.fairness import FairnessEvidence
 from govern.model_cards.card import load_model_card
 from govern.model_cards.render import (
     BAD_SOURCE_DATE_EPOCH,
@@ -27,11 +28,6 @@ from govern.model_cards.render import (
     render_report,
     write_outputs,
 )
-
-sys.path.insert(0, str(Path(__file__).parent))
-from report_helpers import make_audit, suppressed_groups
-
-from govern.evidence.fairness import FairnessEvidence
 from govern.results import AuditResult, MetricRow
 
 GOLDEN = Path(__file__).parent / "fixtures" / "reports"

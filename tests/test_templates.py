@@ -10,12 +10,12 @@ from __future__ import annotations
 import re
 import shutil
 import subprocess
-import sys
 from importlib.resources import files
 from pathlib import Path
 
 import pytest
 from jinja2 import UndefinedError
+from report_helpers import make_audit
 
 from govern.model_cards.card import ModelCard, ModelDetails, load_model_card
 from govern.model_cards.charts import ChartPoint, fairness_chart_svg
@@ -29,9 +29,6 @@ from govern.model_cards.render import (
     template_environment,
 )
 from govern.results import AuditResult, ModelRef
-
-sys.path.insert(0, str(Path(__file__).parent))
-from report_helpers import make_audit
 
 CARD = Path(__file__).parent / "fixtures" / "cards" / "cv_screening.yaml"
 HOSTILE = '<script>alert("x")</script>'

@@ -1,7 +1,7 @@
 """The fairness engine: every group metric from one contingency table.
 
-The public entry point is :func:`audit_fairness`; the table-building step is pluggable through
-:class:`TableBuilder` (the numpy implementation is :class:`NumpyTableBuilder`).
+The public entry point is :func:`audit_fairness`; the table-building step is the data source
+(:mod:`govern.audits.sources`), so the same audit runs on pandas, DuckDB or Spark.
 """
 
 from __future__ import annotations
@@ -10,19 +10,14 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from govern.audits.fairness.engine import audit_fairness
-    from govern.audits.fairness.table import (
-        ContingencyTable,
-        NumpyTableBuilder,
-        TableBuilder,
-    )
+    from govern.audits.fairness.table import ContingencyTable, NumpyTableBuilder
 
-__all__ = ["ContingencyTable", "NumpyTableBuilder", "TableBuilder", "audit_fairness"]
+__all__ = ["ContingencyTable", "NumpyTableBuilder", "audit_fairness"]
 
 _LAZY = {
     "audit_fairness": "govern.audits.fairness.engine",
     "ContingencyTable": "govern.audits.fairness.table",
     "NumpyTableBuilder": "govern.audits.fairness.table",
-    "TableBuilder": "govern.audits.fairness.table",
 }
 
 

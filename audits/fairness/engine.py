@@ -3,21 +3,18 @@
 from __future__ import annotations
 
 import itertools
+import math
 import os
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from govern.audits.fairness import stats
 from govern.audits.fairness.metrics import available_metrics, group_metrics
-from govern.audits.fairness.table import (
-    ContingencyTable,
-    NumpyTableBuilder,
-    TableBuilder,
-    marginal,
-)
+from govern.audits.fairness.table import ContingencyTable, marginal
+from govern.audits.sources import DataSource, Roles, SourceTable
 from govern.data import EvaluationData
 from govern.errors import DataError
 from govern.evidence.fairness import (
@@ -71,30 +68,37 @@ class _View:
     unknown: list[bool]
 
 
-def _as_evaluation_data(
-    data: EvaluationData | pd.DataFrame | str | os.PathLike[str],
+def source_and_roles(
+    data: DataSource | EvaluationData | pd.DataFrame | str | os.PathLike[str],
     columns: dict[str, Any],
     positive_label: Any,
-) -> EvaluationData:
+) -> tuple[DataSource, Roles]:
+    """The data source behind ``data`` and the roles of its columns.
+
+    An :class:`EvaluationData` has its columns chosen already (passing them again is an error);
+    a DataFrame or a CSV/Parquet path is read by the pandas source; any other
+    :class:`~govern.audits.sources.DataSource` (DuckDB, Spark, ...) is used as it is.
+    """
+    from govern.audits.sources.pandas import PandasSource
+
     if isinstance(data, EvaluationData):
         given = [name for name, value in columns.items() if value is not None]
         if given:
             raise DataError(COLUMNS_WITH_EVALUATION_DATA.format(names=", ".join(given)))
-        return data
+        return PandasSource(data), Roles.of(
+            y_pred=data.columns["y_pred"] or "y_pred",
+            sensitive=data.sensitive_names,
+            y_true=data.columns.get("y_true"),
+            score=data.columns.get("score"),
+            sample_weight=data.columns.get("sample_weight"),
+            positive_label=data.positive_label,
+        )
     if columns["y_pred"] is None or not columns["sensitive"]:
         raise DataError(COLUMNS_REQUIRED)
-    sensitive = columns["sensitive"]
-    options = {
-        "y_pred": columns["y_pred"],
-        "sensitive": [sensitive] if isinstance(sensitive, str) else list(sensitive),
-        "y_true": columns["y_true"],
-        "score": columns["score"],
-        "sample_weight": columns["sample_weight"],
-        "positive_label": positive_label,
-    }
-    if isinstance(data, str | os.PathLike):
-        return EvaluationData.load(data, **options)
-    return EvaluationData.from_frame(data, **options)
+    roles = Roles.of(**columns, positive_label=positive_label)
+    if isinstance(data, DataSource):
+        return data, roles
+    return PandasSource(data), roles
 
 
 def _views(
@@ -170,7 +174,7 @@ class _Intervals:
 
 
 def audit_fairness(
-    data: EvaluationData | pd.DataFrame | str | os.PathLike[str],
+    data: DataSource | EvaluationData | pd.DataFrame | str | os.PathLike[str],
     *,
     y_pred: str | None = None,
     sensitive: Sequence[str] | str | None = None,
@@ -186,7 +190,6 @@ def audit_fairness(
     alpha: float = 0.05,
     confidence_level: float = 0.95,
     positive_label: Any = 1,
-    table_builder: TableBuilder | None = None,
 ) -> FairnessEvidence:
     """Measure group fairness of binary decisions (and outcomes, and scores) in one pass.
 
@@ -196,8 +199,10 @@ def audit_fairness(
 
     Parameters
     ----------
-    data : EvaluationData, pandas.DataFrame or path
-        The records; a path is read as CSV or Parquet by its suffix.
+    data : DataSource, EvaluationData, pandas.DataFrame or path
+        The records; a path is read as CSV or Parquet by its suffix (only the named columns);
+        any :class:`govern.audits.sources.DataSource` (DuckDB, Spark, ...) builds the table
+        itself.
     y_pred, sensitive, y_true, score, sample_weight : str, optional
         Column roles (see :meth:`govern.data.EvaluationData.from_frame`); required unless
         ``data`` is already an ``EvaluationData``.
@@ -223,8 +228,6 @@ def audit_fairness(
         Coverage of the bootstrap intervals.
     positive_label : scalar, default 1
         The value of ``y_pred``/``y_true`` that means selected / positive.
-    table_builder : TableBuilder, optional
-        What builds the contingency table (default: in-memory numpy).
 
     Returns
     -------
@@ -241,32 +244,79 @@ def audit_fairness(
     [1.0, 0.5, 0.5]
     """
     _check_options(n_boot, min_group_size, exclude_below_share, alpha)
-    evaluation = _as_evaluation_data(
-        data,
-        {
-            "y_pred": y_pred,
-            "sensitive": sensitive,
-            "y_true": y_true,
-            "score": score,
-            "sample_weight": sample_weight,
-        },
-        positive_label,
+    columns = {
+        "y_pred": y_pred,
+        "sensitive": sensitive,
+        "y_true": y_true,
+        "score": score,
+        "sample_weight": sample_weight,
+    }
+    source, roles = source_and_roles(data, columns, positive_label)
+    built = source.contingency_table(roles)
+    return fairness_from_table(
+        built,
+        intersections=intersections,
+        reference=reference,
+        options=_Options(
+            n_boot=n_boot,
+            seed=seed,
+            min_group_size=min_group_size,
+            exclude_below_share=exclude_below_share,
+            alpha=alpha,
+            confidence_level=confidence_level,
+            positive_label=roles.positive_label,
+            weighted=roles.sample_weight is not None,
+        ),
     )
-    table = (table_builder or NumpyTableBuilder()).build(evaluation)
-    views, combos = _views(table, intersections)
-    references = _reference_map(reference, views)
 
-    k = len(table.attributes)
-    point = table.counts[None, ...]
-    weighted = evaluation.sample_weight is not None
+
+@dataclass(frozen=True)
+class _Options:
+    """How an audit measures (the policy's settings, or audit_fairness's arguments)."""
+
+    n_boot: int
+    seed: int
+    min_group_size: float
+    exclude_below_share: float | None
+    alpha: float
+    confidence_level: float
+    positive_label: Any
+    weighted: bool
+
+
+@dataclass
+class _Collected:
+    """What the per-view steps add up, before the evidence is built once."""
+
+    groups: list[GroupSummary] = field(default_factory=list)
+    metrics: list[MetricRow] = field(default_factory=list)
+    disparities: list[MetricRow] = field(default_factory=list)
+    tests: list[SelectionRateTest] = field(default_factory=list)
+    reference_groups: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class _Replicates:
+    """The observed table (one "replicate") and its bootstrap replicates, with score sums."""
+
+    point: np.ndarray
+    replicates: np.ndarray
+    point_scores: np.ndarray | None
+    rep_scores: np.ndarray | None
+    totals_point: np.ndarray
+    totals_rep: np.ndarray
+
+
+def _replicate(table: ContingencyTable, options: _Options) -> _Replicates:
+    n_boot = options.n_boot
     replicates = stats.bootstrap_counts(
         table.counts.ravel(),
         n_boot=n_boot,
-        seed=seed,
+        seed=options.seed,
         # Weighted tables: redraw records (unweighted counts per cell), each carrying its cell's
         # mean weight; without record counts, draw n_rows records in proportion to the weights
         # (too narrow when weights differ between groups; docs/statistics.md).
-        n_records=table.n_rows if weighted and table.record_counts is None else None,
+        n_records=table.n_rows if options.weighted and table.record_counts is None else None,
         record_counts=None if table.record_counts is None else table.record_counts.ravel(),
     ).reshape(n_boot, *table.counts.shape)
     point_scores = rep_scores = None
@@ -276,59 +326,54 @@ def audit_fairness(
         with np.errstate(divide="ignore", invalid="ignore"):
             cell_mean = np.where(table.counts > 0, table.score_sums / table.counts, 0.0)
         rep_scores = replicates * cell_mean[None, ...]
-    totals_point = np.array([table.total])
-    totals_rep = replicates.reshape(n_boot, table.counts.size).sum(axis=1)
+    return _Replicates(
+        point=table.counts[None, ...],
+        replicates=replicates,
+        point_scores=point_scores,
+        rep_scores=rep_scores,
+        totals_point=np.array([table.total]),
+        totals_rep=replicates.reshape(n_boot, table.counts.size).sum(axis=1),
+    )
+
+
+def _settings(table: ContingencyTable, options: _Options) -> dict[str, float | int | str | None]:
+    return {
+        "n_boot": options.n_boot,
+        "seed": options.seed,
+        "min_group_size": options.min_group_size,
+        "exclude_below_share": options.exclude_below_share,
+        "alpha": options.alpha,
+        "confidence_level": options.confidence_level,
+        "positive_label": str(options.positive_label),
+        "score_median": None if table.bins is None else table.bins.median,
+        "score_bins_exact": None if table.bins is None else str(table.bins.exact).lower(),
+        "sum_of_weights": table.total,
+    }
+
+
+def fairness_from_table(
+    built: SourceTable,
+    *,
+    intersections: bool | Sequence[Sequence[str]],
+    reference: str | Mapping[str, str] | None,
+    options: _Options,
+) -> FairnessEvidence:
+    """Every metric, disparity, interval and test from a data source's contingency table."""
+    table = built.table
+    views, combos = _views(table, intersections)
+    references = _reference_map(reference, views)
+    reps = _replicate(table, options)
     names = available_metrics(
         has_y_true=table.has_y_true,
         has_score=table.bins is not None,
         in_unit_interval=table.bins is not None and table.bins.in_unit_interval,
     )
-    intervals = _Intervals(n_boot, confidence_level)
-
-    evidence = FairnessEvidence(
-        n_rows=evaluation.n_rows,
-        attributes=[view.name for view in views],
-        intersections=combos,
-        unknown_counts=dict(evaluation.unknown_counts),
-        settings={
-            "n_boot": n_boot,
-            "seed": seed,
-            "min_group_size": min_group_size,
-            "exclude_below_share": exclude_below_share,
-            "alpha": alpha,
-            "confidence_level": confidence_level,
-            "positive_label": str(positive_label),
-            "score_median": None if table.bins is None else table.bins.median,
-            "score_bins_exact": None if table.bins is None else str(table.bins.exact).lower(),
-            "sum_of_weights": table.total,
-        },
-    )
+    intervals = _Intervals(options.n_boot, options.confidence_level)
+    collected = _Collected()
     for view in views:
-        counts_p = marginal(point, k, view.axes)
-        counts_r = marginal(replicates, k, view.axes)
-        present = np.flatnonzero(counts_p[0].sum(axis=(1, 2, 3)) > 0)
-        labels = [view.labels[i] for i in present]
-        unknown = np.array([view.unknown[i] for i in present], dtype=bool)
-        sums_p = sums_r = None
-        if point_scores is not None and rep_scores is not None:
-            sums_p = marginal(point_scores, k, view.axes)[:, present]
-            sums_r = marginal(rep_scores, k, view.axes)[:, present]
-        mp = group_metrics(
-            counts_p[:, present],
-            total=totals_point,
-            has_y_true=table.has_y_true,
-            score_sums=sums_p,
-            bins=table.bins,
-        )
-        mr = group_metrics(
-            counts_r[:, present],
-            total=totals_rep,
-            has_y_true=table.has_y_true,
-            score_sums=sums_r,
-            bins=table.bins,
-        )
+        labels, unknown, mp, mr = _view_metrics(table, reps, view)
         _audit_view(
-            evidence,
+            collected,
             view.name,
             labels,
             unknown,
@@ -337,11 +382,54 @@ def audit_fairness(
             names,
             references.get(view.name),
             intervals,
-            min_group_size=min_group_size,
-            exclude_below_share=exclude_below_share,
-            alpha=alpha,
+            min_group_size=options.min_group_size,
+            exclude_below_share=options.exclude_below_share,
+            alpha=options.alpha,
         )
-    return evidence
+    return FairnessEvidence(
+        n_rows=table.n_rows,
+        engine=built.engine,
+        attributes=[view.name for view in views],
+        intersections=combos,
+        unknown_counts=dict(built.unknown_counts),
+        settings=_settings(table, options),
+        groups=collected.groups,
+        metrics=collected.metrics,
+        disparities=collected.disparities,
+        tests=collected.tests,
+        reference_groups=collected.reference_groups,
+    )
+
+
+def _view_metrics(
+    table: ContingencyTable, reps: _Replicates, view: _View
+) -> tuple[list[str], np.ndarray, dict[str, np.ndarray], dict[str, np.ndarray]]:
+    """One view's present groups and their metrics, observed and per replicate."""
+    k = len(table.attributes)
+    counts_p = marginal(reps.point, k, view.axes)
+    counts_r = marginal(reps.replicates, k, view.axes)
+    present = np.flatnonzero(counts_p[0].sum(axis=(1, 2, 3)) > 0)
+    labels = [view.labels[i] for i in present]
+    unknown = np.array([view.unknown[i] for i in present], dtype=bool)
+    sums_p = sums_r = None
+    if reps.point_scores is not None and reps.rep_scores is not None:
+        sums_p = marginal(reps.point_scores, k, view.axes)[:, present]
+        sums_r = marginal(reps.rep_scores, k, view.axes)[:, present]
+    mp = group_metrics(
+        counts_p[:, present],
+        total=reps.totals_point,
+        has_y_true=table.has_y_true,
+        score_sums=sums_p,
+        bins=table.bins,
+    )
+    mr = group_metrics(
+        counts_r[:, present],
+        total=reps.totals_rep,
+        has_y_true=table.has_y_true,
+        score_sums=sums_r,
+        bins=table.bins,
+    )
+    return labels, unknown, mp, mr
 
 
 def _check_options(
@@ -395,7 +483,7 @@ def _reference_map(reference: str | Mapping[str, str] | None, views: list[_View]
 
 
 def _audit_view(
-    evidence: FairnessEvidence,
+    evidence: _Collected,
     attribute: str,
     labels: list[str],
     unknown: np.ndarray,
@@ -533,7 +621,7 @@ def _audit_view(
 
 
 def _summaries(
-    evidence: FairnessEvidence,
+    evidence: _Collected,
     attribute: str,
     n: np.ndarray,
     eligible: np.ndarray,
@@ -589,7 +677,7 @@ def _summaries(
 
 
 def _tests(
-    evidence: FairnessEvidence,
+    evidence: _Collected,
     attribute: str,
     labels: list[str],
     n: np.ndarray,
@@ -602,45 +690,46 @@ def _tests(
     n_ref = float(n[ref])
     selected_ref = float(selection[ref] * n_ref)
     rate_ref = float(selection[ref])
-    pending: list[dict[str, Any]] = []
-    for i in comparable:
-        if i == ref:
-            continue
-        n_group = float(n[i])
-        selected = float(selection[i] * n_group)
-        test, statistic, p_value = stats.selection_rate_test(
-            n_group=n_group,
-            selected_group=min(selected, n_group),
-            n_reference=n_ref,
-            selected_reference=min(selected_ref, n_ref),
-        )
-        pending.append(
-            {
-                "attribute": attribute,
-                "group": labels[i],
-                "reference": labels[ref],
-                "n": round(n_group),
-                "selected": selected,
-                "reference_n": round(n_ref),
-                "reference_selected": selected_ref,
-                "impact_ratio": _value(selection[i] / rate_ref) if rate_ref > 0 else None,
-                "test": test,
-                "statistic": statistic,
-                "p_value": p_value,
-                "shortfall": stats.shortfall(
-                    n_group=n_group, selected_group=selected, reference_rate=rate_ref
+    others = np.array([i for i in comparable if i != ref], dtype=np.intp)
+    if others.size == 0:
+        return
+    n_groups = n[others].astype(float)
+    selected = selection[others] * n_groups
+    tests, statistics, p_values = stats.selection_rate_tests(
+        n_group=n_groups,
+        selected_group=np.minimum(selected, n_groups),
+        n_reference=n_ref,
+        selected_reference=min(selected_ref, n_ref),
+    )
+    adjusted = stats.holm_adjust([float(p) for p in p_values])
+    needed = stats.records_needed(reference_rate=rate_ref, alpha=alpha)
+    for position, i in enumerate(others):
+        n_group, chosen = float(n_groups[position]), float(selected[position])
+        statistic = float(statistics[position])
+        evidence.tests.append(
+            SelectionRateTest(
+                attribute=attribute,
+                group=labels[i],
+                reference=labels[ref],
+                n=round(n_group),
+                selected=chosen,
+                reference_n=round(n_ref),
+                reference_selected=selected_ref,
+                impact_ratio=_value(selection[i] / rate_ref) if rate_ref > 0 else None,
+                test=tests[position],
+                statistic=statistic if math.isfinite(statistic) else None,
+                p_value=float(p_values[position]),
+                p_value_adjusted=adjusted[position],
+                significant=adjusted[position] < alpha,
+                shortfall=stats.shortfall(
+                    n_group=n_group, selected_group=chosen, reference_rate=rate_ref
                 ),
-                "flip_flop": stats.is_flip_flop(
+                flip_flop=stats.is_flip_flop(
                     n_group=n_group,
-                    selected_group=selected,
+                    selected_group=chosen,
                     n_reference=n_ref,
                     selected_reference=selected_ref,
                 ),
-                "records_needed": stats.records_needed(reference_rate=rate_ref, alpha=alpha),
-            }
-        )
-    adjusted = stats.holm_adjust([entry["p_value"] for entry in pending])
-    for entry, p_adjusted in zip(pending, adjusted, strict=True):
-        evidence.tests.append(
-            SelectionRateTest(**entry, p_value_adjusted=p_adjusted, significant=p_adjusted < alpha)
+                records_needed=needed,
+            )
         )

@@ -23,6 +23,8 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from functools import lru_cache
+from statistics import NormalDist
 from typing import Literal
 
 import numpy as np
@@ -31,11 +33,13 @@ from govern.errors import BadInputError
 
 __all__ = [
     "bootstrap_counts",
+    "fisher_exact_two_sided",
     "holm_adjust",
     "is_flip_flop",
     "percentile_interval",
     "records_needed",
     "selection_rate_test",
+    "selection_rate_tests",
     "shortfall",
 ]
 
@@ -257,7 +261,8 @@ def selection_rate_test(
     two-proportion z-test used in adverse-impact practice (REGULATIONS.md, 29 CFR 1607.4(D)):
     ``p = (s_g + s_r)/(n_g + n_r)``, ``Z = (SR_r - SR_g) / sqrt(p(1-p)(1/n_g + 1/n_r))``. A
     positive z means the group is selected less often than the reference. Weighted counts are
-    rounded to whole people for Fisher's test, which needs integers.
+    rounded to whole people for Fisher's test, which needs integers. One group of
+    :func:`selection_rate_tests`.
 
     Returns
     -------
@@ -288,47 +293,126 @@ def selection_rate_test(
                 selected_reference=selected_reference,
             )
         )
+    tests, statistics, p_values = selection_rate_tests(
+        n_group=np.array([n_group], dtype=float),
+        selected_group=np.array([selected_group], dtype=float),
+        n_reference=float(n_reference),
+        selected_reference=float(selected_reference),
+    )
+    statistic = float(statistics[0])
+    return tests[0], statistic if math.isfinite(statistic) else None, float(p_values[0])
+
+
+def selection_rate_tests(
+    *,
+    n_group: np.ndarray,
+    selected_group: np.ndarray,
+    n_reference: float,
+    selected_reference: float,
+) -> tuple[list[Literal["fisher_exact", "two_proportion_z"]], np.ndarray, np.ndarray]:
+    """:func:`selection_rate_test` for many groups against one reference, vectorised.
+
+    Returns the test used per group, the statistic (nan where undefined or infinite) and the
+    two-sided p-value, each in the order of the groups. Counts must already be valid.
+    """
     total = n_group + n_reference
     selected = selected_group + selected_reference
     rejected = total - selected
     # Expected counts as n * count / total, not n * (1 - pooled): the subtraction rounds 5.0 down
     # to 4.999..., which would send a table exactly at the threshold to Fisher's test.
-    expected = (
-        (
-            n_group * selected / total,
-            n_group * rejected / total,
-            n_reference * selected / total,
-            n_reference * rejected / total,
-        )
-        if total > 0
-        else (0.0, 0.0, 0.0, 0.0)
-    )
-    if (
-        min(n_group, n_reference) < FISHER_MIN_GROUP_SIZE
-        or min(expected) < FISHER_MIN_EXPECTED_COUNT
-    ):
-        from scipy.stats import fisher_exact
-
-        table = np.rint(
+    with np.errstate(divide="ignore", invalid="ignore"):
+        expected = np.stack(
             [
-                [selected_group, n_group - selected_group],
-                [selected_reference, n_reference - selected_reference],
+                n_group * selected / total,
+                n_group * rejected / total,
+                n_reference * selected / total,
+                n_reference * rejected / total,
             ]
-        ).astype(np.int64)
-        result = fisher_exact(table, alternative="two-sided")
-        odds_ratio = float(result.statistic)
-        statistic = odds_ratio if math.isfinite(odds_ratio) else None
-        return "fisher_exact", statistic, min(1.0, float(result.pvalue))
+        )
+    expected = np.where(total > 0, expected, 0.0)
+    fisher = (np.minimum(n_group, n_reference) < FISHER_MIN_GROUP_SIZE) | (
+        expected.min(axis=0) < FISHER_MIN_EXPECTED_COUNT
+    )
+    statistic = np.full(n_group.shape, np.nan)
+    p_value = np.ones(n_group.shape)
+    if fisher.any():
+        a = np.rint(selected_group[fisher]).astype(np.int64)
+        b = np.rint(n_group[fisher]).astype(np.int64) - a
+        c = np.full(a.shape, round(selected_reference), dtype=np.int64)
+        d = np.full(a.shape, round(n_reference), dtype=np.int64) - c
+        with np.errstate(divide="ignore", invalid="ignore"):
+            statistic[fisher] = (a * d) / (b * c)
+        p_value[fisher] = fisher_exact_two_sided(a, b, c, d)
+    z_test = ~fisher
+    if z_test.any():
+        n_g, s_g = n_group[z_test], selected_group[z_test]
+        pooled = selected[z_test] / total[z_test]
+        error = np.sqrt(pooled * (1.0 - pooled) * (1.0 / n_g + 1.0 / n_reference))
+        z = (selected_reference / n_reference - s_g / n_g) / error
+        statistic[z_test] = z
+        p_value[z_test] = [math.erfc(abs(value) / math.sqrt(2.0)) for value in z]
+    tests: list[Literal["fisher_exact", "two_proportion_z"]] = [
+        "fisher_exact" if flag else "two_proportion_z" for flag in fisher
+    ]
+    statistic[~np.isfinite(statistic)] = np.nan
+    return tests, statistic, np.minimum(p_value, 1.0)
 
-    from scipy.stats import norm
 
-    rate_group = selected_group / n_group
-    rate_reference = selected_reference / n_reference
-    pooled = selected / total
-    standard_error = math.sqrt(pooled * (1.0 - pooled) * (1.0 / n_group + 1.0 / n_reference))
-    z = (rate_reference - rate_group) / standard_error
-    p_value = float(2.0 * norm.sf(abs(z)))
-    return "two_proportion_z", z, min(1.0, p_value)
+# Tables at most this much less likely than the observed one count as "as extreme" in the
+# two-sided Fisher test, absorbing rounding in the probabilities (R's fisher.test uses 1e-7).
+FISHER_RELATIVE_TOLERANCE = 1e-7
+
+
+def fisher_exact_two_sided(
+    a: np.ndarray, b: np.ndarray, c: np.ndarray, d: np.ndarray
+) -> np.ndarray:
+    """Two-sided p-values of Fisher's exact test on 2x2 tables ``[[a, b], [c, d]]``, vectorised.
+
+    With the margins fixed, ``a`` is hypergeometric; the p-value sums the probabilities of every
+    table no more likely than the observed one (Fisher 1934; the definition scipy and R use).
+    Probabilities come from log-gamma in float64, so the cost is a few operations per possible
+    table, whatever the counts.
+
+    Examples
+    --------
+    >>> float(fisher_exact_two_sided(np.array([1]), np.array([4]), np.array([4]), np.array([1]))[0])
+    0.2063492063492064
+    """
+    a, b, c, d = (np.asarray(x, dtype=np.int64) for x in (a, b, c, d))
+    row, column, total = a + b, a + c, a + b + c + d
+    low = np.maximum(0, row + column - total)
+    high = np.minimum(row, column)
+    p_values = np.ones(a.shape)
+    # Chunks keep the (tables x possible values) grid small when a few supports are wide.
+    order = np.argsort(high - low, kind="stable")
+    for start in range(0, order.size, 4096):
+        chunk = order[start : start + 4096]
+        width = int((high[chunk] - low[chunk]).max()) + 1
+        values = low[chunk, None] + np.arange(width)[None, :]
+        valid = values <= high[chunk, None]
+        values = np.where(valid, values, low[chunk, None])
+        log_p = _log_hypergeometric(
+            values, row[chunk, None], column[chunk, None], total[chunk, None]
+        )
+        observed = _log_hypergeometric(a[chunk], row[chunk], column[chunk], total[chunk])
+        extreme = valid & (log_p <= observed[:, None] + math.log1p(FISHER_RELATIVE_TOLERANCE))
+        p_values[chunk] = np.where(extreme, np.exp(log_p), 0.0).sum(axis=1)
+    return np.minimum(p_values, 1.0)
+
+
+_log_gamma = np.frompyfunc(math.lgamma, 1, 1)
+
+
+def _log_choose(n: np.ndarray, k: np.ndarray) -> np.ndarray:
+    value = _log_gamma(n + 1.0) - _log_gamma(k + 1.0) - _log_gamma(n - k + 1.0)
+    return np.asarray(value, dtype=np.float64)
+
+
+def _log_hypergeometric(
+    x: np.ndarray, row: np.ndarray, column: np.ndarray, total: np.ndarray
+) -> np.ndarray:
+    """log P(X = x) for X hypergeometric: ``row`` draws from ``total`` with ``column`` marked."""
+    return _log_choose(column, x) + _log_choose(total - column, row - x) - _log_choose(total, row)
 
 
 def holm_adjust(p_values: Sequence[float]) -> list[float]:
@@ -406,6 +490,7 @@ def is_flip_flop(
     return ratio_after >= threshold
 
 
+@lru_cache(maxsize=256)
 def records_needed(
     *,
     reference_rate: float,
@@ -438,10 +523,9 @@ def records_needed(
     p2 = ratio * reference_rate
     if p2 > 1.0 or p2 == p1:
         return None
-    from scipy.stats import norm
-
-    z_alpha = float(norm.ppf(1.0 - alpha / 2.0))
-    z_power = float(norm.ppf(power))
+    normal = NormalDist()
+    z_alpha = normal.inv_cdf(1.0 - alpha / 2.0)
+    z_power = normal.inv_cdf(power)
     mean = (p1 + p2) / 2.0
     numerator = (
         z_alpha * math.sqrt(2.0 * mean * (1.0 - mean))

@@ -5,16 +5,17 @@ One pass over the rows counts (weighted) records in each cell of
 statistics for every count-based metric of every attribute and every intersection (marginalise
 the other attributes away), and for bootstrap replicates (resample the counts, not the rows).
 
-Only :class:`TableBuilder` touches rows. The numpy implementation here factorises the columns,
-combines the codes into one cell index and calls ``np.bincount`` once; a DuckDB or Spark builder
-would run a ``GROUP BY`` and hand back the same :class:`ContingencyTable`.
+Only a data source (:mod:`govern.audits.sources`) touches rows. The numpy builder here, which
+the pandas source uses, factorises the columns, combines the codes into one cell index and calls
+``np.bincount`` once; a DuckDB or Spark source runs a ``GROUP BY`` and hands back the same
+:class:`ContingencyTable`.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -66,12 +67,6 @@ class ContingencyTable:
     @property
     def cell_shape(self) -> tuple[int, ...]:
         return tuple(self.counts.shape)
-
-
-class TableBuilder(Protocol):
-    """Anything that can turn evaluation data into a :class:`ContingencyTable`."""
-
-    def build(self, data: EvaluationData) -> ContingencyTable: ...
 
 
 def _weighted_median(values: np.ndarray, weights: np.ndarray | None) -> float:

@@ -92,6 +92,9 @@ class FairnessEvidence(EvidencePart):
 
     kind: Literal["fairness"] = "fairness"
     n_rows: int
+    engine: str = Field(
+        default="pandas", description="The data source that built the contingency table."
+    )
     attributes: list[str] = Field(description="Sensitive attributes, then intersections.")
     intersections: list[list[str]] = Field(default_factory=list)
     reference_groups: dict[str, str] = Field(default_factory=dict)
