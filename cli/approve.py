@@ -33,7 +33,7 @@ def approve(
     The sign-off is kept as a model-version tag (govern.approval.ROLE) and a trail record; the
     gate counts it while the audit it refers to is the latest.
     """
-    from govern.approvals import approve as record_approval
+    from govern.services.approvals import approve as record_approval
 
     approval = record_approval(
         name, version=version, role=role, by=by, comment=comment, trail=trail

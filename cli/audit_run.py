@@ -80,7 +80,7 @@ def run(
     """
     from collections import Counter
 
-    from govern.auditing import run_audit
+    from govern.services.audit import run_audit
 
     result = run_audit(
         name,

@@ -10,7 +10,7 @@ import click
 from govern.cli.options import format_option
 
 if TYPE_CHECKING:
-    from govern.demo import DemoSummary
+    from govern.services.demo import DemoSummary
 
 VERDICT_LINE = "Audit verdict: {status} ({counts}) under policy {policy}."
 GATE_LINE = "Deployment gate: {state}."
@@ -94,7 +94,7 @@ def demo(
     """
     import json
 
-    from govern.demo import run_demo
+    from govern.services.demo import run_demo
 
     summary = run_demo(
         out_dir,

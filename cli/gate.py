@@ -63,8 +63,8 @@ def gate(
     # reach; the gate must answer fast (and public-sector CI should not phone home).
     os.environ.setdefault("MLFLOW_DISABLE_TELEMETRY", "true")
 
-    from govern.gating import evaluate_gate
-    from govern.junit import write_junit, write_summary
+    from govern.adapters.junit import write_junit, write_summary
+    from govern.services.gate import evaluate_gate
 
     result = evaluate_gate(
         name, version=version, policy=policy, max_age_days=max_age, promote=promote, trail=trail

@@ -46,7 +46,7 @@ def _report_crash(error: BaseException) -> None:
     import tempfile
     import traceback
 
-    from govern.atomic import write_text_atomic
+    from govern.adapters.files import write_text_atomic
 
     log = "".join(traceback.format_exception(error))
     header = f"govern {__version__}, Python {platform.python_version()}, {platform.platform()}\n"

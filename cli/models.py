@@ -32,7 +32,7 @@ def list_models(output_format: str) -> int:
     """
     import json
 
-    from govern.registry import model_inventory
+    from govern.adapters.registry import model_inventory
 
     entries = model_inventory()
     if output_format == "json":
@@ -71,7 +71,7 @@ def show(name: str, output_format: str) -> int:
     """Show model NAME: governance metadata and every version with its last audit."""
     import json
 
-    from govern.registry import describe_model
+    from govern.adapters.registry import describe_model
 
     entry = describe_model(name)
     if output_format == "json":

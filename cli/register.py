@@ -48,8 +48,8 @@ def register(
     """
     import json
 
+    from govern.adapters.registry import register_model
     from govern.metadata import load_metadata
-    from govern.registry import register_model
 
     metadata = load_metadata(meta_file) if meta_file is not None else None
     version = register_model(name, model_uri=model_uri, metadata=metadata, card=card_file)

@@ -22,7 +22,7 @@ def verify(trail: Path | None, output_format: str) -> int:
     Exit 0 when the chain holds, 1 naming the first broken record, 2 when the trail is missing or
     unreadable.
     """
-    from govern.trail import verify_trail
+    from govern.adapters.trail import verify_trail
 
     result = verify_trail(trail)
     if output_format == "json":

@@ -871,7 +871,7 @@ def write_outputs(
     ...     sorted(write_outputs(folder, card=card))
     ['model_card.html', 'model_card.md']
     """
-    from govern.atomic import safe_output_path, write_text_atomic
+    from govern.adapters.files import safe_output_path, write_text_atomic
 
     suffixes = {"html": "html", "markdown": "md"}
     written: dict[str, Path] = {}

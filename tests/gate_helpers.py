@@ -16,12 +16,12 @@ import numpy as np
 import pandas as pd
 
 from govern import __version__
+from govern.adapters.registry import Registry, register_model
 from govern.audits.fairness import audit_fairness
 from govern.evidence import Evidence
 from govern.evidence.process import ProcessEvidence
 from govern.metadata import GovernanceMetadata
 from govern.policies import evaluate, load_policy, policy_sha256
-from govern.registry import Registry, register_model
 from govern.results import AuditResult, DataFingerprint, ModelRef
 
 POLICY_YAML = """\

@@ -135,7 +135,7 @@ def log_sklearn_model(tracking_uri: str, model: Any, *, experiment: str = "train
     import mlflow
     import mlflow.sklearn
 
-    from govern.registry import Registry
+    from govern.adapters.registry import Registry
 
     experiment_id = Registry(tracking_uri).experiment_id(experiment)
     mlflow.set_tracking_uri(tracking_uri)

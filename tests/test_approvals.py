@@ -10,7 +10,10 @@ from pathlib import Path
 
 import pytest
 
-from govern.approvals import (
+from govern.adapters.registry import MSG_VERSION_NOT_FOUND, Registry
+from govern.adapters.trail import read_trail, verify_trail
+from govern.errors import BadInputError, RegistryError
+from govern.services.approvals import (
     MSG_BAD_APPROVAL_TAG,
     MSG_BAD_ROLE,
     MSG_NO_APPROVER,
@@ -20,9 +23,6 @@ from govern.approvals import (
     approve,
     read_approvals,
 )
-from govern.errors import BadInputError, RegistryError
-from govern.registry import MSG_VERSION_NOT_FOUND, Registry
-from govern.trail import read_trail, verify_trail
 
 if "gate_helpers" not in sys.modules:
     _spec = importlib.util.spec_from_file_location(

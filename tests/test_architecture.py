@@ -117,7 +117,7 @@ def test_only_the_registry_adapter_imports_mlflow() -> None:
         for module, targets in GRAPH.items()
         if any(t == "mlflow" or t.startswith("mlflow.") for t in targets)
     )
-    assert importers == ["govern.registry"]
+    assert importers == ["govern.adapters.registry"]
 
 
 @pytest.mark.parametrize("shared", SHARED_TYPES)

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from govern.atomic import safe_output_path, write_bytes_atomic, write_text_atomic
+from govern.adapters.files import safe_output_path, write_bytes_atomic, write_text_atomic
 from govern.errors import BadInputError
 
 

@@ -17,20 +17,20 @@ import mlflow_helpers
 import pandas as pd
 import pytest
 
-from govern.auditing import (
+from govern.adapters.registry import AUDIT_EXPERIMENT, MSG_UNREACHABLE, Registry, register_model
+from govern.adapters.trail import read_trail, verify_trail
+from govern.cli.main import main
+from govern.errors import RegistryError
+from govern.evidence.fairness import FairnessEvidence
+from govern.policies import load_policy, policy_sha256
+from govern.results import AuditResult
+from govern.services.audit import (
     AUDIT_ARTIFACT,
     MSG_MISSING_FEATURES,
     MSG_NO_SENSITIVE,
     MSG_OUTCOME_ONLY_NEEDS_Y_PRED,
     run_audit,
 )
-from govern.cli.main import main
-from govern.errors import RegistryError
-from govern.evidence.fairness import FairnessEvidence
-from govern.policies import load_policy, policy_sha256
-from govern.registry import AUDIT_EXPERIMENT, MSG_UNREACHABLE, Registry, register_model
-from govern.results import AuditResult
-from govern.trail import read_trail, verify_trail
 
 POLICY = "eeoc-four-fifths"
 

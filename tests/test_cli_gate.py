@@ -15,13 +15,13 @@ from pathlib import Path
 import mlflow_helpers
 import pytest
 
+from govern.adapters.registry import MSG_MODEL_NOT_FOUND, Registry, register_model
+from govern.adapters.trail import read_trail, verify_trail
 from govern.cli.approve import APPROVED
 from govern.cli.gate import GATE_CLOSED, GATE_NOT_PROMOTED, GATE_OPEN, GATE_PROMOTED
 from govern.cli.main import main
-from govern.gating import MSG_APPROVAL_MISSING, MSG_AUDIT_FAILED
 from govern.metadata import GovernanceMetadata
-from govern.registry import MSG_MODEL_NOT_FOUND, Registry, register_model
-from govern.trail import read_trail, verify_trail
+from govern.services.gate import MSG_APPROVAL_MISSING, MSG_AUDIT_FAILED
 
 
 def _load(name: str) -> None:

@@ -9,8 +9,8 @@ from pathlib import Path
 import mlflow_helpers
 import pytest
 
-from govern.registry import AUDIT_EXPERIMENT, Registry, register_model
-from govern.trail import read_trail, verify_trail
+from govern.adapters.registry import AUDIT_EXPERIMENT, Registry, register_model
+from govern.adapters.trail import read_trail, verify_trail
 
 N_PROCESSES = 8
 

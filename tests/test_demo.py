@@ -12,8 +12,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from govern.demo import DEMO_FEATURES, DEMO_MODEL_NAME, demo_data, run_demo
-from govern.registry import Registry
+from govern.adapters.registry import Registry
+from govern.services.demo import DEMO_FEATURES, DEMO_MODEL_NAME, demo_data, run_demo
 
 ROWS, SEED, DISPARITY = 10_000, 7, 0.3
 

@@ -9,8 +9,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from govern.audits.aif360_quiet import import_aif360_metrics
 from govern.audits.fairness import audit_fairness
-from govern.quiet import import_aif360_metrics
 from govern.results import INTERSECTION_SEPARATOR
 
 TOLERANCE = 1e-9

@@ -11,12 +11,16 @@ from pathlib import Path
 
 import pytest
 
-from govern.approvals import (
+from govern.adapters.junit import gate_junit_xml, gate_summary_markdown, write_junit, write_summary
+from govern.adapters.registry import MSG_VERSION_NOT_FOUND, Registry
+from govern.adapters.trail import TrailError, read_trail, verify_trail
+from govern.errors import BadInputError, PolicyError, RegistryError
+from govern.policies import load_policy, policy_sha256
+from govern.services.approvals import (
     RecordedApproval,
     approve,
 )
-from govern.errors import BadInputError, PolicyError, RegistryError
-from govern.gating import (
+from govern.services.gate import (
     MSG_APPROVAL_MISSING,
     MSG_AUDIT_FAILED,
     MSG_AUDIT_PASSED,
@@ -33,10 +37,6 @@ from govern.gating import (
     GateResult,
     evaluate_gate,
 )
-from govern.junit import gate_junit_xml, gate_summary_markdown, write_junit, write_summary
-from govern.policies import load_policy, policy_sha256
-from govern.registry import MSG_VERSION_NOT_FOUND, Registry
-from govern.trail import TrailError, read_trail, verify_trail
 
 
 def _load_helpers() -> object:

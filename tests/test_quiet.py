@@ -8,7 +8,7 @@ import sys
 
 def test_aif360_imports_silently_through_govern() -> None:
     probe = (
-        "from govern.quiet import import_aif360_metrics\n"
+        "from govern.audits.aif360_quiet import import_aif360_metrics\n"
         "dataset, metric = import_aif360_metrics()\n"
         "print(dataset.__name__, metric.__name__)\n"
         "import logging; logging.getLogger('after').warning('logging still works')\n"

@@ -9,18 +9,7 @@ import mlflow_helpers
 import numpy as np
 import pytest
 
-from govern.errors import BadInputError, RegistryError
-from govern.metadata import (
-    MSG_META_FIELD,
-    MSG_NAME_MISMATCH,
-    MSG_OVERRIDE_NEEDS_JUSTIFICATION,
-    GovernanceMetadata,
-    derive_risk_tier,
-    load_metadata,
-    metadata_from_tags,
-    metadata_to_tags,
-)
-from govern.registry import (
+from govern.adapters.registry import (
     MSG_BAD_MODEL_NAME,
     MSG_MODEL_NOT_FOUND,
     MSG_OUTCOME_ONLY,
@@ -31,6 +20,17 @@ from govern.registry import (
     TAG_OUTCOME_ONLY,
     Registry,
     register_model,
+)
+from govern.errors import BadInputError, RegistryError
+from govern.metadata import (
+    MSG_META_FIELD,
+    MSG_NAME_MISMATCH,
+    MSG_OVERRIDE_NEEDS_JUSTIFICATION,
+    GovernanceMetadata,
+    derive_risk_tier,
+    load_metadata,
+    metadata_from_tags,
+    metadata_to_tags,
 )
 
 
@@ -284,7 +284,7 @@ def test_unreachable_server_is_a_clear_registry_error() -> None:
 
 
 def test_tag_write_race_is_retried_and_other_errors_are_not() -> None:
-    from govern.registry import _retry_on_write_race
+    from govern.adapters.registry import _retry_on_write_race
 
     calls: list[int] = []
 

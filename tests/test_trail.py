@@ -15,9 +15,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from govern import __version__
-from govern.cli.main import main
-from govern.cli.verify import VERIFY_BROKEN, VERIFY_OK
-from govern.trail import (
+from govern.adapters.trail import (
     APPEND_ON_BROKEN,
     GENESIS_HASH,
     LAST_LINE_BAD,
@@ -42,6 +40,8 @@ from govern.trail import (
     read_trail,
     verify_trail,
 )
+from govern.cli.main import main
+from govern.cli.verify import VERIFY_BROKEN, VERIFY_OK
 
 FIELDS = (
     "index",

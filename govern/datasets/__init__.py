@@ -147,7 +147,7 @@ def write_dataset(
     """
     import io
 
-    from govern.atomic import write_bytes_atomic
+    from govern.adapters.files import write_bytes_atomic
 
     target = Path(out)
     suffix = target.suffix.lower()

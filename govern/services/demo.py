@@ -16,9 +16,9 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     import pandas as pd
 
-    from govern.gating import GateResult
     from govern.model_cards.card import ModelCard
     from govern.results import AuditResult
+    from govern.services.gate import GateResult
 
 DEMO_MODEL_NAME = "recruitment-screening"
 DEMO_POLICY = "public-sector-baseline"
@@ -289,13 +289,13 @@ def run_demo(
 
     import yaml
 
-    from govern.atomic import safe_output_path, write_text_atomic
-    from govern.auditing import AUDIT_ARTIFACT, run_audit
+    from govern.adapters.files import safe_output_path, write_text_atomic
+    from govern.adapters.junit import write_junit, write_summary
+    from govern.adapters.registry import Registry, log_sklearn_model, register_model
     from govern.evidence.fairness import FairnessEvidence
-    from govern.gating import evaluate_gate
-    from govern.junit import write_junit, write_summary
     from govern.model_cards.render import write_outputs
-    from govern.registry import Registry, log_sklearn_model, register_model
+    from govern.services.audit import AUDIT_ARTIFACT, run_audit
+    from govern.services.gate import evaluate_gate
 
     say = progress or (lambda _line: None)
     registry = Registry(tracking_uri)

@@ -12,10 +12,10 @@ from __future__ import annotations
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
-from govern.atomic import write_text_atomic
+from govern.adapters.files import write_text_atomic
 from govern.errors import BadInputError
-from govern.gating import GateResult
 from govern.results import RuleResult
+from govern.services.gate import GateResult
 
 SKIPPED_VERDICTS = ("not_applicable", "insufficient_data", "waived")
 CONDITIONS_CLASS = "govern.gate"

@@ -30,10 +30,10 @@ from govern.errors import BadInputError, DataError
 if TYPE_CHECKING:
     import pandas as pd
 
+    from govern.adapters.registry import ModelVersionInfo, Registry
     from govern.evidence import Evidence
     from govern.evidence.fairness import FairnessEvidence
     from govern.policies import Policy, Waiver
-    from govern.registry import ModelVersionInfo, Registry
     from govern.results import AuditResult
 
 AUDIT_ARTIFACT = "audit.json"
@@ -147,7 +147,7 @@ def _predict(model: Any, frame: pd.DataFrame, features: list[str], name: str, ve
 
 def _load_card(registry: Registry, info: ModelVersionInfo) -> Any:
     """The model card stored with the version (a ModelCard), or None when it has none."""
-    from govern.registry import TAG_CARD_PATH, TAG_CARD_RUN_ID
+    from govern.adapters.registry import TAG_CARD_PATH, TAG_CARD_RUN_ID
 
     run_id = info.tags.get(TAG_CARD_RUN_ID)
     card_path = info.tags.get(TAG_CARD_PATH)
@@ -332,10 +332,7 @@ def run_audit(
     'pass'
     """
     from govern import __version__
-    from govern.evidence.fairness import FairnessEvidence
-    from govern.metadata import metadata_from_tags
-    from govern.policies import evaluate, policy_sha256
-    from govern.registry import (
+    from govern.adapters.registry import (
         AUDIT_EXPERIMENT,
         TAG_AUDIT_AT,
         TAG_AUDIT_POLICY,
@@ -344,6 +341,9 @@ def run_audit(
         TAG_AUDIT_STATUS,
         Registry,
     )
+    from govern.evidence.fairness import FairnessEvidence
+    from govern.metadata import metadata_from_tags
+    from govern.policies import evaluate, policy_sha256
     from govern.results import AuditResult, ModelRef
 
     version = str(version)
@@ -464,7 +464,7 @@ def run_audit(
         },
     )
 
-    from govern.trail import append_record
+    from govern.adapters.trail import append_record
 
     result_sha = hashlib.sha256(audit_json.encode("utf-8")).hexdigest()
     append_record(
@@ -487,7 +487,7 @@ def run_audit(
     )
 
     if out_dir is not None:
-        from govern.atomic import safe_output_path, write_text_atomic
+        from govern.adapters.files import safe_output_path, write_text_atomic
 
         write_text_atomic(safe_output_path(out_dir, AUDIT_ARTIFACT), audit_json)
         for artifact, text in reports.items():

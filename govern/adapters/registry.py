@@ -796,7 +796,7 @@ def register_model(
     else:
         version = registry.register_uri(name, model_uri, tags=version_tags)
 
-    from govern.trail import append_record
+    from govern.adapters.trail import append_record
 
     append_record(
         "register",

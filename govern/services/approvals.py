@@ -21,9 +21,9 @@ from pathlib import Path
 
 from pydantic import Field, ValidationError
 
+from govern.adapters.registry import TAG_AUDIT_POLICY_SHA256, TAG_AUDIT_RUN_ID
 from govern.errors import BadInputError
 from govern.evidence.process import Approval
-from govern.registry import TAG_AUDIT_POLICY_SHA256, TAG_AUDIT_RUN_ID
 
 TAG_APPROVAL_PREFIX = "govern.approval."
 
@@ -102,7 +102,7 @@ def read_approvals(
     >>> read_approvals("cv-screening", version="3")  # doctest: +SKIP
     [RecordedApproval(role='ethics_officer', by='Jane Doe', ...)]
     """
-    from govern.registry import Registry
+    from govern.adapters.registry import Registry
 
     registry = Registry(tracking_uri)
     return approvals_from_tags(name, version, registry.get_version_tags(name, version))
@@ -154,8 +154,8 @@ def approve(
     ...         comment="Reviewed the audit of 2026-11-20.")  # doctest: +SKIP
     RecordedApproval(role='ethics_officer', by='Jane Doe', ...)
     """
-    from govern.registry import Registry
-    from govern.trail import append_record
+    from govern.adapters.registry import Registry
+    from govern.adapters.trail import append_record
 
     _check_text(role, by, comment)
     registry = Registry(tracking_uri)

@@ -25,23 +25,23 @@ from typing import TYPE_CHECKING, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from govern.approvals import RecordedApproval, approvals_from_tags
-from govern.auditing import AUDIT_ARTIFACT
-from govern.errors import BadInputError, RegistryError
-from govern.metadata import TAG_PREFIX
-from govern.registry import (
+from govern.adapters.registry import (
     TAG_AUDIT_AT,
     TAG_AUDIT_POLICY,
     TAG_AUDIT_POLICY_SHA256,
     TAG_AUDIT_RUN_ID,
     TAG_AUDIT_STATUS,
 )
+from govern.adapters.trail import TrailRecord
+from govern.errors import BadInputError, RegistryError
+from govern.metadata import TAG_PREFIX
 from govern.results import AuditResult, RuleResult, Verdict
-from govern.trail import TrailRecord
+from govern.services.approvals import RecordedApproval, approvals_from_tags
+from govern.services.audit import AUDIT_ARTIFACT
 
 if TYPE_CHECKING:
+    from govern.adapters.registry import Registry
     from govern.policies.schema import Policy
-    from govern.registry import Registry
 
 TAG_RISK_TIER = TAG_PREFIX + "risk_tier"
 TAG_GATE_LAST = "govern.gate.last"
@@ -303,7 +303,7 @@ def evaluate_gate(
     """
     import re
 
-    from govern.registry import Registry
+    from govern.adapters.registry import Registry
 
     if max_age_days is not None and max_age_days < 0:
         raise BadInputError(MSG_NEGATIVE_AGE.format(value=max_age_days))
@@ -523,7 +523,7 @@ def evaluate_gate(
 def _record(result: GateResult, trail: Path | None) -> TrailRecord:
     import hashlib
 
-    from govern.trail import append_record
+    from govern.adapters.trail import append_record
 
     # The result hash covers the decision itself (not the trail fields filled in afterwards).
     body = result.model_dump_json(exclude={"trail_index", "trail_hash"})

@@ -33,7 +33,7 @@ from typing import Any, Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from govern.atomic import write_text_atomic
+from govern.adapters.files import write_text_atomic
 from govern.errors import BadInputError
 
 TrailKind = Literal["audit", "approval", "gate", "register"]
