@@ -29,6 +29,7 @@ from govern.results import INTERSECTION_SEPARATOR, MetricRow
 CARD_NOT_FOUND = (
     "model card file {path} does not exist. Check the path, or write one (docs/reports.md)."
 )
+CARD_UNREADABLE = "cannot read the model card file {path} ({reason}). Check the file."
 CARD_BAD_YAML = "{path}:{line}:{column}: this is not valid YAML: {problem}. Fix the syntax there."
 CARD_NOT_MAPPING = (
     "{path}:1:1: a model card must be a YAML mapping of sections (model_details, intended_use, "
@@ -293,12 +294,23 @@ def load_model_card(path: str | os.PathLike[str]) -> ModelCard:
     ...     load_model_card(source).model_details.name
     'screening'
     """
-    import yaml
-
     source = Path(path)
     if not source.is_file():
         raise BadInputError(CARD_NOT_FOUND.format(path=source))
-    text = source.read_text(encoding="utf-8")
+    try:
+        text = source.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as error:
+        raise BadInputError(CARD_UNREADABLE.format(path=source, reason=error)) from None
+    return parse_model_card(text, str(source))
+
+
+def parse_model_card(text: str, source: str) -> ModelCard:
+    """Parse a model card's YAML text; ``source`` names it in messages (``file:line:column``).
+
+    The same checks as :func:`load_model_card`, for text read from elsewhere (the register).
+    """
+    import yaml
+
     try:
         root = yaml.compose(text, Loader=yaml.SafeLoader)
         data = yaml.safe_load(text)

@@ -468,6 +468,21 @@ class Registry:
                     )
                 )
 
+    def restore_version_tags(
+        self, name: str, version: str, previous: Mapping[str, str], keys: list[str]
+    ) -> None:
+        """Put ``keys`` back as they were in ``previous`` (deleting those that were absent);
+        used to undo tags of a recording that failed part-way. Best effort: errors are logged,
+        so the original failure is the one the user sees."""
+        for key in reversed(keys):
+            try:
+                if key in previous:
+                    self.client.set_model_version_tag(name, str(version), key, previous[key])
+                else:
+                    self.client.delete_model_version_tag(name, str(version), key)
+            except Exception as error:  # the failure being undone is the one to report
+                _logger.warning("could not restore tag %s of %s v%s: %s", key, name, version, error)
+
     def create_version(
         self,
         name: str,
@@ -628,9 +643,10 @@ class Registry:
 
     # -- models as code ---------------------------------------------------------------------
 
-    def load_model(self, name: str, version: str) -> Any:
+    def load_model(self, name: str, version: str) -> LoadedModel:
         """Load a model version for prediction: the sklearn object when it has that flavour
-        (so scores via ``predict_proba`` are available), else the pyfunc wrapper."""
+        (so scores via ``predict_proba`` and permutation importances are available), else the
+        pyfunc wrapper; with the names of the inputs it reads when they are known."""
         info = self.get_version(name, version)
         if info.outcome_only:
             raise BadInputError(MSG_OUTCOME_ONLY.format(name=name, version=version))
@@ -639,19 +655,58 @@ class Registry:
         try:
             import mlflow.sklearn
 
-            return mlflow.sklearn.load_model(uri)
+            estimator = mlflow.sklearn.load_model(uri)
         except Exception as sklearn_error:
             _logger.debug("no sklearn flavour for %s: %s", uri, sklearn_error)
+        else:
+            names = getattr(estimator, "feature_names_in_", None)
+            inputs = [str(n) for n in names] if names is not None else _signature_names(uri)
+            return LoadedModel(predictor=estimator, input_names=inputs, flavor="sklearn")
         try:
             import mlflow.pyfunc
 
-            return mlflow.pyfunc.load_model(uri)
+            wrapper = mlflow.pyfunc.load_model(uri)
         except Exception as error:
             raise RegistryError(
                 MSG_LOAD_FAILED.format(
                     name=name, version=version, source=info.source, reason=str(error)[:300]
                 )
             ) from error
+        schema = wrapper.metadata.get_input_schema() if wrapper.metadata is not None else None
+        inputs = (
+            list(schema.input_names()) if schema is not None and schema.has_input_names() else None
+        )
+        return LoadedModel(predictor=wrapper, input_names=inputs, flavor="pyfunc")
+
+
+def _signature_names(uri: str) -> list[str] | None:
+    """The input names of a logged model's signature, when it has one."""
+    try:
+        import mlflow.models
+
+        signature = mlflow.models.get_model_info(uri).signature
+    except Exception:  # no signature, or none readable: the names stay unknown
+        return None
+    if signature is None or signature.inputs is None or not signature.inputs.has_input_names():
+        return None
+    return [str(name) for name in signature.inputs.input_names()]
+
+
+@dataclass(frozen=True)
+class LoadedModel:
+    """A registered model ready to predict, and what is known of its inputs."""
+
+    predictor: Any = field(repr=False)
+    input_names: list[str] | None
+    flavor: str
+
+    def predict(self, frame: Any) -> Any:
+        return self.predictor.predict(frame)
+
+    @property
+    def feature_names_in_(self) -> Any:
+        """The input names, as scikit-learn calls them (what transparency audits read)."""
+        return None if self.input_names is None else list(self.input_names)
 
 
 class RunRecorder:

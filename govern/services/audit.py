@@ -1,18 +1,23 @@
-"""Audit a registered model version against a policy, and record everything about it.
+"""Audit a registered model version (or a decision file) against a policy, and record it.
 
-One call of :func:`run_audit` loads the version from the register (or, for a procured tool,
-reads its recorded decisions from the data), gathers the evidence the policy needs (fairness with
-the policy's settings, transparency, documentation from the model card artifact, process facts
-from the register's tags), evaluates the policy, and records the audit three ways:
+:func:`run_audit` is a few short steps with the I/O at the edges:
 
-1. an MLflow run in the ``govern-audits`` experiment (params: policy name and sha256, data
-   fingerprint and row count; metrics: attribute-wide disparities; artifacts: ``audit.json`` and
-   the compliance report);
-2. tags on the model version (``govern.audit.*``), set in one step at the end, only after the
-   run and its artifacts were stored, with ``govern.audit.run_id`` last (the tag readers key on);
-3. a record in the tamper-evident trail (EU AI Act Art. 12 record-keeping).
+1. **load** everything that can be refused: the policy and waivers, the data, the version and
+   its governance metadata from the register, its model card, and the output folder (checked
+   before anything is recorded);
+2. **decide**: the model's decisions on the data (or, for a procured tool, the recorded ones);
+3. **gather** the evidence: every registered gatherer (:mod:`govern.services.gathering`:
+   fairness with the policy's settings, transparency, ...), the documentation from the card and
+   the process facts from the register;
+4. **judge**: the policy's verdicts (:func:`govern.policies.evaluate`);
+5. **record**, all or nothing: an MLflow run in ``govern-audits`` (params, headline metrics,
+   ``audit.json`` and the compliance report), the version's ``govern.audit.*`` tags (run id
+   last, the tag readers key on), the output files, and a trail record (EU AI Act Art. 12). If a
+   step fails after the run started, the run is marked FAILED and the tags are put back as they
+   were, so nothing is left claiming an audit that was not recorded.
 
-A failure while gathering or storing leaves the MLflow run FAILED and the tags untouched.
+:func:`audit_data` is the same audit of a decision file with no register (an ethics officer's
+audit of a vendor tool's historical outcomes): steps 1 to 4, and the files.
 """
 
 from __future__ import annotations
@@ -22,23 +27,31 @@ import hashlib
 import os
 import re
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from govern.errors import BadInputError, DataError
 
 if TYPE_CHECKING:
+    import numpy as np
     import pandas as pd
 
-    from govern.adapters.registry import ModelVersionInfo, Registry
-    from govern.evidence import Evidence
+    from govern.adapters.files import OutputFolder
+    from govern.adapters.registry import LoadedModel, ModelVersionInfo, Registry, RunRecorder
+    from govern.evidence import Evidence, EvidencePart
     from govern.evidence.fairness import FairnessEvidence
+    from govern.metadata import GovernanceMetadata
+    from govern.model_cards.card import ModelCard
     from govern.policies import Policy, Waiver
-    from govern.results import AuditResult
+    from govern.results import AuditResult, ModelRef, PolicyResult
+    from govern.services.gathering import AuditInputs
 
 AUDIT_ARTIFACT = "audit.json"
 REPORT_ARTIFACT_MD = "compliance_report.md"
 REPORT_ARTIFACT_HTML = "compliance_report.html"
+OUTPUT_FILES = (AUDIT_ARTIFACT, REPORT_ARTIFACT_MD, REPORT_ARTIFACT_HTML)
+# The column the model's decisions are held in while auditing; never shown to a user.
 DECISION_COLUMN = "__govern_decision__"
 
 MSG_NO_SENSITIVE = (
@@ -61,9 +74,17 @@ MSG_PREDICTIONS_SHAPE = (
     "model {name!r} version {version} returned {found} predictions for {expected} rows; "
     "expected one decision per row."
 )
+MSG_PREDICTIONS_NOT_BINARY = (
+    "model {name!r} version {version} predicted {found} on the audit data; an audit needs "
+    "yes/no decisions coded 0/1 (or False/True). Register a model whose predict() returns "
+    "decisions, or audit recorded decisions with --y-pred COLUMN."
+)
 MSG_BAD_CARD = "the model card stored with {name!r} version {version} cannot be read: {problem}"
 
 _METRIC_NAME_UNSAFE = re.compile(r"[^A-Za-z0-9_./ -]+")
+
+
+# -- step 1: load ------------------------------------------------------------------------------
 
 
 def _read_frame(data: pd.DataFrame | str | os.PathLike[str]) -> tuple[pd.DataFrame, str | None]:
@@ -76,7 +97,7 @@ def _read_frame(data: pd.DataFrame | str | os.PathLike[str]) -> tuple[pd.DataFra
     return read_table(data), Path(data).name
 
 
-def _load_policy(policy: Policy | str | os.PathLike[str]) -> tuple[Policy, str]:
+def load_policy_source(policy: Policy | str | os.PathLike[str]) -> tuple[Policy, str]:
     """The resolved policy and how to name it again later (pack name or absolute path)."""
     from govern.policies import Policy, load_policy
 
@@ -99,21 +120,70 @@ def _load_waivers(waivers: Sequence[Waiver] | str | os.PathLike[str] | None) -> 
     return list(waivers)
 
 
-def _feature_names(model: Any, frame: pd.DataFrame, reserved: set[str]) -> list[str]:
-    from govern.audits.transparency import model_input_names
-
-    names = model_input_names(model)
-    if names is None:
-        metadata = getattr(model, "metadata", None)
-        schema = metadata.get_input_schema() if metadata is not None else None
-        if schema is not None and schema.has_input_names():
-            names = list(schema.input_names())
-    if names is None:
-        names = [column for column in frame.columns if column not in reserved]
-    return [str(name) for name in names]
+def _sensitive_columns(
+    sensitive: Sequence[str] | str | None, meta: GovernanceMetadata | None, name: str
+) -> list[str]:
+    if isinstance(sensitive, str):
+        sensitive = [part.strip() for part in sensitive.split(",") if part.strip()]
+    columns = list(sensitive) if sensitive else list(meta.sensitive_attributes if meta else [])
+    if not columns:
+        raise BadInputError(MSG_NO_SENSITIVE.format(name=name))
+    return columns
 
 
-def _predict(model: Any, frame: pd.DataFrame, features: list[str], name: str, version: str) -> Any:
+def _output_folder(out_dir: str | os.PathLike[str] | None) -> OutputFolder | None:
+    """The output folder, checked now: nothing is recorded before outputs are known safe."""
+    if out_dir is None:
+        return None
+    from govern.adapters.files import OutputFolder
+
+    return OutputFolder(out_dir, list(OUTPUT_FILES))
+
+
+def load_card(registry: Registry, info: ModelVersionInfo) -> ModelCard | None:
+    """The model card stored with the version, or None when it has none."""
+    from govern.adapters.registry import TAG_CARD_PATH, TAG_CARD_RUN_ID
+    from govern.model_cards.card import parse_model_card
+
+    run_id = info.tags.get(TAG_CARD_RUN_ID)
+    card_path = info.tags.get(TAG_CARD_PATH)
+    if not run_id or not card_path:
+        return None
+    text = registry.read_artifact_text(run_id, card_path)
+    try:
+        return parse_model_card(text, card_path)
+    except BadInputError as error:
+        raise BadInputError(
+            MSG_BAD_CARD.format(name=info.name, version=info.version, problem=error)
+        ) from error
+
+
+# -- step 2: decide ----------------------------------------------------------------------------
+
+
+def _feature_names(model: LoadedModel, frame: pd.DataFrame, reserved: set[str]) -> list[str]:
+    if model.input_names is not None:
+        return list(model.input_names)
+    return [str(column) for column in frame.columns if column not in reserved]
+
+
+def _check_decisions(predictions: np.ndarray, name: str, version: str) -> np.ndarray:
+    import numpy as np
+
+    distinct = np.unique(predictions)
+    if not set(distinct.tolist()) <= {0, 1}:
+        shown = ", ".join(repr(v) for v in distinct[:6].tolist())
+        more = f" and {distinct.size - 6} more" if distinct.size > 6 else ""
+        raise DataError(
+            MSG_PREDICTIONS_NOT_BINARY.format(name=name, version=version, found=shown + more)
+        )
+    return predictions.astype(np.int8)
+
+
+def predict_decisions(
+    model: LoadedModel, frame: pd.DataFrame, features: list[str], name: str, version: str
+) -> np.ndarray:
+    """The model's 0/1 decision for every row, with messages that name the model."""
     import numpy as np
 
     missing = [feature for feature in features if feature not in frame.columns]
@@ -124,63 +194,36 @@ def _predict(model: Any, frame: pd.DataFrame, features: list[str], name: str, ve
                 name=name,
                 version=version,
                 missing=", ".join(repr(m) for m in missing),
-                available=", ".join(repr(str(c)) for c in frame.columns),
+                available=", ".join(repr(str(c)) for c in frame.columns[:25])
+                + (f" and {len(frame.columns) - 25} more" if len(frame.columns) > 25 else ""),
             )
         )
     try:
         predictions = np.asarray(model.predict(frame[features]))
-    except Exception as error:
+    except Exception as error:  # any failure of the model's own code is the user's input
         raise DataError(
             MSG_PREDICT_FAILED.format(name=name, version=version, reason=str(error)[:300])
         ) from error
-    predictions = (
-        predictions.reshape(len(predictions), -1)[:, 0] if predictions.ndim > 1 else predictions
-    )
+    if predictions.ndim > 1:
+        predictions = predictions.reshape(len(predictions), -1)[:, 0]
     if predictions.shape[0] != len(frame):
         raise DataError(
             MSG_PREDICTIONS_SHAPE.format(
                 name=name, version=version, found=predictions.shape[0], expected=len(frame)
             )
         )
-    return predictions
+    return _check_decisions(predictions, name, version)
 
 
-def _load_card(registry: Registry, info: ModelVersionInfo) -> Any:
-    """The model card stored with the version (a ModelCard), or None when it has none."""
-    from govern.adapters.registry import TAG_CARD_PATH, TAG_CARD_RUN_ID
-
-    run_id = info.tags.get(TAG_CARD_RUN_ID)
-    card_path = info.tags.get(TAG_CARD_PATH)
-    if not run_id or not card_path:
-        return None
-    import tempfile
-
-    from govern.model_cards.card import load_model_card
-
-    text = registry.read_artifact_text(run_id, card_path)
-    with tempfile.TemporaryDirectory(prefix="govern-card-") as tmp:
-        local = Path(tmp) / Path(card_path).name
-        local.write_text(text, encoding="utf-8")
-        try:
-            card = load_model_card(local)
-        except BadInputError as error:
-            problem = str(error).replace(str(local), card_path)
-            raise BadInputError(
-                MSG_BAD_CARD.format(name=info.name, version=info.version, problem=problem)
-            ) from error
-    return card
+# -- step 3: gather ----------------------------------------------------------------------------
 
 
-def _process(
-    registry: Registry, info: ModelVersionInfo, model_tags: dict[str, str], now: dt.datetime
-) -> Any:
+def process_evidence(name: str, model_tags: dict[str, str], now: dt.datetime) -> EvidencePart:
+    """Facts about the governance process, from the register's metadata of the model."""
     from govern.evidence.process import ProcessEvidence
     from govern.metadata import REQUIRED_FOR_REGISTER, metadata_from_tags
 
-    meta = metadata_from_tags(info.name, model_tags)
-    # Sign-off is judged by the deployment gate, after the audit: approvers sign off on the
-    # findings of an audit, so requiring their sign-off before it would be circular.
-    approvals = None
+    meta = metadata_from_tags(name, model_tags)
     return ProcessEvidence(
         # This audit is the latest one: its age is zero on the day it runs.
         last_audit_at=now,
@@ -188,9 +231,23 @@ def _process(
         appeal_route=meta.appeal_route if meta else None,
         risk_tier=meta.risk_tier if meta else None,
         purpose=meta.purpose if meta else None,
-        approvals=approvals,
+        # Sign-off is judged by the deployment gate, after the audit: approvers sign off on
+        # the findings of an audit, so requiring their sign-off before it would be circular.
+        approvals=None,
         register_missing_fields=meta.missing_fields() if meta else list(REQUIRED_FOR_REGISTER),
     )
+
+
+def documentation_evidence(card: ModelCard | None, *, on_record: bool) -> EvidencePart | None:
+    """The card's fields; a version known to have no card has every field missing."""
+    from govern.evidence.documentation import DocumentationEvidence
+
+    if card is not None:
+        return card.documentation_evidence()
+    return DocumentationEvidence(card_on_record=False) if on_record else None
+
+
+# -- step 4: judge -----------------------------------------------------------------------------
 
 
 def headline_metrics(fairness: FairnessEvidence | None) -> dict[str, float]:
@@ -211,57 +268,156 @@ def headline_metrics(fairness: FairnessEvidence | None) -> dict[str, float]:
     return metrics
 
 
-def _render_reports(result: AuditResult, card: Any | None) -> dict[str, str]:
-    """The compliance report (Markdown and self-contained HTML) of one audit."""
+def render_reports(result: AuditResult, card: ModelCard | None) -> dict[str, str]:
+    """``audit.json`` and the compliance report (Markdown and self-contained HTML)."""
     from govern.model_cards.render import render_report
 
     return {
+        AUDIT_ARTIFACT: result.model_dump_json(indent=2),
         REPORT_ARTIFACT_MD: render_report(result, card=card, fmt="markdown"),
         REPORT_ARTIFACT_HTML: render_report(result, card=card, fmt="html"),
     }
 
 
-def gather_evidence(
-    frame: pd.DataFrame,
-    *,
-    policy: Policy,
-    y_pred: str,
-    sensitive: list[str],
-    y_true: str | None,
-    score: str | None,
-    model: Any | None,
-    features: list[str] | None,
-    source: str | None,
-    seed: int = 0,
-) -> tuple[Evidence, Any]:
-    """Fairness (with the policy's settings) and transparency evidence for one data set."""
-    from govern.audits.fairness import audit_fairness
-    from govern.audits.transparency import transparency_evidence
-    from govern.data import EvaluationData
-    from govern.evidence import Evidence
+# -- step 5: record ----------------------------------------------------------------------------
 
-    data = EvaluationData.from_frame(
-        frame, y_pred=y_pred, sensitive=sensitive, y_true=y_true, score=score, source=source
+
+@dataclass(frozen=True)
+class _Registered:
+    """What step 1 loaded for a registered version."""
+
+    name: str
+    version: str
+    registry: Registry
+    info: ModelVersionInfo
+    model_tags: dict[str, str]
+    policy: Policy
+    policy_source: str
+    card: ModelCard | None
+    sensitive: list[str]
+
+
+def _log_run(
+    run: RunRecorder, plan: _Registered, result: AuditResult, files: dict[str, str]
+) -> None:
+    from govern import __version__
+    from govern.evidence.fairness import FairnessEvidence
+    from govern.policies import policy_sha256
+
+    assert result.policy is not None
+    run.log_params(
+        {
+            "policy_name": plan.policy.name,
+            "policy_version": plan.policy.version,
+            "policy_sha256": policy_sha256(plan.policy),
+            "policy_source": plan.policy_source,
+            "data_sha256": result.data.sha256,
+            "data_rows": result.data.n_rows,
+            "data_source": result.data.source or "dataframe",
+            "sensitive": ",".join(plan.sensitive),
+            "decisions": "recorded"
+            if plan.info.outcome_only or DECISION_COLUMN not in result.data.columns
+            else "predicted",
+            "govern_version": __version__,
+        }
     )
-    settings = policy.settings
-    reference = None if settings.reference == "highest_selection_rate" else settings.reference
-    fairness = audit_fairness(
-        data,
-        intersections=policy.needs_intersections() and len(sensitive) > 1,
-        reference=reference,
-        n_boot=settings.n_boot,
-        seed=seed,
-        min_group_size=settings.min_group_size,
-        exclude_below_share=settings.exclude_below_share,
-        alpha=settings.alpha,
-        confidence_level=settings.confidence_level,
+    run.log_metrics(
+        {
+            **headline_metrics(result.evidence.get(FairnessEvidence)),
+            "rules_blocking_failed": len(result.policy.blocking_failures),
+            "rules_blocking_inconclusive": len(result.policy.blocking_unknowns),
+            "rules_total": len(result.policy.rules),
+        }
     )
-    transparency = transparency_evidence(
-        model, frame, features=features if features is not None else [], sensitive=sensitive
+    for artifact, text in files.items():
+        run.log_text(text, artifact)
+    run.set_tags({"govern.audit.status": result.status})
+
+
+def _audit_tags(plan: _Registered, result: AuditResult, run_id: str) -> dict[str, str]:
+    from govern.adapters.registry import (
+        TAG_AUDIT_AT,
+        TAG_AUDIT_POLICY,
+        TAG_AUDIT_POLICY_SHA256,
+        TAG_AUDIT_RUN_ID,
+        TAG_AUDIT_STATUS,
     )
-    if features is None:
-        transparency = transparency.model_copy(update={"model_inputs": None})
-    return Evidence.of(fairness, transparency), data.fingerprint()
+    from govern.policies import policy_sha256
+
+    # run_id last: readers key on it, so a reader never sees a half-written set.
+    return {
+        TAG_AUDIT_STATUS: result.status,
+        TAG_AUDIT_POLICY: plan.policy_source,
+        TAG_AUDIT_POLICY_SHA256: policy_sha256(plan.policy),
+        TAG_AUDIT_AT: result.created_at.isoformat(),
+        TAG_AUDIT_RUN_ID: run_id,
+    }
+
+
+def _trail_record(plan: _Registered, result: AuditResult, audit_json: str, trail: Path) -> None:
+    from govern.adapters.trail import append_record
+    from govern.policies import policy_sha256
+
+    assert result.policy is not None and result.model is not None
+    append_record(
+        "audit",
+        model=plan.name,
+        version=plan.version,
+        data_sha256=result.data.sha256,
+        policy_sha256=policy_sha256(plan.policy),
+        result_sha256=hashlib.sha256(audit_json.encode("utf-8")).hexdigest(),
+        payload={
+            "status": result.status,
+            "policy": plan.policy.name,
+            "policy_version": plan.policy.version,
+            "run_id": result.model.run_id,
+            "n_rows": result.data.n_rows,
+            "blocking_failures": [r.rule_id for r in result.policy.blocking_failures],
+            "blocking_inconclusive": [r.rule_id for r in result.policy.blocking_unknowns],
+            "verdicts": {r.rule_id: r.verdict for r in result.policy.rules},
+        },
+        path=trail,
+    )
+
+
+def _record(
+    plan: _Registered,
+    draft: AuditResult,
+    out: OutputFolder | None,
+    trail: Path | None,
+) -> AuditResult:
+    """Record the audit in MLflow, the version's tags, the output folder and the trail."""
+    from govern.adapters.registry import AUDIT_EXPERIMENT
+    from govern.results import ModelRef
+
+    registry = plan.registry
+    with registry.run(
+        AUDIT_EXPERIMENT,
+        run_name=f"audit {plan.name} v{plan.version}",
+        tags={"govern.model": plan.name, "govern.version": plan.version, "govern.kind": "audit"},
+    ) as run:
+        result = draft.model_copy(
+            update={"model": ModelRef(name=plan.name, version=plan.version, run_id=run.run_id)}
+        )
+        files = render_reports(result, plan.card)
+        _log_run(run, plan, result, files)
+        tags = _audit_tags(plan, result, run.run_id)
+        previous = registry.get_version_tags(plan.name, plan.version)
+        try:
+            registry.set_version_tags(plan.name, plan.version, tags)
+            if out is not None:
+                out.write(files)
+            _trail_record(
+                plan, result, files[AUDIT_ARTIFACT], trail or registry.settings.trail_path
+            )
+        except BaseException:
+            # Leave nothing claiming an audit that was not recorded in full.
+            registry.restore_version_tags(plan.name, plan.version, previous, list(tags))
+            raise
+    return result
+
+
+# -- the services ------------------------------------------------------------------------------
 
 
 def run_audit(
@@ -308,7 +464,7 @@ def run_audit(
     today : date, optional
         Day of evaluation (waiver expiry); default: today (UTC).
     out_dir : path, optional
-        Also write ``audit.json`` and the report files there.
+        Also write ``audit.json`` and the report files there (checked before recording).
     trail : Path, optional
         Trail file (default: the configured one).
     seed : int, default 0
@@ -317,12 +473,14 @@ def run_audit(
     Returns
     -------
     AuditResult
-        ``result.status`` is ``"pass"`` or ``"fail"``; ``result.model.run_id`` is the MLflow run.
+        ``result.status`` is ``"pass"``, ``"fail"`` or ``"inconclusive"``;
+        ``result.model.run_id`` is the MLflow run.
 
     Raises
     ------
     govern.errors.BadInputError
-        Unknown model or version, unreadable data or policy, missing columns.
+        Unknown model or version, unreadable data or policy, missing columns, an output folder
+        that cannot be written.
 
     Examples
     --------
@@ -331,51 +489,37 @@ def run_audit(
     >>> result.status  # doctest: +SKIP
     'pass'
     """
-    from govern import __version__
-    from govern.adapters.registry import (
-        AUDIT_EXPERIMENT,
-        TAG_AUDIT_AT,
-        TAG_AUDIT_POLICY,
-        TAG_AUDIT_POLICY_SHA256,
-        TAG_AUDIT_RUN_ID,
-        TAG_AUDIT_STATUS,
-        Registry,
-    )
-    from govern.evidence.fairness import FairnessEvidence
+    from govern.adapters.registry import Registry
     from govern.metadata import metadata_from_tags
-    from govern.policies import evaluate, policy_sha256
-    from govern.results import AuditResult, ModelRef
+    from govern.results import ModelRef
 
     version = str(version)
-    # Everything that can be refused is checked before anything is written.
-    the_policy, policy_source = _load_policy(policy)
+    the_policy, policy_source = load_policy_source(policy)
     the_waivers = _load_waivers(waivers)
+    out = _output_folder(out_dir)
     frame, source = _read_frame(data)
     registry = Registry(tracking_uri)
     info = registry.get_version(name, version)
     model_tags = registry.get_model_tags(name)
     meta = metadata_from_tags(name, model_tags)
+    columns = _sensitive_columns(sensitive, meta, name)
+    card = load_card(registry, info)
+    plan = _Registered(
+        name, version, registry, info, model_tags, the_policy, policy_source, card, columns
+    )
 
-    if isinstance(sensitive, str):
-        sensitive = [part.strip() for part in sensitive.split(",") if part.strip()]
-    columns = list(sensitive) if sensitive else list(meta.sensitive_attributes if meta else [])
-    if not columns:
-        raise BadInputError(MSG_NO_SENSITIVE.format(name=name))
-
-    model = None
-    features: list[str] | None = None
-    decision_column = y_pred
+    model, features, decision_column = None, None, y_pred
     if decision_column is None:
         if info.outcome_only:
             raise BadInputError(MSG_OUTCOME_ONLY_NEEDS_Y_PRED.format(name=name, version=version))
         model = registry.load_model(name, version)
-        reserved = {*columns, *(c for c in (y_true, score) if c)}
-        features = _feature_names(model, frame, reserved)
-        predictions = _predict(model, frame, features, name, version)
-        frame = frame.assign(**{DECISION_COLUMN: predictions})
+        features = _feature_names(model, frame, {*columns, *(c for c in (y_true, score) if c)})
+        decisions = predict_decisions(model, frame, features, name, version)
+        frame = frame.assign(**{DECISION_COLUMN: decisions})
         decision_column = DECISION_COLUMN
 
-    evidence, fingerprint = gather_evidence(
+    now = dt.datetime.now(dt.UTC).replace(microsecond=0)
+    inputs = audit_inputs(
         frame,
         policy=the_policy,
         y_pred=decision_column,
@@ -386,110 +530,141 @@ def run_audit(
         features=features,
         source=source,
         seed=seed,
+        purpose=meta.purpose if meta else None,
     )
-    now = dt.datetime.now(dt.UTC).replace(microsecond=0)
-    card = _load_card(registry, info)
-    from govern.evidence.documentation import DocumentationEvidence
-
-    documentation = (
-        card.documentation_evidence()
-        if card is not None
-        else DocumentationEvidence(card_on_record=False)
+    evidence = gathered(inputs).with_parts(
+        documentation_evidence(card, on_record=True), process_evidence(name, model_tags, now)
     )
-    evidence = evidence.with_parts(documentation, _process(registry, info, model_tags, now))
-    evaluated_on = today or now.date()
-    policy_result = evaluate(
-        the_policy,
+    draft = judged(
         evidence,
+        inputs,
         waivers=the_waivers,
-        today=evaluated_on,
-        model_name=name,
-        model_version=version,
+        today=today or now.date(),
+        now=now,
+        model=ModelRef(name=name, version=version),
     )
-    sha = policy_sha256(the_policy)
+    return _record(plan, draft, out, trail)
 
-    with registry.run(
-        AUDIT_EXPERIMENT,
-        run_name=f"audit {name} v{version}",
-        tags={"govern.model": name, "govern.version": version, "govern.kind": "audit"},
-    ) as run:
-        result = AuditResult(
-            govern_version=__version__,
-            created_at=now,
-            model=ModelRef(name=name, version=version, run_id=run.run_id),
-            data=fingerprint,
-            evidence=evidence,
-            policy=policy_result,
-        )
-        audit_json = result.model_dump_json(indent=2)
-        run.log_params(
-            {
-                "policy_name": the_policy.name,
-                "policy_version": the_policy.version,
-                "policy_sha256": sha,
-                "policy_source": policy_source,
-                "data_sha256": fingerprint.sha256,
-                "data_rows": fingerprint.n_rows,
-                "data_source": fingerprint.source or "dataframe",
-                "sensitive": ",".join(columns),
-                "decisions": "recorded" if model is None else "predicted",
-                "govern_version": __version__,
-            }
-        )
-        failed = len(policy_result.blocking_failures)
-        run.log_metrics(
-            {
-                **headline_metrics(evidence.get(FairnessEvidence)),
-                "rules_blocking_failed": failed,
-                "rules_total": len(policy_result.rules),
-            }
-        )
-        run.log_text(audit_json, AUDIT_ARTIFACT)
-        reports = _render_reports(result, card)
-        for artifact, text in reports.items():
-            run.log_text(text, artifact)
-        run.set_tags({TAG_AUDIT_STATUS: result.status})
 
-    at = now.isoformat()
-    # Set only after the run and its artifacts are stored; run_id last (readers key on it).
-    registry.set_version_tags(
-        name,
-        version,
-        {
-            TAG_AUDIT_STATUS: result.status,
-            TAG_AUDIT_POLICY: policy_source,
-            TAG_AUDIT_POLICY_SHA256: sha,
-            TAG_AUDIT_AT: at,
-            TAG_AUDIT_RUN_ID: run.run_id,
-        },
+def audit_inputs(frame: pd.DataFrame, **fields: Any) -> AuditInputs:
+    """The gatherers' inputs, with the audited columns validated once (a misspelt column or a
+    non-binary decision is refused here, naming the column)."""
+    from govern.data import EvaluationData
+    from govern.services.gathering import AuditInputs
+
+    evaluation = EvaluationData.from_frame(
+        frame,
+        y_pred=fields["y_pred"],
+        sensitive=fields["sensitive"],
+        y_true=fields.get("y_true"),
+        score=fields.get("score"),
+        source=fields.get("source"),
     )
+    return AuditInputs(frame=frame, evaluation=evaluation, **fields)
 
-    from govern.adapters.trail import append_record
 
-    result_sha = hashlib.sha256(audit_json.encode("utf-8")).hexdigest()
-    append_record(
-        "audit",
-        model=name,
-        version=version,
-        data_sha256=fingerprint.sha256,
-        policy_sha256=sha,
-        result_sha256=result_sha,
-        payload={
-            "status": result.status,
-            "policy": the_policy.name,
-            "policy_version": the_policy.version,
-            "run_id": run.run_id,
-            "n_rows": fingerprint.n_rows,
-            "blocking_failures": [r.rule_id for r in policy_result.blocking_failures],
-            "verdicts": {r.rule_id: r.verdict for r in policy_result.rules},
-        },
-        path=trail if trail is not None else registry.settings.trail_path,
+def gathered(inputs: AuditInputs) -> Evidence:
+    """Every registered gatherer's evidence for these inputs."""
+    from govern.evidence import Evidence
+    from govern.services.gathering import gather
+
+    return Evidence.of(*gather(inputs))
+
+
+def judged(
+    evidence: Evidence,
+    inputs: AuditInputs,
+    *,
+    waivers: list[Waiver],
+    today: dt.date,
+    now: dt.datetime,
+    model: ModelRef | None,
+) -> AuditResult:
+    """The policy's verdicts on the evidence, as an audit result (not yet recorded)."""
+    from govern import __version__
+    from govern.policies import evaluate
+    from govern.results import AuditResult
+
+    verdicts: PolicyResult = evaluate(
+        inputs.policy,
+        evidence,
+        waivers=waivers,
+        today=today,
+        model_name=model.name if model else None,
+        model_version=model.version if model else None,
+    )
+    return AuditResult(
+        govern_version=__version__,
+        created_at=now,
+        model=model,
+        data=inputs.evaluation.fingerprint(),
+        evidence=evidence,
+        policy=verdicts,
     )
 
-    if out_dir is not None:
-        from govern.adapters.files import safe_output_path, write_text_atomic
 
-        write_text_atomic(safe_output_path(out_dir, AUDIT_ARTIFACT), audit_json)
-        for artifact, text in reports.items():
-            write_text_atomic(safe_output_path(out_dir, artifact), text)
+def audit_data(
+    data: pd.DataFrame | str | os.PathLike[str],
+    *,
+    policy: Policy | str | os.PathLike[str],
+    y_pred: str,
+    sensitive: Sequence[str] | str,
+    y_true: str | None = None,
+    score: str | None = None,
+    waivers: Sequence[Waiver] | str | os.PathLike[str] | None = None,
+    card: str | os.PathLike[str] | None = None,
+    model_name: str | None = None,
+    today: dt.date | None = None,
+    out_dir: str | os.PathLike[str] | None = None,
+    seed: int = 0,
+) -> AuditResult:
+    """Judge a decision file against a policy with no register: a vendor tool's outcomes.
+
+    The same evidence and verdicts as :func:`run_audit` for what the data can show (fairness,
+    proxies between the data's columns and the sensitive attributes) and, with ``card``, the
+    documentation; rules about the register and the process have no evidence here, so they are
+    ``insufficient_data``. Nothing is recorded in MLflow or the trail; ``out_dir`` receives
+    ``audit.json`` and the report.
+
+    Examples
+    --------
+    >>> result = audit_data("vendor-decisions.csv", policy="eeoc-four-fifths",
+    ...                     y_pred="shortlisted", sensitive="sex")  # doctest: +SKIP
+    >>> result.status  # doctest: +SKIP
+    'inconclusive'
+    """
+    from govern.results import ModelRef
+
+    the_policy, _ = load_policy_source(policy)
+    the_waivers = _load_waivers(waivers)
+    out = _output_folder(out_dir)
+    the_card = None
+    if card is not None:
+        from govern.model_cards.card import load_model_card
+
+        the_card = load_model_card(card)
+    frame, source = _read_frame(data)
+    columns = _sensitive_columns(sensitive, None, model_name or "the decisions")
+    now = dt.datetime.now(dt.UTC).replace(microsecond=0)
+    inputs = audit_inputs(
+        frame,
+        policy=the_policy,
+        y_pred=y_pred,
+        sensitive=columns,
+        y_true=y_true,
+        score=score,
+        source=source,
+        seed=seed,
+    )
+    evidence = gathered(inputs).with_parts(documentation_evidence(the_card, on_record=False))
+    result = judged(
+        evidence,
+        inputs,
+        waivers=the_waivers,
+        today=today or now.date(),
+        now=now,
+        model=ModelRef(name=model_name) if model_name else None,
+    )
+    if out is not None:
+        out.write(render_reports(result, the_card))
     return result

@@ -1,0 +1,112 @@
+"""Evidence gatherers: the audit service's seam for evidence kinds.
+
+An audit (``govern audit run`` for a registered version, or ``govern audit fairness --policy``
+for a decision file) hands every registered gatherer the same :class:`AuditInputs`; each returns
+one evidence part, or None when its evidence cannot be gathered from these inputs (a
+recommendation audit with no rank column, say). The policy's check kinds then judge what was
+gathered; a kind whose evidence is missing is ``insufficient_data``, never a pass. A new audit
+kind registers a gatherer here instead of editing the audit service.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from govern.data import EvaluationData
+    from govern.evidence import EvidencePart
+    from govern.policies import Policy
+
+
+@dataclass(frozen=True)
+class AuditInputs:
+    """What every gatherer may read: the data, its columns' roles, the model and the policy."""
+
+    frame: pd.DataFrame = field(repr=False)
+    evaluation: EvaluationData = field(repr=False)  # the audited columns, validated once
+    policy: Policy
+    y_pred: str  # the column of decisions, recorded or predicted by the model
+    sensitive: list[str]
+    y_true: str | None = None
+    score: str | None = None
+    model: Any | None = field(default=None, repr=False)
+    features: list[str] | None = None
+    source: str | None = None
+    seed: int = 0
+    purpose: str | None = None
+    options: dict[str, Any] = field(default_factory=dict)
+
+
+Gatherer = Callable[[AuditInputs], "EvidencePart | None"]
+
+_GATHERERS: dict[str, Gatherer] = {}
+
+
+def register_gatherer(name: str, gatherer: Gatherer) -> Gatherer:
+    """Add a gatherer (by a unique name); audits run every registered gatherer in order."""
+    if name in _GATHERERS and _GATHERERS[name] is not gatherer:
+        raise ValueError(f"an evidence gatherer named {name!r} is already registered")
+    _GATHERERS[name] = gatherer
+    return gatherer
+
+
+def gatherers() -> dict[str, Gatherer]:
+    """Every registered gatherer, by name, in registration order."""
+    return dict(_GATHERERS)
+
+
+def gather(inputs: AuditInputs) -> list[EvidencePart]:
+    """Run every gatherer; the parts they return, in order."""
+    parts = []
+    for gatherer in _GATHERERS.values():
+        part = gatherer(inputs)
+        if part is not None:
+            parts.append(part)
+    return parts
+
+
+def fairness_gatherer(inputs: AuditInputs) -> EvidencePart:
+    """Group fairness of the decisions, measured with the policy's settings."""
+    from govern.audits.fairness import audit_fairness
+
+    settings = inputs.policy.settings
+    reference = None if settings.reference == "highest_selection_rate" else settings.reference
+    return audit_fairness(
+        inputs.evaluation,
+        intersections=inputs.policy.needs_intersections() and len(inputs.sensitive) > 1,
+        reference=reference,
+        n_boot=settings.n_boot,
+        seed=inputs.seed,
+        min_group_size=settings.min_group_size,
+        exclude_below_share=settings.exclude_below_share,
+        alpha=settings.alpha,
+        confidence_level=settings.confidence_level,
+    )
+
+
+def transparency_gatherer(inputs: AuditInputs) -> EvidencePart:
+    """The model's inputs, proxies of the sensitive attributes and a global explanation.
+
+    Without a model (a procured tool audited on its recorded decisions) the inputs are unknown:
+    proxies are measured over the data's other columns when the caller names them as features.
+    """
+    from govern.audits.transparency import transparency_evidence
+
+    evidence = transparency_evidence(
+        inputs.model,
+        inputs.frame,
+        features=inputs.features if inputs.features is not None else [],
+        sensitive=inputs.sensitive,
+        seed=inputs.seed,
+    )
+    if inputs.features is None:
+        evidence = evidence.model_copy(update={"model_inputs": None})
+    return evidence
+
+
+register_gatherer("fairness", fairness_gatherer)
+register_gatherer("transparency", transparency_gatherer)
