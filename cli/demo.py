@@ -58,8 +58,9 @@ def _print_summary(summary: DemoSummary) -> None:
         click.echo(f"  - {reason}")
     click.echo("")
     click.echo(FILES_HEADER)
+    width = max((len(name) for name in summary.files), default=0)
     for name, path in summary.files.items():
-        click.echo(f"  {name:<16} {path}")
+        click.echo(f"  {name:<{width}}  {path}")
 
 
 @click.command()
@@ -69,7 +70,8 @@ def _print_summary(summary: DemoSummary) -> None:
     type=click.Path(file_okay=False, path_type=Path),
     default=Path("govern-demo"),
     show_default=True,
-    help="Folder for audit.json, model_card.html, report.html and the gate's outputs.",
+    help="Folder for audit.json, compliance_report.html, model_card.html (and .md), "
+    "algorithm_register.html and the gate's outputs.",
 )
 @click.option("--rows", type=click.IntRange(min=200), default=10_000, show_default=True)
 @click.option("--seed", type=int, default=7, show_default=True)

@@ -110,7 +110,7 @@ def fairness_chart_svg(
                 BELOW_COLOUR if threshold is not None and p.value < threshold else BAR_COLOUR
                 for p in impact_ratios
             ]
-            ax.barh(
+            bars = ax.barh(
                 labels,
                 [p.value for p in impact_ratios],
                 xerr=_errors(impact_ratios),
@@ -118,11 +118,17 @@ def fairness_chart_svg(
                 ecolor=LINE_COLOUR,
                 capsize=3,
             )
+            # Below the threshold is drawn hatched as well as red: colour is never the only sign.
+            for bar, colour in zip(bars, colours, strict=True):
+                if colour == BELOW_COLOUR:
+                    bar.set_hatch("///")
+                    bar.set_edgecolor("#ffffff")
             ax.invert_yaxis()
             label = "Impact ratio"
             if threshold is not None:
                 ax.axvline(threshold, color=LINE_COLOUR, linestyle="--", linewidth=1)
-                label += f" (dashed line: the policy's {threshold:g}; red: below it)"
+                # Two lines, so that the label fits under the panel.
+                label += f"\n(dashed line: the policy's {threshold:g}; red, hatched: below)"
             highest = max(1.2, *((p.high or p.value) for p in impact_ratios))
             ax.set_xlim(0, highest * 1.05)
             ax.set_xlabel(label)

@@ -35,18 +35,50 @@ def demo_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
     return work, uri
 
 
+DEMO_FILES = (
+    "audit.json",
+    "compliance_report.html",
+    "compliance_report.md",
+    "model_card.html",
+    "model_card.md",
+    "algorithm_register.html",
+    "models/recruitment-screening/compliance_report.html",
+    "models/recruitment-screening/model_card.html",
+    "gate.xml",
+    "gate.md",
+)
+
+
 def test_demo_writes_the_files_the_readme_names(demo_run: tuple[Path, str]) -> None:
     work, _ = demo_run
-    for name in (
-        "audit.json",
-        "model_card.html",
-        "model_card.md",
-        "report.html",
-        "report.md",
-        "gate.xml",
-        "gate.md",
-    ):
+    for name in DEMO_FILES:
         assert (work / "out" / name).stat().st_size > 500, name
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+    for name in DEMO_FILES[:6]:
+        assert f"`{name}`" in readme, name
+
+
+def _summary(report: str) -> str:
+    """The executive summary of a Markdown report: from its heading to the rules."""
+    return report.split("## Summary", 1)[1].split("## The rules, by outcome", 1)[0]
+
+
+def test_demo_report_names_every_group_that_falls_short(demo_run: tuple[Path, str]) -> None:
+    # The summary names each group of every rule that failed (blocking or warning), read from
+    # audit.json's shortfalls, not from the evaluator's sentence (which names only the worst).
+    work, _ = demo_run
+    audit = json.loads((work / "out" / "audit.json").read_text())
+    summary = _summary((work / "out" / "compliance_report.md").read_text())
+    failed = [r for r in audit["policy"]["rules"] if r["verdict"] == "fail" and r["shortfalls"]]
+    assert {r["rule_id"] for r in failed} >= {"four-fifths", "baseline-intersectional-impact"}
+    for rule in failed:
+        line = next(x for x in summary.splitlines() if x.startswith(f"- **{rule['title']}.**"))
+        for attribute, group in rule["shortfalls"]:
+            assert f"by {attribute}: " in line and group in line, (rule["rule_id"], group)
+    # the intersection's own table and chart are in the report
+    html = (work / "out" / "compliance_report.html").read_text()
+    assert '<h3 id="fairness-sex-ethnicity">By sex &amp; ethnicity</h3>' in html
+    assert 'aria-label="Selection rate and impact ratio by sex &amp; ethnicity' in html
 
 
 def test_demo_finds_the_planted_disparity(demo_run: tuple[Path, str]) -> None:
@@ -125,7 +157,12 @@ def test_demo_figures_equal_fairlearn(demo_run: tuple[Path, str]) -> None:
 def test_demo_report_holds_no_row_level_data(demo_run: tuple[Path, str]) -> None:
     work, _ = demo_run
     _, holdout = demo_data(rows=ROWS, seed=SEED, disparity=DISPARITY)
-    for name in ("report.html", "model_card.html", "audit.json"):
+    for name in (
+        "compliance_report.html",
+        "model_card.html",
+        "algorithm_register.html",
+        "audit.json",
+    ):
         text = (work / "out" / name).read_text()
         for applicant in holdout["applicant_id"].head(50):
             assert applicant not in text, (name, applicant)
@@ -148,4 +185,7 @@ def test_demo_command_exits_0_and_prints_the_verdict(tmp_path: Path) -> None:
     assert "Audit verdict: FAIL" in result.stdout
     assert "Deployment gate: CLOSED." in result.stdout
     assert (tmp_path / ".govern" / "mlflow.db").exists()
-    assert (tmp_path / "here" / "report.html").exists()
+    for name in ("compliance_report.html", "compliance_report.md", "model_card.html",
+                 "model_card.md", "algorithm_register.html"):  # fmt: skip
+        path = tmp_path / "here" / name
+        assert path.exists() and f" {path}" in result.stdout, name

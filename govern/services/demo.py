@@ -2,7 +2,8 @@
 
 Generate applicants with a planted disparity, train a screening model, register it in MLflow
 with its governance metadata and model card, audit it against a policy, write the audit, the
-model card and the compliance report, and run the deployment gate as a CI job would.
+model card, the compliance report and the public algorithm register page, and run the
+deployment gate as a CI job would.
 """
 
 from __future__ import annotations
@@ -269,7 +270,9 @@ def run_demo(
     Parameters
     ----------
     out_dir : path
-        Folder for ``audit.json``, ``model_card.html`` and ``report.html`` (and Markdown copies).
+        Folder for ``audit.json``, ``compliance_report.html``, ``model_card.html`` (and their
+        Markdown copies), ``algorithm_register.html`` (with the public documents it links in
+        ``models/``) and the gate's ``gate.xml`` and ``gate.md``.
     rows, seed, disparity
         Size, seed and planted disparity of the synthetic recruitment data.
     policy : str
@@ -289,12 +292,12 @@ def run_demo(
 
     import yaml
 
-    from govern.adapters.files import safe_output_path, write_text_atomic
+    from govern.adapters.files import safe_output_path
     from govern.adapters.junit import write_junit, write_summary
     from govern.adapters.registry import Registry, log_sklearn_model, register_model
-    from govern.evidence.fairness import FairnessEvidence
-    from govern.model_cards.render import write_outputs
-    from govern.services.audit import AUDIT_ARTIFACT, run_audit
+    from govern.model_cards.names import REGISTER_FILES
+    from govern.services.audit import OUTPUT_FILES, run_audit
+    from govern.services.documents import register_page_files
     from govern.services.gate import evaluate_gate
 
     say = progress or (lambda _line: None)
@@ -335,16 +338,15 @@ def run_demo(
         sensitive=list(DEMO_SENSITIVE),
         tracking_uri=uri,
         seed=seed,
+        out_dir=out_dir,  # audit.json, the report and the card: the bytes logged to MLflow
     )
-    card = demo_model_card(version)
-    fairness = audit.evidence.get(FairnessEvidence)
-    if fairness is not None:
-        card = card.with_fairness(fairness, disclosure=audit.disclosure)
-    files = write_outputs(out_dir, audit=audit, card=card)
-    # The same bytes run_audit logged to MLflow (and hashed into the trail).
-    files[AUDIT_ARTIFACT] = write_text_atomic(
-        safe_output_path(out_dir, AUDIT_ARTIFACT), audit.model_dump_json(indent=2)
+    files = {name: safe_output_path(out_dir, name) for name in OUTPUT_FILES}
+
+    say("Writing the public algorithm register page")
+    register = register_page_files(
+        safe_output_path(out_dir, REGISTER_FILES["html"]), tracking_uri=uri
     )
+    files.update({Path(name).as_posix(): path for name, path in register.items()})
 
     say("Running the deployment gate, as a CI job would")
     gate = evaluate_gate(DEMO_MODEL_NAME, version=version, policy=policy, tracking_uri=uri)
