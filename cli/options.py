@@ -42,22 +42,3 @@ engine_option = click.option(
     show_default=True,
     help=_engine_help(),
 )
-
-
-def _engine_help() -> str:
-    from govern.audits.sources.choose import AUTO_RULE
-
-    return (
-        f"Engine that builds the fairness table: {AUTO_RULE}. DuckDB keeps memory under "
-        "GOVERN_DUCKDB_MEMORY_LIMIT (default 1GB); Spark uses the session's spark.master."
-    )
-
-
-# Which engine builds the contingency table (pandas in memory, DuckDB out of core, Spark).
-engine_option = click.option(
-    "--engine",
-    type=click.Choice(["auto", "pandas", "duckdb", "spark"]),
-    default="auto",
-    show_default=True,
-    help=_engine_help(),
-)
