@@ -49,6 +49,13 @@ HEADING_PASSED_WARNINGS = "Passed, with warnings"
 HEADING_FAIL = "Did not pass"
 HEADING_INCONCLUSIVE = "Inconclusive"
 HEADING_NO_POLICY = "No policy applied"
+# Said of a rule the policy opted out of "unknown keeps the policy inconclusive".
+OPTED_OUT = {
+    "warn": "The policy counts this rule as a warning when it lacks evidence "
+    "(on_insufficient_data: warn), so it does not keep the policy inconclusive.",
+    "pass": "The policy lets this rule through when it lacks evidence "
+    "(on_insufficient_data: pass), so it does not keep the policy inconclusive.",
+}
 
 SEVERITY_LABELS = {
     "blocking": "blocking rule",
@@ -190,6 +197,9 @@ def _rule_row(rule: RuleResult, level: str, fairness: FairnessEvidence | None) -
         f"threshold {format_number(rule.threshold)}" if rule.threshold is not None else ""
     )
     badge = rule_badge(rule.verdict, rule.severity)
+    sentence = rule.sentence
+    if rule.verdict == "insufficient_data" and rule.on_insufficient_data != "block":
+        sentence += " " + OPTED_OUT[rule.on_insufficient_data]
     return RuleRowContext(
         rule_id=rule.rule_id,
         title=rule.title,
@@ -197,7 +207,7 @@ def _rule_row(rule: RuleResult, level: str, fairness: FairnessEvidence | None) -
         severity_label=SEVERITY_LABELS.get(rule.severity, rule.severity),
         verdict=badge,
         verdict_label=RULE_LABELS.get(badge, badge),
-        sentence=rule.sentence,
+        sentence=sentence,
         groups=groups_words(rule, fairness) if rule.verdict in ("fail", "waived") else "",
         to_conclude=(rule.to_conclude or "") if rule.verdict == "insufficient_data" else "",
         measured=_measured(rule, level),

@@ -452,7 +452,7 @@ def test_published_findings_never_quote_a_group_the_public_size_withholds() -> N
                 "group": group,
                 "sentence": sentence,
                 "details": ["56 records"],
-            }  # fmt: skip
+            }
         )
 
     small = rule("small", "other", "Group 'other' of ethnicity was selected at 53% of 'mixed'.")
