@@ -1,8 +1,9 @@
 """``govern card``, ``govern report`` and ``govern register-page``: documents from the register.
 
-Each renders one self-contained HTML page (or Markdown) from what the register recorded and
-writes it atomically; it prints the path written. The documents' verdicts are the recorded
-audits': nothing is recomputed.
+Each renders one self-contained HTML page, or Markdown when the file name ends in ``.md``, from
+what the register recorded, and writes it atomically; it prints what it wrote (``--format json``:
+``{"files": {name: path}}``). The documents' verdicts are the recorded audits': nothing is
+recomputed.
 """
 
 from __future__ import annotations
@@ -12,10 +13,19 @@ from pathlib import Path
 
 import click
 
-FORMAT_CHOICE = click.Choice(["html", "md"])
-FORMAT_HELP = "Document format (default: from the file name, .md is Markdown, else HTML)."
+from govern.cli.options import format_option
+
 MSG_CARD_NEEDS = "give the model's NAME and --version, or --schema to print the card's schema."
 WROTE = "wrote {path}"
+OUT_HELP = "File to write: .html for a self-contained page, .md for Markdown (default: {name})."
+
+
+def _report_written(files: dict[str, Path], output_format: str) -> None:
+    if output_format == "json":
+        click.echo(json.dumps({"files": {name: str(path) for name, path in files.items()}}))
+        return
+    for path in files.values():
+        click.echo(WROTE.format(path=path))
 
 
 @click.command()
@@ -24,10 +34,9 @@ WROTE = "wrote {path}"
 @click.option(
     "--out",
     type=click.Path(dir_okay=False, path_type=Path),
-    default=None,
-    help="File to write (default: model_card.html, or model_card.md with --format md).",
+    default=Path("model_card.html"),
+    help=OUT_HELP.format(name="model_card.html"),
 )
-@click.option("--format", "fmt", type=FORMAT_CHOICE, default=None, help=FORMAT_HELP)
 @click.option(
     "--card",
     "card_file",
@@ -36,13 +45,14 @@ WROTE = "wrote {path}"
     help="Card YAML to render instead of the one registered with the version.",
 )
 @click.option("--schema", is_flag=True, help="Print the JSON Schema of card files and exit.")
+@format_option
 def card(
     name: str | None,
     version: str | None,
-    out: Path | None,
-    fmt: str | None,
+    out: Path,
     card_file: Path | None,
     schema: bool,
+    output_format: str,
 ) -> int:
     """Render the model card of version --version of registered model NAME.
 
@@ -53,7 +63,7 @@ def card(
     register's metadata, the card YAML registered with the version (or --card FILE) and the
     version's latest audit. Exit 0 when written, 2 on bad input.
 
-    Example: govern card cv-screening --version 3 --out cv-screening-card.html
+    Example: govern card cv-screening --version 3 --out cv-screening-card.md
     """
     if schema:
         from govern.model_cards.card import card_json_schema
@@ -62,15 +72,10 @@ def card(
         return 0
     if name is None or version is None:
         raise click.UsageError(MSG_CARD_NEEDS)
-    from govern.model_cards.names import CARD_FILES
     from govern.services.documents import model_card_file
 
-    target = out or Path(CARD_FILES["markdown" if fmt == "md" else "html"])
-    click.echo(
-        WROTE.format(
-            path=model_card_file(name, version=version, out=target, fmt=fmt, card_file=card_file)
-        )
-    )
+    path = model_card_file(name, version=version, out=out, card_file=card_file)
+    _report_written({path.name: path}, output_format)
     return 0
 
 
@@ -81,11 +86,11 @@ def card(
 @click.option(
     "--out",
     type=click.Path(dir_okay=False, path_type=Path),
-    default=None,
-    help="File to write (default: compliance_report.html, or .md with --format md).",
+    default=Path("compliance_report.html"),
+    help=OUT_HELP.format(name="compliance_report.html"),
 )
-@click.option("--format", "fmt", type=FORMAT_CHOICE, default=None, help=FORMAT_HELP)
-def report(name: str, version: str, run_id: str | None, out: Path | None, fmt: str | None) -> int:
+@format_option
+def report(name: str, version: str, run_id: str | None, out: Path, output_format: str) -> int:
     """Render the compliance report of a recorded audit of model NAME version --version.
 
     The report of the version's latest audit, or of audit run --run: the executive summary in
@@ -95,12 +100,10 @@ def report(name: str, version: str, run_id: str | None, out: Path | None, fmt: s
 
     Example: govern report cv-screening --version 3 --out cv-screening-report.html
     """
-    from govern.model_cards.names import REPORT_FILES
     from govern.services.documents import compliance_report_file
 
-    target = out or Path(REPORT_FILES["markdown" if fmt == "md" else "html"])
-    path = compliance_report_file(name, version=version, out=target, run_id=run_id, fmt=fmt)
-    click.echo(WROTE.format(path=path))
+    path = compliance_report_file(name, version=version, out=out, run_id=run_id)
+    _report_written({path.name: path}, output_format)
     return 0
 
 
@@ -108,18 +111,18 @@ def report(name: str, version: str, run_id: str | None, out: Path | None, fmt: s
 @click.option(
     "--out",
     type=click.Path(dir_okay=False, path_type=Path),
-    default=None,
-    help="File to write (default: algorithm_register.html); linked documents go beside it in "
-    "models/NAME/.",
+    default=Path("algorithm_register.html"),
+    help=OUT_HELP.format(name="algorithm_register.html")
+    + " Linked documents go beside it in models/NAME/.",
 )
-@click.option("--format", "fmt", type=FORMAT_CHOICE, default=None, help=FORMAT_HELP)
 @click.option(
     "--documents/--no-documents",
     default=True,
     show_default=True,
     help="Also write each governed model's card and latest report beside the page.",
 )
-def register_page(out: Path | None, fmt: str | None, documents: bool) -> int:
+@format_option
+def register_page(out: Path, documents: bool, output_format: str) -> int:
     """Write the public algorithm register: every model in the register (ungoverned ones
     flagged) with its purpose, risk tier, owner, last verdict and date, human oversight and
     appeal route, and links to its card and latest report.
@@ -132,7 +135,5 @@ def register_page(out: Path | None, fmt: str | None, documents: bool) -> int:
     """
     from govern.services.documents import register_page_files
 
-    written = register_page_files(out, fmt=fmt, documents=documents)
-    for path in written.values():
-        click.echo(WROTE.format(path=path))
+    _report_written(register_page_files(out, documents=documents), output_format)
     return 0

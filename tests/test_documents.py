@@ -27,6 +27,7 @@ from report_helpers import make_audit
 from govern.adapters.files import OutputFolder
 from govern.adapters.registry import RunRecord
 from govern.disclosure import PUBLIC_WITHHELD_SENTENCE, redact
+from govern.errors import BadInputError
 from govern.evidence.fairness import FairnessEvidence
 from govern.model_cards import glossary as glossary_module
 from govern.model_cards.card import ModelCard, ModelDetails, card_json_schema, load_model_card
@@ -36,6 +37,7 @@ from govern.model_cards.render import render_model_card, render_report
 from govern.model_cards.summary import WITHHELD_FIGURES, executive_summary, groups_words
 from govern.results import AuditResult, DisclosureRule, RuleResult
 from govern.services.documents import (
+    MSG_UNKNOWN_SUFFIX,
     VERSION_DESCRIPTION_END,
     document_format,
     history_entry,
@@ -91,11 +93,12 @@ def test_every_purpose_of_the_vocabulary_has_a_label() -> None:
     assert purpose_label("recruitment") == "Recruitment or selection"
 
 
-def test_document_format_follows_the_flag_then_the_file_name() -> None:
-    assert document_format(None, Path("a.md")) == "markdown"
-    assert document_format(None, Path("a.html")) == "html"
-    assert document_format("md", Path("a.html")) == "markdown"
-    assert document_format("html", Path("a.md")) == "html"
+def test_a_document_s_format_follows_its_file_name() -> None:
+    assert document_format(Path("a.md")) == "markdown"
+    assert document_format(Path("A.HTML")) == "html"
+    with pytest.raises(BadInputError) as error:
+        document_format(Path("report.pdf"))
+    assert str(error.value) == MSG_UNKNOWN_SUFFIX.format(path=Path("report.pdf"))
 
 
 # -- the executive summary -----------------------------------------------------------------

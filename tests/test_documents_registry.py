@@ -9,6 +9,7 @@ Expected group counts are recomputed here from the data with pandas.
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import re
 from collections.abc import Iterator
@@ -198,7 +199,8 @@ def test_govern_report_renders_a_recorded_audit_again(
 def test_govern_card_renders_the_registered_card(
     env: dict[str, object], capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:
-    assert main(["card", NAME, "--version", "2", "--format", "md", "--out", "card.md"]) == 0
+    assert main(["card", NAME, "--version", "2", "--out", "card.md", "--format", "json"]) == 0
+    assert json.loads(capsys.readouterr().out) == {"files": {"card.md": "card.md"}}
     text = (tmp_path / "card.md").read_text()
     assert "- **Owner:** Recruitment analytics\n" in text  # from the register
     assert "- **Type of model:** gradient-boosted trees\n" in text  # from the registered card
@@ -255,7 +257,7 @@ def test_govern_register_page_lists_every_model_and_publishes_with_the_public_si
         (["card", "nobody", "--version", "1", "--out", "x.html"], "no registered model named"),
         (["report", NAME, "--version", "3", "--out", "x.html"], None),
         (["report", NAME, "--version", "2", "--run", "RUN1", "--out", "x.md"], None),
-        (["report", NAME, "--version", "2", "--format", "pdf"], "Invalid value for '--format'"),
+        (["report", NAME, "--version", "2", "--out", "x.pdf"], "give a file name ending in .html"),
         (["report", NAME, "--version", "2", "--out", "."], "is a directory"),
         (["register-page", "--out", "taken/algorithm_register.html"], "it is a file"),
     ],

@@ -48,7 +48,10 @@ MSG_NOT_AN_AUDIT_OF = (
     "from `govern models show {name}`, or leave out --run to use the latest audit."
 )
 MSG_AUDIT_UNREADABLE = "the audit.json of run {run_id} cannot be read as an audit ({problem})."
-MSG_UNKNOWN_FORMAT = "unknown document format {fmt!r}; use 'html' or 'md'."
+MSG_UNKNOWN_SUFFIX = (
+    "cannot tell which format to write {path} in: give a file name ending in .html (a "
+    "self-contained page) or .md (Markdown)."
+)
 
 VERSION_DESCRIPTION_START = "**Governance audit:"
 VERSION_DESCRIPTION_END = "_(This paragraph is written by govern at each audit.)_"
@@ -73,15 +76,21 @@ NO_PUBLIC_DOCUMENTS = (
 NO_AUDIT_YET = "no audit yet"
 
 
-def document_format(fmt: str | None, out: Path) -> Format:
-    """``html``/``md`` as given, else from the file's suffix (``.md`` is Markdown)."""
-    if fmt is None:
-        return "markdown" if out.suffix.lower() in (".md", ".markdown") else "html"
-    if fmt in ("md", "markdown"):
+def document_format(out: Path) -> Format:
+    """The format a document is written in, from its file name: ``.md`` (or ``.markdown``) is
+    Markdown, ``.html`` (or ``.htm``) is HTML; anything else is refused.
+
+    Examples
+    --------
+    >>> document_format(Path("card.md"))
+    'markdown'
+    """
+    suffix = out.suffix.lower()
+    if suffix in (".md", ".markdown"):
         return "markdown"
-    if fmt == "html":
+    if suffix in (".html", ".htm"):
         return "html"
-    raise BadInputError(MSG_UNKNOWN_FORMAT.format(fmt=fmt))
+    raise BadInputError(MSG_UNKNOWN_SUFFIX.format(path=out))
 
 
 # -- the audit history ---------------------------------------------------------------------
@@ -314,11 +323,11 @@ def model_card_file(
     *,
     version: str,
     out: str | os.PathLike[str],
-    fmt: str | None = None,
     card_file: str | os.PathLike[str] | None = None,
     tracking_uri: str | None = None,
 ) -> Path:
-    """Render the model card of a registered version into ``out`` (``govern card``).
+    """Render the model card of a registered version into ``out`` (``govern card``), as HTML
+    or Markdown by the file name (:func:`document_format`).
 
     Sources: the register's governance metadata, the card registered with the version (or
     ``card_file``), the version's latest audit and the model's audit history.
@@ -332,7 +341,7 @@ def model_card_file(
     from govern.adapters.registry import Registry
 
     target = Path(out)
-    the_format = document_format(fmt, target)
+    the_format = document_format(target)
     check_output_file(target)
     documents = gather_documents(Registry(tracking_uri), name, version, card_file=card_file)
     return write_document(target, render_card_document(documents, the_format))
@@ -344,10 +353,10 @@ def compliance_report_file(
     version: str,
     out: str | os.PathLike[str],
     run_id: str | None = None,
-    fmt: str | None = None,
     tracking_uri: str | None = None,
 ) -> Path:
-    """Render the compliance report of a recorded audit into ``out`` (``govern report``).
+    """Render the compliance report of a recorded audit into ``out`` (``govern report``), as
+    HTML or Markdown by the file name.
 
     The audit is the version's latest, or the run ``run_id`` (which must be an audit of that
     version); the report shows the model's audit history up to now.
@@ -361,7 +370,7 @@ def compliance_report_file(
     from govern.adapters.registry import Registry
 
     target = Path(out)
-    the_format = document_format(fmt, target)
+    the_format = document_format(target)
     check_output_file(target)
     documents = gather_documents(
         Registry(tracking_uri), name, version, run_id=run_id, need_audit=True
@@ -464,13 +473,13 @@ def _register_entry(
 def register_page_files(
     out: str | os.PathLike[str] | None = None,
     *,
-    fmt: str | None = None,
     documents: bool = True,
     tracking_uri: str | None = None,
 ) -> dict[str, Path]:
     """Write the public algorithm register (``govern register-page``) and, beside it in
     ``models/NAME/``, the card and latest report of every governed, audited model, rendered
-    with each policy's public disclosure size. Returns file name -> path.
+    with each policy's public disclosure size; HTML or Markdown by the page's file name.
+    Returns file name -> path.
 
     Examples
     --------
@@ -481,8 +490,8 @@ def register_page_files(
     from govern.adapters.registry import Registry
     from govern.model_cards.register_page import render_register_page
 
-    the_format = document_format(fmt, Path(out) if out else Path("x.html"))
-    page = Path(out) if out is not None else Path(REGISTER_FILES[the_format])
+    page = Path(out) if out is not None else Path(REGISTER_FILES["html"])
+    the_format = document_format(page)
     OutputFolder(page.parent, [page.name])  # refuse a bad destination before any work
     registry = Registry(tracking_uri)
     files: dict[str, str] = {}
