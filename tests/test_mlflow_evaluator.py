@@ -18,6 +18,7 @@ from govern.services.mlflow_evaluator import (
     CONFIG_KEYS,
     MSG_MISSING_COLUMNS,
     MSG_NO_SENSITIVE,
+    MSG_SENSITIVE_LENGTH,
     MSG_UNKNOWN_KEY,
     GovernEvaluator,
 )
@@ -119,11 +120,13 @@ def test_a_fair_model_passes_beside_mlflow_s_own_evaluator(logged: dict[str, Any
     import pandas as pd
 
     model_uri, model, data = logged["fair"]
+    # MLflow's own evaluator gives the model every column of the data, so the data holds the
+    # model's inputs only and the sensitive attribute is given to govern row for row.
     result, run_id = _evaluate(
         model_uri,
-        data,
+        data.drop(columns=["sex"]),
         evaluators=["default", "govern"],
-        evaluator_config={"govern": {"sensitive": "sex", "policy": "eeoc-four-fifths"}},
+        evaluator_config={"govern": {"sensitive": data[["sex"]], "policy": "eeoc-four-fifths"}},
     )
     assert not isinstance(result, Exception), result
     metrics, _ = _run(run_id)
@@ -160,3 +163,15 @@ def test_a_bad_configuration_is_a_clear_message(
     error, _ = _evaluate(model_uri, data, evaluators="govern", evaluator_config=config)
     assert isinstance(error, BadInputError)
     assert str(error) == message
+
+
+def test_sensitive_values_given_apart_must_match_the_data_row_for_row(
+    logged: dict[str, Any],
+) -> None:
+    model_uri, _, data = logged["fair"]
+    config = {"sensitive": {"sex": list(data["sex"].head(10))}}
+    error, _ = _evaluate(
+        model_uri, data.drop(columns=["sex"]), evaluators="govern", evaluator_config=config
+    )
+    assert isinstance(error, BadInputError)
+    assert str(error) == MSG_SENSITIVE_LENGTH.format(given=10, rows=len(data))

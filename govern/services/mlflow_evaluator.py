@@ -14,9 +14,11 @@ the compliance report as the run's artifacts, and the policy's verdict raised as
 ``ModelValidationFailedException`` when the policy did not pass (failed, or inconclusive: unknown
 is never pass). Without a ``policy`` it measures and logs, and raises nothing.
 
-``data`` must hold the sensitive attribute columns; the model is asked to predict on its own
-inputs (its signature's, else every column but the sensitive ones, else ``features`` from the
-configuration). MLflow's plugin API is duck-typed (``can_evaluate`` and ``evaluate`` are all it
+``sensitive`` names columns of ``data`` (the model is then asked to predict on its own inputs:
+``features`` from the configuration, else its signature's, else every column but the sensitive
+ones), or gives the sensitive attributes themselves, row for row with ``data``, as a DataFrame
+or a mapping of name to values, so that ``data`` holds the model's inputs only (as MLflow's own
+evaluators need). MLflow's plugin API is duck-typed (``can_evaluate`` and ``evaluate`` are all it
 calls), so this class needs no MLflow base class, and reaches MLflow only through
 :mod:`govern.adapters.registry`.
 
@@ -54,6 +56,10 @@ MSG_MISSING_COLUMNS = (
     "the evaluation data lacks the sensitive column(s) {missing}; its columns are {available}. "
     "Pass data holding them, and no feature_names that leave them out."
 )
+MSG_SENSITIVE_LENGTH = (
+    "the sensitive attributes given have {given} rows but the evaluation data has {rows}; give "
+    "one value per row of the data, in the same order."
+)
 MSG_VERDICT = "govern: the model did not pass the policy {policy} ({status}): {reasons}"
 _UNSAFE = re.compile(r"[^A-Za-z0-9_./: -]+")
 
@@ -75,10 +81,33 @@ def _config(evaluator_config: dict[str, Any] | None) -> dict[str, Any]:
     sensitive = config.get("sensitive")
     if isinstance(sensitive, str):
         sensitive = [part.strip() for part in sensitive.split(",") if part.strip()]
-    if not sensitive:
+    if sensitive is None or len(sensitive) == 0:
         raise BadInputError(MSG_NO_SENSITIVE)
-    config["sensitive"] = [str(column) for column in sensitive]
+    config["sensitive"] = sensitive
     return config
+
+
+def _sensitive_frame(frame: pd.DataFrame, sensitive: Any) -> tuple[pd.DataFrame, list[str]]:
+    """The evaluation frame with the sensitive attributes in it, and their names."""
+    import pandas as pd
+
+    if isinstance(sensitive, list | tuple):
+        names = [str(column) for column in sensitive]
+        missing = [c for c in names if c not in frame.columns]
+        if missing:
+            raise BadInputError(
+                MSG_MISSING_COLUMNS.format(
+                    missing=missing, available=[str(c) for c in frame.columns]
+                )
+            )
+        return frame, names
+    given = pd.DataFrame(sensitive)
+    if len(given) != len(frame):
+        raise BadInputError(MSG_SENSITIVE_LENGTH.format(given=len(given), rows=len(frame)))
+    given.index = frame.index
+    return frame.assign(**{str(c): given[c] for c in given.columns}), [
+        str(c) for c in given.columns
+    ]
 
 
 def _model_inputs(model: Any, frame: pd.DataFrame, config: dict[str, Any]) -> list[str]:
@@ -88,7 +117,8 @@ def _model_inputs(model: Any, frame: pd.DataFrame, config: dict[str, Any]) -> li
     schema = metadata.get_input_schema() if metadata is not None else None
     if schema is not None and schema.has_input_names():
         return [str(name) for name in schema.input_names()]
-    return [str(c) for c in frame.columns if c not in config["sensitive"]]
+    named = config["sensitive"] if isinstance(config["sensitive"], list | tuple) else []
+    return [str(c) for c in frame.columns if c not in named]
 
 
 def _decisions(model: Any, dataset: Any, frame: pd.DataFrame, config: dict[str, Any]) -> Any:
@@ -156,13 +186,10 @@ def evaluate_with_govern(
     from govern.services.data_audit import audit_data
 
     config = _config(evaluator_config)
-    frame = dataset.features_data.copy()
-    missing = [c for c in config["sensitive"] if c not in frame.columns]
-    if missing:
-        raise BadInputError(
-            MSG_MISSING_COLUMNS.format(missing=missing, available=[str(c) for c in frame.columns])
-        )
-    frame[DECISION_COLUMN] = _decisions(model, dataset, frame, config)
+    features = dataset.features_data
+    decisions = _decisions(model, dataset, features, config)
+    frame, sensitive = _sensitive_frame(features.copy(), config["sensitive"])
+    frame[DECISION_COLUMN] = decisions
     labels = getattr(dataset, "labels_data", None)
     y_true = None
     if labels is not None:
@@ -174,7 +201,7 @@ def evaluate_with_govern(
         waivers=config.get("waivers"),
         y_pred=DECISION_COLUMN,
         y_true=y_true,
-        sensitive=config["sensitive"],
+        sensitive=sensitive,
         seed=int(config.get("seed", 0)),
     )
     metrics = _metrics(result)
