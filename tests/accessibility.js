@@ -127,6 +127,16 @@
     const named = svg.getAttribute("aria-label") || svg.getAttribute("aria-labelledby") || (title && title.textContent.trim());
     if (svg.getAttribute("role") !== "img" || !named) flag("svg-img-alt", svg, "a chart without role=img and a name");
   }
+  // A chart's text must lie inside the chart: a label cut at the edge cannot be read.
+  for (const svg of document.querySelectorAll("svg[role=img]")) {
+    const frame = svg.getBoundingClientRect();
+    for (const text of svg.querySelectorAll("text")) {
+      const box = text.getBoundingClientRect();
+      if (box.width === 0) continue;
+      const out = Math.max(frame.left - box.left, box.right - frame.right, frame.top - box.top, box.bottom - frame.bottom);
+      if (out > 1) flag("chart-text-clipped", text, `${out.toFixed(1)}px outside the chart "${svg.getAttribute("aria-label")}"`);
+    }
+  }
   for (const control of document.querySelectorAll("input, select, textarea")) {
     if (control.type === "hidden") continue;
     const label = (control.id && document.querySelector(`label[for="${CSS.escape(control.id)}"]`)) || control.closest("label");
@@ -168,6 +178,8 @@
       csp: csp ? csp.getAttribute("content") : null,
       text: document.body.innerText,
       height: document.documentElement.scrollHeight,
+      width: document.documentElement.scrollWidth,
+      viewport: window.innerWidth,
     },
   };
 })()

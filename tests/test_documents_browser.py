@@ -73,6 +73,7 @@ def _assert_clean(visit: PageVisit) -> None:
     assert visit.facts["scripts"] == 0
     assert visit.facts["csp"] == CSP
     assert visit.facts["textsChecked"] > 20  # the checks saw the page's text
+    assert visit.facts["width"] <= visit.facts["viewport"]  # nothing runs off the page
     assert visit.screenshot is not None
     data = visit.screenshot.read_bytes()
     assert data[:8] == b"\x89PNG\r\n\x1a\n" and len(data) > 20_000
@@ -153,3 +154,32 @@ def test_the_checks_catch_what_they_look_for(browser: Browser, tmp_path: Path) -
     assert "http://127.0.0.1:9/x.png" in visit.outside_requests
     assert visit.dialogs == ["1"]
     assert visit.facts["scripts"] == 1 and visit.facts["csp"] is None
+
+
+def test_a_report_with_every_kind_of_chart_is_clean(browser: Browser, tmp_path: Path) -> None:
+    # Evidence from the fairness engine with true outcomes and a score: selection, error-rate
+    # and score charts for each attribute and the intersection.
+    import datetime as dt
+
+    from govern.audits.fairness import audit_fairness
+    from govern.datasets import recruitment
+    from govern.evidence import Evidence
+    from govern.results import AuditResult, DataFingerprint
+
+    frame = recruitment(2000, seed=2, disparity=0.3)
+    evidence = audit_fairness(
+        frame, y_pred="shortlisted", y_true="hired", score="assessment_score",
+        sensitive=["sex", "ethnicity"], intersections=True, n_boot=50,
+    )  # fmt: skip
+    audit = AuditResult(
+        govern_version="0.1.0",
+        created_at=dt.datetime(2026, 11, 24, tzinfo=dt.UTC),
+        data=DataFingerprint(sha256="e" * 64, n_rows=len(frame), columns=list(frame.columns)),
+        evidence=Evidence(fairness=evidence),
+    )
+    visit = _open(browser, tmp_path, "engine_report", render_report(audit))
+    _assert_clean(visit)
+    assert visit.facts["charts"] == 9
+    assert {"h3: By sex", "h3: By ethnicity", "h3: By sex & ethnicity"} <= set(
+        visit.facts["headings"]
+    )
