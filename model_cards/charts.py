@@ -9,10 +9,9 @@ and no date in the metadata, so the same numbers give the same bytes.
 
 from __future__ import annotations
 
-import io
-import re
 from dataclasses import dataclass
-from xml.sax.saxutils import escape, quoteattr
+
+from govern.model_cards.svg import CHART_RC, inline_svg
 
 # Colours with a contrast ratio above 4.5:1 on white (WCAG 2.1 AA for graphics and text).
 BAR_COLOUR = "#1f4e79"
@@ -73,14 +72,7 @@ def fairness_chart_svg(
 
     panels = [p for p in (selection_rates, impact_ratios) if p]
     n_groups = max((len(p) for p in panels), default=1)
-    with matplotlib.rc_context(
-        {
-            "svg.hashsalt": "govern",
-            "svg.fonttype": "none",
-            "font.size": 10,
-            "font.family": "DejaVu Sans",
-        }
-    ):
+    with matplotlib.rc_context(CHART_RC):
         figure = Figure(figsize=(4.2 * max(len(panels), 1), 0.9 + 0.38 * n_groups))
         FigureCanvasSVG(figure)
         axes = figure.subplots(1, max(len(panels), 1), squeeze=False)[0]
@@ -127,25 +119,12 @@ def fairness_chart_svg(
             label = "Impact ratio"
             if threshold is not None:
                 ax.axvline(threshold, color=LINE_COLOUR, linestyle="--", linewidth=1)
-                # Two lines, so that the label fits under the panel.
-                label += f"\n(dashed line: the policy's {threshold:g}; red, hatched: below)"
+                # Short lines, so that the label fits under a panel narrowed by long group names.
+                label += f"\ndashed line: the policy's {threshold:g}\nred, hatched: below it"
             highest = max(1.2, *((p.high or p.value) for p in impact_ratios))
             ax.set_xlim(0, highest * 1.05)
             ax.set_xlabel(label)
             ax.set_title(f"Impact ratio by {attribute}", fontsize=10)
         for ax in axes:
             ax.spines[["top", "right"]].set_visible(False)
-        figure.tight_layout()
-        buffer = io.StringIO()
-        figure.savefig(buffer, format="svg", metadata={"Date": None})
-    svg = buffer.getvalue()
-    svg = svg[svg.index("<svg") :]
-    # The RDF metadata names the matplotlib version; leaving it out keeps bytes stable across
-    # upgrades and the page free of anything but the drawing.
-    svg = re.sub(r"\s*<metadata>.*?</metadata>", "", svg, count=1, flags=re.DOTALL)
-    # Accessible name: role and label on the element, and a <title> as its first child.
-    opening_end = svg.index(">") + 1
-    opening = svg[:opening_end].replace(
-        "<svg ", f'<svg role="img" aria-label={quoteattr(title)} ', 1
-    )
-    return f"{opening}<title>{escape(title)}</title>{svg[opening_end:]}"
+        return inline_svg(figure, title)

@@ -1,7 +1,7 @@
 """Matplotlib figures as inline SVG for govern's documents: stable bytes and an accessible name.
 
-Used by the charts that :mod:`govern.model_cards.charts` does not draw (the audit history and
-the error-rate and score panels). Text stays text (selectable, searchable, escaped by
+Used by every chart of the documents (selection rates and impact ratios, error-rate and score
+panels, the audit history). Text stays text (selectable, searchable, escaped by
 matplotlib); a fixed hash salt and no date keep the same numbers giving the same bytes.
 """
 
@@ -28,7 +28,12 @@ def inline_svg(figure: Any, title: str) -> str:
     """The figure as an ``<svg>`` element (no XML prolog, no metadata) named by ``title``."""
     figure.tight_layout()
     buffer = io.StringIO()
-    figure.savefig(buffer, format="svg", metadata={"Date": None})
+    # tight_layout only moves the axes; a label wider than its panel (long group names narrow
+    # the panel) would still run past the figure's edge and be cut. A tight bounding box grows
+    # the drawing to hold every piece of text drawn.
+    figure.savefig(
+        buffer, format="svg", metadata={"Date": None}, bbox_inches="tight", pad_inches=0.05
+    )
     svg = buffer.getvalue()
     svg = svg[svg.index("<svg") :]
     svg = re.sub(r"\s*<metadata>.*?</metadata>", "", svg, count=1, flags=re.DOTALL)

@@ -136,6 +136,9 @@ def test_the_checks_catch_what_they_look_for(browser: Browser, tmp_path: Path) -
         "<html><head><title>bad</title></head><body><h1>t</h1><h3>skipped a level</h3>"
         '<p style="color:#bbbbbb">faint</p><table><tr><td>1</td></tr></table>'
         '<img src="http://127.0.0.1:9/x.png"><svg><rect/></svg><input>'
+        '<svg role="img" aria-label="cut" width="60" height="20"><text x="30" y="15">'
+        "a label far too long for its chart</text></svg>"
+        '<div style="width: 3000px">wide</div>'
         '<script>console.error("boom"); alert(1)</script></body></html>'
     )
     visit = _open(browser, tmp_path, "harness_self_test", bad)
@@ -149,7 +152,9 @@ def test_the_checks_catch_what_they_look_for(browser: Browser, tmp_path: Path) -
         "image-alt",
         "svg-img-alt",
         "label",
+        "chart-text-clipped",
     } <= rules
+    assert visit.facts["width"] > visit.facts["viewport"]
     assert "console.error: boom" in visit.errors
     assert "http://127.0.0.1:9/x.png" in visit.outside_requests
     assert visit.dialogs == ["1"]
