@@ -13,6 +13,7 @@ MLflow run in the ``govern-audits`` experiment.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import datetime as dt
 import functools
 import io
@@ -28,7 +29,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from govern.errors import BadInputError, RegistryError
-from govern.settings import GovernSettings, load_settings
+from govern.settings import load_settings
 
 if TYPE_CHECKING:
     from govern.metadata import GovernanceMetadata
@@ -254,12 +255,11 @@ class Registry:
     def __init__(self, tracking_uri: str | None = None, *, cwd: Path | None = None) -> None:
         settings = load_settings(cwd, create_home=tracking_uri is None)
         if tracking_uri is not None:
-            settings = GovernSettings(
+            settings = dataclasses.replace(
+                settings,
                 tracking_uri=tracking_uri,
                 source="environment",
                 artifact_location=_artifacts_beside(tracking_uri),
-                trail_path=settings.trail_path,
-                home=settings.home,
             )
         self.settings = settings
         self.tracking_uri = settings.tracking_uri
