@@ -10,7 +10,6 @@ from hypothesis import strategies as st
 from report_helpers import make_audit
 
 from govern.errors import BadInputError
-from govern.yaml_loader import MSG_BAD_TAG, MSG_BAD_YAML, MSG_NOT_MAPPING
 from govern.evidence.fairness import FairnessEvidence
 from govern.model_cards.card import (
     CARD_NOT_FOUND,
@@ -20,6 +19,7 @@ from govern.model_cards.card import (
 )
 from govern.policies.fields import DOCUMENTATION_FIELDS
 from govern.results import INTERSECTION_SEPARATOR
+from govern.yaml_loader import MSG_BAD_TAG, MSG_BAD_YAML, MSG_NOT_MAPPING
 
 FIXTURE = Path(__file__).parent / "fixtures" / "cards" / "cv_screening.yaml"
 

@@ -7,7 +7,6 @@ from pathlib import Path
 import pytest
 
 from govern.errors import BadInputError
-from govern.yaml_loader import MSG_BAD_TAG, MSG_BAD_YAML, MSG_NOT_MAPPING
 from govern.limits import DEFAULT_LIMITS, Limits
 from govern.settings import (
     MSG_CONFIG_BAD_LIMIT,
@@ -19,6 +18,7 @@ from govern.settings import (
     resolve_tracking_uri,
     trail_path,
 )
+from govern.yaml_loader import MSG_BAD_TAG, MSG_BAD_YAML, MSG_NOT_MAPPING
 
 
 @pytest.fixture(autouse=True)

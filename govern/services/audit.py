@@ -11,10 +11,11 @@
    the process facts from the register;
 4. **judge**: the policy's verdicts (:func:`govern.policies.evaluate`);
 5. **record**, all or nothing: an MLflow run in ``govern-audits`` (params, headline metrics,
-   ``audit.json`` and the compliance report), the version's ``govern.audit.*`` tags (run id
-   last, the tag readers key on), the output files, and a trail record (EU AI Act Art. 12). If a
-   step fails after the run started, the run is marked FAILED and the tags are put back as they
-   were, so nothing is left claiming an audit that was not recorded.
+   ``audit.json`` and the compliance report), the version's ``govern.audit.*`` tags (with the
+   index and hash of the audit's trail record, which anchor the trail outside its file; run id
+   last, the tag readers key on), the output files, and the trail record (EU AI Act Art. 12).
+   If a step fails after the run started, the run is marked FAILED and the tags are put back as
+   they were, so nothing is left claiming an audit that was not recorded.
 
 :func:`audit_data` is the same audit of a decision file with no register (an ethics officer's
 audit of a vendor tool's historical outcomes): steps 1 to 4, and the files.
@@ -27,6 +28,7 @@ import hashlib
 import os
 import re
 from collections.abc import Sequence
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -39,6 +41,7 @@ if TYPE_CHECKING:
 
     from govern.adapters.files import OutputFolder
     from govern.adapters.registry import LoadedModel, ModelVersionInfo, Registry, RunRecorder
+    from govern.adapters.trail import TrailRecord
     from govern.evidence import Evidence, EvidencePart
     from govern.evidence.fairness import FairnessEvidence
     from govern.metadata import GovernanceMetadata
@@ -334,13 +337,17 @@ def _log_run(
     run.set_tags({"govern.audit.status": result.status})
 
 
-def _audit_tags(plan: _Registered, result: AuditResult, run_id: str) -> dict[str, str]:
+def _audit_tags(
+    plan: _Registered, result: AuditResult, run_id: str, record: TrailRecord
+) -> dict[str, str]:
     from govern.adapters.registry import (
         TAG_AUDIT_AT,
         TAG_AUDIT_POLICY,
         TAG_AUDIT_POLICY_SHA256,
         TAG_AUDIT_RUN_ID,
         TAG_AUDIT_STATUS,
+        TAG_AUDIT_TRAIL_HASH,
+        TAG_AUDIT_TRAIL_INDEX,
     )
     from govern.policies import policy_sha256
 
@@ -350,16 +357,21 @@ def _audit_tags(plan: _Registered, result: AuditResult, run_id: str) -> dict[str
         TAG_AUDIT_POLICY: plan.policy_source,
         TAG_AUDIT_POLICY_SHA256: policy_sha256(plan.policy),
         TAG_AUDIT_AT: result.created_at.isoformat(),
+        TAG_AUDIT_TRAIL_INDEX: str(record.index),
+        TAG_AUDIT_TRAIL_HASH: record.record_hash,
         TAG_AUDIT_RUN_ID: run_id,
     }
 
 
-def _trail_record(plan: _Registered, result: AuditResult, audit_json: str, trail: Path) -> None:
-    from govern.adapters.trail import append_record
+def _trail_record(
+    plan: _Registered, result: AuditResult, audit_json: str, trail: Path
+) -> AbstractContextManager[TrailRecord]:
+    """The audit's trail record, written when the ``with`` block around it succeeds."""
+    from govern.adapters.trail import prepared_record
     from govern.policies import policy_sha256
 
     assert result.policy is not None and result.model is not None
-    append_record(
+    return prepared_record(
         "audit",
         model=plan.name,
         version=plan.version,
@@ -401,18 +413,21 @@ def _record(
         )
         files = render_reports(result, plan.card)
         _log_run(run, plan, result, files)
-        tags = _audit_tags(plan, result, run.run_id)
         previous = registry.get_version_tags(plan.name, plan.version)
+        trail_file = trail or registry.settings.trail_path
+        tags: dict[str, str] = {}
         try:
-            registry.set_version_tags(plan.name, plan.version, tags)
-            if out is not None:
-                out.write(files)
-            _trail_record(
-                plan, result, files[AUDIT_ARTIFACT], trail or registry.settings.trail_path
-            )
+            # The trail stays locked while the tags (which anchor its record) and the files are
+            # written; the record itself is written last, when the block succeeds.
+            with _trail_record(plan, result, files[AUDIT_ARTIFACT], trail_file) as record:
+                tags = _audit_tags(plan, result, run.run_id, record)
+                registry.set_version_tags(plan.name, plan.version, tags)
+                if out is not None:
+                    out.write(files)
         except BaseException:
             # Leave nothing claiming an audit that was not recorded in full.
-            registry.restore_version_tags(plan.name, plan.version, previous, list(tags))
+            if tags:
+                registry.restore_version_tags(plan.name, plan.version, previous, list(tags))
             raise
     return result
 
