@@ -6,6 +6,8 @@ import json
 
 import click
 
+from govern.cli.options import bootstrap_option, seed_option
+
 
 def _split(value: str) -> list[str]:
     return [part.strip() for part in value.split(",") if part.strip()]
@@ -32,15 +34,8 @@ def _split(value: str) -> list[str]:
     default=None,
     help="Reference group label (default: the group with the highest selection rate).",
 )
-@click.option(
-    "--bootstrap",
-    "n_boot",
-    type=click.IntRange(min=0),
-    default=1000,
-    show_default=True,
-    help="Bootstrap replicates for the confidence intervals; 0 skips them.",
-)
-@click.option("--seed", type=int, default=0, show_default=True, help="Seed of the bootstrap.")
+@bootstrap_option
+@seed_option(0, "Seed of the bootstrap.")
 @click.option(
     "--min-group-size",
     type=click.FloatRange(min=0),

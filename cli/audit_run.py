@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from govern.cli.options import format_option
+from govern.cli.options import format_option, seed_option
 from govern.errors import EXIT_OK, EXIT_POLICY_FAILED
 
 SUMMARY = "{name} version {version}: {status} under {policy} {policy_version} ({counts})"
@@ -57,7 +57,7 @@ MARKS = {
     default=None,
     help="Also write audit.json and the compliance report into this folder.",
 )
-@click.option("--seed", type=int, default=0, show_default=True, help="Seed of the bootstrap.")
+@seed_option(0, "Seed of the bootstrap.")
 @format_option
 def run(
     name: str,

@@ -6,6 +6,8 @@ import json
 
 import click
 
+from govern.cli.options import seed_option
+
 
 @click.group()
 def datasets() -> None:
@@ -41,7 +43,7 @@ def list_command(fmt: str) -> int:
 @datasets.command("generate")
 @click.argument("name")
 @click.option("--rows", type=click.IntRange(min=1), default=5000, show_default=True)
-@click.option("--seed", type=int, default=0, show_default=True)
+@seed_option(0)
 @click.option(
     "--disparity",
     type=click.FloatRange(min=0.0, max=1.0, max_open=True),

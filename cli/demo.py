@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 import click
 
-from govern.cli.options import format_option
+from govern.cli.options import format_option, seed_option
 
 if TYPE_CHECKING:
     from govern.services.demo import DemoSummary
@@ -72,7 +72,7 @@ def _print_summary(summary: DemoSummary) -> None:
     help="Folder for audit.json, model_card.html, report.html and the gate's outputs.",
 )
 @click.option("--rows", type=click.IntRange(min=200), default=10_000, show_default=True)
-@click.option("--seed", type=int, default=7, show_default=True)
+@seed_option(7)
 @click.option(
     "--disparity",
     type=click.FloatRange(0.0, 0.95),

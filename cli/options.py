@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -17,4 +18,30 @@ trail_option = click.option(
 # Commands that report print a table by default and machine-readable JSON with --format json.
 format_option = click.option(
     "--format", "output_format", type=click.Choice(["table", "json"]), default="table"
+)
+
+
+def seed_option(default: int, help_text: str = "Seed of the random numbers.") -> Any:
+    """``--seed``: a whole number, 0 or more (numpy's generators take no negative seed)."""
+    return click.option(
+        "--seed", type=click.IntRange(min=0), default=default, show_default=True, help=help_text
+    )
+
+
+def _within_bootstrap_limit(_ctx: click.Context, _param: click.Parameter, value: int) -> int:
+    from govern.limits import check_bootstrap
+    from govern.settings import load_settings
+
+    return check_bootstrap(value, load_settings(create_home=False).limits, where="--bootstrap: ")
+
+
+bootstrap_option = click.option(
+    "--bootstrap",
+    "n_boot",
+    type=click.IntRange(min=0),
+    default=1000,
+    show_default=True,
+    callback=_within_bootstrap_limit,
+    help="Bootstrap replicates for the confidence intervals; 0 skips them "
+    "(at most limits.max_bootstrap in govern.yaml, default 10000).",
 )

@@ -220,10 +220,8 @@ def load_settings(cwd: Path | None = None, *, create_home: bool = True) -> Gover
     config_path = base / CONFIG_FILE_NAME
     parsed = _Config(config_path) if config_path.is_file() else None
     config = parsed.text if parsed is not None else {}
-    extra = {
-        "limits": replace(DEFAULT_LIMITS, **parsed.limits) if parsed else DEFAULT_LIMITS,
-        "policy_paths": tuple(base / folder for folder in parsed.policy_paths) if parsed else (),
-    }
+    limits = replace(DEFAULT_LIMITS, **parsed.limits) if parsed else DEFAULT_LIMITS
+    folders = tuple(base / folder for folder in parsed.policy_paths) if parsed else ()
 
     trail = Path(config["trail_path"]) if "trail_path" in config else None
     if trail is None:
@@ -237,10 +235,12 @@ def load_settings(cwd: Path | None = None, *, create_home: bool = True) -> Gover
 
     env_uri = os.environ.get(ENV_TRACKING_URI, "").strip()
     if env_uri:
-        return GovernSettings(env_uri, "environment", artifact_location, trail, home, **extra)
+        return GovernSettings(
+            env_uri, "environment", artifact_location, trail, home, limits, folders
+        )
     if "tracking_uri" in config:
         uri = _anchor_sqlite(config["tracking_uri"], base)
-        return GovernSettings(uri, "config_file", artifact_location, trail, home, **extra)
+        return GovernSettings(uri, "config_file", artifact_location, trail, home, limits, folders)
     if create_home:
         (home / DEFAULT_ARTIFACTS_DIR).mkdir(parents=True, exist_ok=True)
     return GovernSettings(
@@ -249,7 +249,8 @@ def load_settings(cwd: Path | None = None, *, create_home: bool = True) -> Gover
         artifact_location=artifact_location or (home / DEFAULT_ARTIFACTS_DIR).as_uri(),
         trail_path=trail,
         home=home,
-        **extra,
+        limits=limits,
+        policy_paths=folders,
     )
 
 

@@ -117,7 +117,9 @@ def _configured(
     settings = load_settings(create_home=False)
     return (
         limits if limits is not None else settings.limits,
-        [Path(p) for p in policy_paths] if policy_paths is not None else settings.policy_paths,
+        [Path(p) for p in policy_paths]
+        if policy_paths is not None
+        else list(settings.policy_paths),
     )
 
 

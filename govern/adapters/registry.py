@@ -33,6 +33,7 @@ from govern.errors import BadInputError, RegistryError
 from govern.settings import load_settings
 
 if TYPE_CHECKING:
+    from govern.limits import Limits
     from govern.metadata import GovernanceMetadata
 
 AUDIT_EXPERIMENT = "govern-audits"
@@ -796,8 +797,9 @@ def register_model(
     """Register a model version with its governance metadata; return the new version.
 
     The metadata is stored on the registered model as ``govern.meta.*`` tags and its
-    description; the model card source (any text file, usually YAML) is stored as an artifact of
-    a run in the ``govern-register`` experiment and linked from the version's tags. A procured
+    description; the model card (YAML, validated first with the loader, schema and limits an
+    audit reads it with) is stored as an artifact of a run in the ``govern-register``
+    experiment and linked from the version's tags. A procured
     tool with no model artifact (``model_uri=None``) is registered as an *outcome-only* version:
     its audits read recorded decisions from the data.
 
@@ -832,19 +834,13 @@ def register_model(
     validate_model_name(name)
     if metadata is not None and metadata.name != name:
         raise BadInputError(MSG_NAME_MISMATCH.format(meta=metadata.name, name=name))
+    registry = Registry(tracking_uri)
     card_text: str | None = None
     card_name = "model_card.yaml"
     if card is not None:
-        card_path = Path(card)
-        try:
-            card_text = card_path.read_text(encoding="utf-8")
-        except OSError as error:
-            raise BadInputError(
-                MSG_CARD_MISSING.format(path=card_path, reason=error.strerror or error)
-            ) from error
-        card_name = card_path.name
+        card_text = _checked_card(Path(card), registry.settings.limits)
+        card_name = Path(card).name
 
-    registry = Registry(tracking_uri)
     registry.ensure_model(
         name, description=metadata_description(metadata) if metadata is not None else None
     )
@@ -905,6 +901,19 @@ def register_model(
     anchor = {"trail_index": record.index, "trail_hash": record.record_hash}
     registry.set_version_tags(name, version, {TAG_REGISTER_TRAIL: json.dumps(anchor)})
     return version
+
+
+def _checked_card(path: Path, limits: Limits) -> str:
+    """The card's text, read and validated exactly as an audit will read it (the same loader,
+    schema and limits), so a card that later audits could not use is refused now."""
+    from govern.model_cards.card import parse_model_card
+    from govern.yaml_loader import read_yaml_text
+
+    if not path.exists():
+        raise BadInputError(MSG_CARD_MISSING.format(path=path, reason="no such file"))
+    text = read_yaml_text(path, str(path), kind="model card", limits=limits)
+    parse_model_card(text, str(path), limits=limits)
+    return text
 
 
 def safe_uri(uri: str) -> str:

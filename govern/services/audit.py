@@ -83,6 +83,9 @@ MSG_PREDICTIONS_NOT_BINARY = (
     "decisions, or audit recorded decisions with --y-pred COLUMN."
 )
 MSG_BAD_CARD = "the model card stored with {name!r} version {version} cannot be read: {problem}"
+MSG_BAD_SEED = "seed must be a whole number, 0 or more; found {seed!r}."
+# Messages list at most this many column names.
+MAX_LISTED = 25
 
 _METRIC_NAME_UNSAFE = re.compile(r"[^A-Za-z0-9_./ -]+")
 
@@ -183,6 +186,31 @@ def _check_decisions(predictions: np.ndarray, name: str, version: str) -> np.nda
     return predictions.astype(np.int8)
 
 
+def _listed(names: list[str]) -> str:
+    """Column names for a message: quoted, each cut short, at most MAX_LISTED of them."""
+    shown = ", ".join(repr(n if len(n) <= 60 else n[:60] + "…") for n in names[:MAX_LISTED])
+    more = len(names) - MAX_LISTED
+    return shown + (f" and {more} more" if more > 0 else "")
+
+
+def _check_seed(seed: int) -> int:
+    if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
+        raise BadInputError(MSG_BAD_SEED.format(seed=seed))
+    return seed
+
+
+def _check_user_columns(
+    frame: pd.DataFrame, columns: list[str], y_true: str | None, score: str | None, where: str
+) -> None:
+    """The columns the user named exist in the data, checked before the model's decisions are
+    added, so a message lists only the data's own columns."""
+    from govern.data import check_role_columns
+
+    roles = [("sensitive", column) for column in columns]
+    roles += [(role, column) for role, column in (("y_true", y_true), ("score", score)) if column]
+    check_role_columns(roles, [str(c) for c in frame.columns], where)
+
+
 def predict_decisions(
     model: LoadedModel, frame: pd.DataFrame, features: list[str], name: str, version: str
 ) -> np.ndarray:
@@ -196,9 +224,8 @@ def predict_decisions(
                 count=len(missing),
                 name=name,
                 version=version,
-                missing=", ".join(repr(m) for m in missing),
-                available=", ".join(repr(str(c)) for c in frame.columns[:25])
-                + (f" and {len(frame.columns) - 25} more" if len(frame.columns) > 25 else ""),
+                missing=_listed([str(m) for m in missing]),
+                available=_listed([str(c) for c in frame.columns]),
             )
         )
     try:
@@ -509,6 +536,7 @@ def run_audit(
     from govern.results import ModelRef
 
     version = str(version)
+    _check_seed(seed)
     the_policy, policy_source = load_policy_source(policy)
     the_waivers = _load_waivers(waivers)
     out = _output_folder(out_dir)
@@ -525,6 +553,7 @@ def run_audit(
 
     model, features, decision_column = None, None, y_pred
     if decision_column is None:
+        _check_user_columns(frame, columns, y_true, score, source or "the data")
         if info.outcome_only:
             raise BadInputError(MSG_OUTCOME_ONLY_NEEDS_Y_PRED.format(name=name, version=version))
         model = registry.load_model(name, version)
@@ -650,6 +679,7 @@ def audit_data(
     """
     from govern.results import ModelRef
 
+    _check_seed(seed)
     the_policy, _ = load_policy_source(policy)
     the_waivers = _load_waivers(waivers)
     out = _output_folder(out_dir)
