@@ -79,6 +79,10 @@ TRAIL_MISSING = (
 TRAIL_UNREADABLE = (
     "cannot read the audit trail {path}: {error}. Check the path and its permissions."
 )
+TRAIL_UNWRITABLE = (
+    "cannot write to the audit trail {path}: {error}. Check --trail (or trail_path in "
+    "govern.yaml) and that its folder can be written."
+)
 HEAD_UNREADABLE = (
     "cannot read the trail's head file {path}: {error}. It is written by govern with every "
     "record; restore it from a backup or investigate who changed it."
@@ -290,8 +294,12 @@ def _lock_path(path: Path) -> Path:
 @contextlib.contextmanager
 def _locked(path: Path) -> Iterator[None]:
     """Hold an exclusive advisory lock on ``<trail>.lock`` (every govern process takes it)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd = os.open(_lock_path(path), os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(_lock_path(path), os.O_RDWR | os.O_CREAT, 0o644)
+    except OSError as error:
+        reason = error.strerror or type(error).__name__
+        raise TrailError(TRAIL_UNWRITABLE.format(path=path, error=reason)) from error
     try:
         fcntl.flock(fd, fcntl.LOCK_EX)
         yield
