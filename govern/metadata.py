@@ -110,7 +110,7 @@ def check_link(value: str) -> str:
     --------
     >>> check_link("https://agency.example/appeal")
     'https://agency.example/appeal'
-    >>> check_link("javascript:alert(1)")
+    >>> check_link("javascript:alert(1)")  # doctest: +ELLIPSIS
     Traceback (most recent call last):
     ValueError: is a 'javascript' link; only http, https and mailto links are allowed, ...
     """

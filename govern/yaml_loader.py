@@ -230,7 +230,7 @@ def read_yaml_text(
     >>> import pathlib, tempfile
     >>> source = pathlib.Path(tempfile.mkdtemp()) / "w.yaml"
     >>> _ = source.write_bytes(b"name: \\xff\\n")
-    >>> read_yaml_text(source, "w.yaml", kind="waivers")
+    >>> read_yaml_text(source, "w.yaml", kind="waivers")  # doctest: +ELLIPSIS
     Traceback (most recent call last):
     govern.yaml_loader.YamlProblems: w.yaml:1:7: not UTF-8 text (byte 0xff); ...
     """
