@@ -157,6 +157,18 @@ def bad_settings(scene: Scene) -> Callable[[], None]:
     return config.unlink
 
 
+def trail_under_a_file(scene: Scene) -> Callable[[], None]:
+    undo = read_only_file_in_the_way(scene)
+    config = scene.work / "govern.yaml"
+    config.write_text("trail_path: blocker/trail.jsonl\n")
+
+    def restore() -> None:
+        config.unlink()
+        undo()
+
+    return restore
+
+
 def read_only_file_in_the_way(scene: Scene) -> Callable[[], None]:
     blocker = scene.work / "blocker"
     blocker.write_text("a file, not a folder\n")
@@ -490,6 +502,13 @@ CASES = [
                 file=M + "huge_integer.yaml", line=7, col=9, path="vendor", digits=5000
             )
         ],
+    ),
+    Case(
+        "register-trail-under-a-file",
+        ["register", "hostile-tool", "--meta", M + "good.yaml"],
+        2,
+        [TRAIL_UNWRITABLE.format(path="{work}/blocker/trail.jsonl", error="File exists")],
+        prepare=trail_under_a_file,
     ),
     # model cards: `register --card` validates as an audit would, and registers nothing
     Case(

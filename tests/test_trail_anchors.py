@@ -33,7 +33,12 @@ from govern.adapters.trail import (
     verify_trail,
 )
 from govern.services.audit import run_audit
-from govern.services.verification import NOTE_CHECKED, verify, version_anchors
+from govern.services.verification import (
+    NOTE_CHECKED,
+    PROBLEM_TRAIL_GONE,
+    verify,
+    version_anchors,
+)
 
 
 def _append(trail: Path, n: int) -> None:
@@ -221,4 +226,21 @@ def test_audit_and_register_anchor_their_records_and_verify_reads_them(
     assert not cut.ok
     assert cut.problem == PROBLEM_ANCHOR_PAST_END.format(
         source=f"vendor-tool version {version} tag govern.audit.trail_index", index=2, found=1
+    )
+
+
+def test_a_deleted_trail_is_tampering_when_the_register_holds_anchors(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    uri = f"sqlite:///{tmp_path / 'mlflow.db'}"
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("MLFLOW_TRACKING_URI", uri)
+    trail = tmp_path / ".govern" / "trail.jsonl"
+    version = register_model("gone-tool", tracking_uri=uri, trail=trail)
+    trail.unlink()
+    head_path(trail).unlink()
+    result = verify()
+    assert not result.ok
+    assert result.problem == PROBLEM_TRAIL_GONE.format(
+        path=trail, source=f"gone-tool version {version} tag govern.register.trail", index=1
     )

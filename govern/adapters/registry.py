@@ -840,6 +840,9 @@ def register_model(
     if card is not None:
         card_text = _checked_card(Path(card), registry.settings.limits)
         card_name = Path(card).name
+    from govern.adapters.trail import append_record, check_writable
+
+    trail_file = check_writable(trail if trail is not None else registry.settings.trail_path)
 
     registry.ensure_model(
         name, description=metadata_description(metadata) if metadata is not None else None
@@ -877,8 +880,6 @@ def register_model(
     else:
         version = registry.register_uri(name, model_uri, tags=version_tags)
 
-    from govern.adapters.trail import append_record
-
     record = append_record(
         "register",
         model=name,
@@ -894,7 +895,7 @@ def register_model(
             "risk_tier": metadata.risk_tier if metadata else None,
             "tracking_uri": safe_uri(registry.tracking_uri),
         },
-        path=trail if trail is not None else registry.settings.trail_path,
+        path=trail_file,
     )
     # The version exists and the trail holds its record; anchoring it in the register lets
     # `govern verify` notice records cut from the end of the trail.

@@ -308,6 +308,15 @@ def _locked(path: Path) -> Iterator[None]:
         os.close(fd)
 
 
+def check_writable(path: Path | None = None) -> Path:
+    """Check, before anything else is recorded, that the trail's folder and lock can be written
+    (TrailError otherwise); return the trail's path."""
+    trail = _resolve(path)
+    with _locked(trail):
+        pass
+    return trail
+
+
 def _last_line(path: Path) -> bytes | None:
     """The last non-empty line of a file, read backwards from its end (trails grow long)."""
     try:

@@ -29,6 +29,10 @@ NOTE_OTHER_TRAIL = (
 NOTE_NO_REGISTER = "not checked: there is no register yet ({uri})"
 NOTE_SKIPPED = "not checked (--no-register)"
 NOTE_CHECKED = "{n} anchor(s) in {uri} agree with the trail"
+PROBLEM_TRAIL_GONE = (
+    "the trail file {path} is missing, but the register's {source} names trail record {index}: "
+    "the trail was deleted or moved."
+)
 
 
 def version_anchors(name: str, version: str, tags: dict[str, str]) -> list[TrailAnchor]:
@@ -131,5 +135,16 @@ def verify(
 
         anchors = register_anchors(Registry(uri, read_only=True))
         note = NOTE_CHECKED.format(n=len(anchors), uri=safe_uri(uri))
+    if anchors and not trail_file.exists():
+        from govern.adapters.trail import TrailVerification
+
+        latest = max(anchors, key=lambda anchor: anchor.index)
+        problem = PROBLEM_TRAIL_GONE.format(
+            path=trail_file, source=latest.source, index=latest.index
+        )
+        return TrailVerification(
+            ok=False, path=str(trail_file), n_records=0, first_bad_index=1, problem=problem,
+            register_note=note,
+        )  # fmt: skip
     result = verify_trail(trail_file, anchors=anchors)
     return result.model_copy(update={"register_note": note})
