@@ -42,7 +42,14 @@ def list_command(fmt: str) -> int:
 
 @datasets.command("generate")
 @click.argument("name")
-@click.option("--rows", type=click.IntRange(min=1), default=5000, show_default=True)
+@click.option(
+    "--rows",
+    type=click.IntRange(min=1, max=10_000_000),
+    default=5000,
+    show_default=True,
+    help="How many to generate (what each data set counts: govern datasets list); at most "
+    "10,000,000.",
+)
 @seed_option(0)
 @click.option(
     "--disparity",

@@ -36,6 +36,7 @@ from govern.data import (
     EMPTY_DATA,
     NON_FINITE,
     NOT_SCALAR,
+    TOO_MANY_GROUPS,
     UNKNOWN_COLUMN,
     UNREADABLE_FILE,
     ZERO_WEIGHTS,
@@ -167,6 +168,12 @@ def trail_under_a_file(scene: Scene) -> Callable[[], None]:
         undo()
 
     return restore
+
+
+def few_groups_allowed(scene: Scene) -> Callable[[], None]:
+    config = scene.work / "govern.yaml"
+    config.write_text("limits:\n  max_groups: 50\n")
+    return config.unlink
 
 
 def read_only_file_in_the_way(scene: Scene) -> Callable[[], None]:
@@ -663,7 +670,20 @@ CASES = [
         ],
         never_shown=["__govern_decision__"],
     ),
+    Case(
+        "data-too-many-groups",
+        [*FAIRNESS[:4], "--sensitive", "test_score", "--data", "inputs/hiring.csv"],
+        2,
+        [TOO_MANY_GROUPS.format(column="test_score", source="hiring.csv", limit=50)],
+        prepare=few_groups_allowed,
+    ),
     # options
+    Case(
+        "option-rows-too-many",
+        ["datasets", "generate", "recruitment", "--rows", "1000000000000", "--out", "x.csv"],
+        2,
+        ["Invalid value for '--rows': 1000000000000 is not in the range 1<=x<=10000000."],
+    ),
     Case(
         "option-negative-seed",
         [*AUDIT, *AUDIT_ARGS, "--seed", "-1"],
