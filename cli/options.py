@@ -28,7 +28,11 @@ def seed_option(default: int, help_text: str = "Seed of the random numbers.") ->
     )
 
 
-def _within_bootstrap_limit(_ctx: click.Context, _param: click.Parameter, value: int) -> int:
+def _within_bootstrap_limit(
+    _ctx: click.Context, _param: click.Parameter, value: int | None
+) -> int | None:
+    if value is None:
+        return None
     from govern.limits import check_bootstrap
     from govern.settings import load_settings
 
@@ -39,9 +43,8 @@ bootstrap_option = click.option(
     "--bootstrap",
     "n_boot",
     type=click.IntRange(min=0),
-    default=1000,
-    show_default=True,
+    default=None,
     callback=_within_bootstrap_limit,
-    help="Bootstrap replicates for the confidence intervals; 0 skips them "
-    "(at most limits.max_bootstrap in govern.yaml, default 10000).",
+    help="Bootstrap replicates for the confidence intervals; 0 skips them [default: 1000; with "
+    "--policy, the policy's n_boot; at most limits.max_bootstrap in govern.yaml, 10000].",
 )

@@ -13,7 +13,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import TYPE_CHECKING, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, computed_field
 
 from govern.evidence import Evidence
 
@@ -192,3 +192,10 @@ class AuditResult(BaseModel):
     @property
     def status(self) -> Literal["pass", "fail", "inconclusive", "no_policy"]:
         return "no_policy" if self.policy is None else self.policy.status
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def verdict(self) -> Literal["pass", "fail", "inconclusive", "no_policy"]:
+        """The audit's outcome, written at the top level of audit.json for scripts: pass,
+        fail, inconclusive (a blocking rule lacked evidence), or no_policy."""
+        return self.status

@@ -263,6 +263,17 @@ class Policy(_Strict):
                 roles.update(check.roles)
         return sorted(roles)
 
+    def sign_off_roles(self) -> list[str]:
+        """Every role a sign_off rule of the policy names, whatever the risk tier, sorted."""
+        return sorted(
+            {
+                role
+                for rule in self.rules
+                if isinstance(rule.check, ProcessCheck) and rule.check.requirement == "sign_off"
+                for role in rule.check.roles
+            }
+        )
+
     def canonical_json(self) -> str:
         """The policy as canonical JSON (sorted keys, no spaces): the input of its hash."""
         data: Any = self.model_dump(mode="json")

@@ -17,8 +17,9 @@
    If a step fails after the run started, the run is marked FAILED and the tags are put back as
    they were, so nothing is left claiming an audit that was not recorded.
 
-:func:`audit_data` is the same audit of a decision file with no register (an ethics officer's
-audit of a vendor tool's historical outcomes): steps 1 to 4, and the files.
+:func:`govern.services.data_audit.audit_data` is the same audit of a decision file with no
+register (an ethics officer's audit of a vendor tool's historical outcomes): steps 1 to 4, and
+the files.
 """
 
 from __future__ import annotations
@@ -93,7 +94,7 @@ _METRIC_NAME_UNSAFE = re.compile(r"[^A-Za-z0-9_./ -]+")
 # -- step 1: load ------------------------------------------------------------------------------
 
 
-def _read_frame(data: pd.DataFrame | str | os.PathLike[str]) -> tuple[pd.DataFrame, str | None]:
+def read_frame(data: pd.DataFrame | str | os.PathLike[str]) -> tuple[pd.DataFrame, str | None]:
     import pandas as pd
 
     if isinstance(data, pd.DataFrame):
@@ -116,7 +117,7 @@ def load_policy_source(policy: Policy | str | os.PathLike[str]) -> tuple[Policy,
     return loaded, source
 
 
-def _load_waivers(waivers: Sequence[Waiver] | str | os.PathLike[str] | None) -> list[Waiver]:
+def load_waivers_source(waivers: Sequence[Waiver] | str | os.PathLike[str] | None) -> list[Waiver]:
     if waivers is None:
         return []
     if isinstance(waivers, str | os.PathLike):
@@ -126,7 +127,7 @@ def _load_waivers(waivers: Sequence[Waiver] | str | os.PathLike[str] | None) -> 
     return list(waivers)
 
 
-def _sensitive_columns(
+def sensitive_columns(
     sensitive: Sequence[str] | str | None, meta: GovernanceMetadata | None, name: str
 ) -> list[str]:
     if isinstance(sensitive, str):
@@ -137,7 +138,7 @@ def _sensitive_columns(
     return columns
 
 
-def _output_folder(out_dir: str | os.PathLike[str] | None) -> OutputFolder | None:
+def output_folder(out_dir: str | os.PathLike[str] | None) -> OutputFolder | None:
     """The output folder, checked now: nothing is recorded before outputs are known safe."""
     if out_dir is None:
         return None
@@ -193,7 +194,8 @@ def _listed(names: list[str]) -> str:
     return shown + (f" and {more} more" if more > 0 else "")
 
 
-def _check_seed(seed: int) -> int:
+def check_seed(seed: int) -> int:
+    """``seed`` when it is a whole number from 0 (numpy's generators take no other)."""
     if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
         raise BadInputError(MSG_BAD_SEED.format(seed=seed))
     return seed
@@ -536,16 +538,16 @@ def run_audit(
     from govern.results import ModelRef
 
     version = str(version)
-    _check_seed(seed)
+    check_seed(seed)
     the_policy, policy_source = load_policy_source(policy)
-    the_waivers = _load_waivers(waivers)
-    out = _output_folder(out_dir)
-    frame, source = _read_frame(data)
+    the_waivers = load_waivers_source(waivers)
+    out = output_folder(out_dir)
+    frame, source = read_frame(data)
     registry = Registry(tracking_uri)
     info = registry.get_version(name, version)
     model_tags = registry.get_model_tags(name)
     meta = metadata_from_tags(name, model_tags)
-    columns = _sensitive_columns(sensitive, meta, name)
+    columns = sensitive_columns(sensitive, meta, name)
     card = load_card(registry, info)
     plan = _Registered(
         name, version, registry, info, model_tags, the_policy, policy_source, card, columns
@@ -602,6 +604,8 @@ def audit_inputs(frame: pd.DataFrame, **fields: Any) -> AuditInputs:
         sensitive=fields["sensitive"],
         y_true=fields.get("y_true"),
         score=fields.get("score"),
+        sample_weight=fields.pop("sample_weight", None),
+        positive_label=fields.pop("positive_label", 1),
         source=fields.get("source"),
     )
     return AuditInputs(frame=frame, evaluation=evaluation, **fields)
@@ -645,71 +649,3 @@ def judged(
         evidence=evidence,
         policy=verdicts,
     )
-
-
-def audit_data(
-    data: pd.DataFrame | str | os.PathLike[str],
-    *,
-    policy: Policy | str | os.PathLike[str],
-    y_pred: str,
-    sensitive: Sequence[str] | str,
-    y_true: str | None = None,
-    score: str | None = None,
-    waivers: Sequence[Waiver] | str | os.PathLike[str] | None = None,
-    card: str | os.PathLike[str] | None = None,
-    model_name: str | None = None,
-    today: dt.date | None = None,
-    out_dir: str | os.PathLike[str] | None = None,
-    seed: int = 0,
-) -> AuditResult:
-    """Judge a decision file against a policy with no register: a vendor tool's outcomes.
-
-    The same evidence and verdicts as :func:`run_audit` for what the data can show (fairness,
-    proxies between the data's columns and the sensitive attributes) and, with ``card``, the
-    documentation; rules about the register and the process have no evidence here, so they are
-    ``insufficient_data``. Nothing is recorded in MLflow or the trail; ``out_dir`` receives
-    ``audit.json`` and the report.
-
-    Examples
-    --------
-    >>> result = audit_data("vendor-decisions.csv", policy="eeoc-four-fifths",
-    ...                     y_pred="shortlisted", sensitive="sex")  # doctest: +SKIP
-    >>> result.status  # doctest: +SKIP
-    'inconclusive'
-    """
-    from govern.results import ModelRef
-
-    _check_seed(seed)
-    the_policy, _ = load_policy_source(policy)
-    the_waivers = _load_waivers(waivers)
-    out = _output_folder(out_dir)
-    the_card = None
-    if card is not None:
-        from govern.model_cards.card import load_model_card
-
-        the_card = load_model_card(card)
-    frame, source = _read_frame(data)
-    columns = _sensitive_columns(sensitive, None, model_name or "the decisions")
-    now = dt.datetime.now(dt.UTC).replace(microsecond=0)
-    inputs = audit_inputs(
-        frame,
-        policy=the_policy,
-        y_pred=y_pred,
-        sensitive=columns,
-        y_true=y_true,
-        score=score,
-        source=source,
-        seed=seed,
-    )
-    evidence = gathered(inputs).with_parts(documentation_evidence(the_card, on_record=False))
-    result = judged(
-        evidence,
-        inputs,
-        waivers=the_waivers,
-        today=today or now.date(),
-        now=now,
-        model=ModelRef(name=model_name) if model_name else None,
-    )
-    if out is not None:
-        out.write(render_reports(result, the_card))
-    return result

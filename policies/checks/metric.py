@@ -8,6 +8,7 @@ reported in the details but not judged; a rule with nothing left to judge is
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from pydantic import Field, field_validator
@@ -142,12 +143,22 @@ def _rows(check: MetricCheck, fairness: FairnessEvidence, attributes: list[str])
     return [r for r in rows if r.group != ALL_GROUPS or r.attribute not in with_groups]
 
 
+@dataclass
+class _Sorted:
+    """The rows of one metric check, sorted by what can be said about them."""
+
+    judged: list[tuple[MetricRow, float]] = field(default_factory=list)
+    # Too small to judge, but falling short of the threshold on their point estimate: not a
+    # pass (29 CFR 1607.4(D): small numbers call for more data, not for silence).
+    small_shortfalls: list[MetricRow] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+
 def _judgeable(
     check: MetricCheck, rows: list[MetricRow], fairness: FairnessEvidence, context: RuleContext
-) -> tuple[list[tuple[MetricRow, float]], list[str]]:
+) -> _Sorted:
     """The rows that can be judged, each with the value judged, and notes on the others."""
-    judged: list[tuple[MetricRow, float]] = []
-    notes: list[str] = []
+    sorted_rows = _Sorted()
     for row in rows:
         if check.metric in REFERENCE_METRICS and row.group == fairness.reference_groups.get(
             row.attribute
@@ -157,21 +168,26 @@ def _judgeable(
         if status == "ok" and row.value is None:
             status = "undefined"
         if status != "ok" or row.value is None:
-            notes.append(_skipped_detail(row, status, fairness))
+            sorted_rows.notes.append(_skipped_detail(row, status, fairness))
+            falls_short = row.value is not None and not _compare(
+                row.value, check.comparison, check.threshold
+            )
+            if status == "insufficient_data" and falls_short:
+                sorted_rows.small_shortfalls.append(row)
             continue
         bound = row.value
         if check.judge == "least_favourable":
             side = row.ci_low if check.comparison in (">=", ">") else row.ci_high
             if side is None:
-                notes.append(
+                sorted_rows.notes.append(
                     f"{say.who(row)}: no interval in the evidence; the point estimate was judged"
                 )
             else:
                 bound = side
-        judged.append((row, bound))
+        sorted_rows.judged.append((row, bound))
     lowest_first = check.comparison in (">=", ">")
-    judged.sort(key=lambda pair: pair[1], reverse=not lowest_first)
-    return judged, notes
+    sorted_rows.judged.sort(key=lambda pair: pair[1], reverse=not lowest_first)
+    return sorted_rows
 
 
 class _Say:
@@ -207,6 +223,11 @@ class _Say:
             **figures,
             **extra,
         )
+
+    def small_clause(self, row: MetricRow) -> str:
+        """A shortfall of a group too small to judge, with its size."""
+        clause = self.clause(row, holds=False)
+        return f"{clause} (n={row.n})"
 
     def clause(self, row: MetricRow, *, holds: bool) -> str:
         reference = self.fairness.reference_groups.get(row.attribute)
@@ -252,10 +273,11 @@ def evaluate_metric(
             "not be judged.",
             to_conclude=f"Audit data that holds the {say.label(check.metric)} for {where}.",
         )
-    judged, notes = _judgeable(check, rows, fairness, context)
-    details.extend(notes)
-    if not judged:
-        minimum = context.settings.min_group_size
+    found = _judgeable(check, rows, fairness, context)
+    details.extend(found.notes)
+    judged = found.judged
+    minimum = context.settings.min_group_size
+    if not judged and not found.small_shortfalls:
         return speak.finding(
             "insufficient_data",
             None,
@@ -267,14 +289,52 @@ def evaluate_metric(
     if check.judge == "least_favourable":
         details.append("judged on the least favourable bound of each interval")
     violating = [(r, b) for r, b in judged if not _compare(b, check.comparison, check.threshold)]
-    if not violating:
+    if not violating and not found.small_shortfalls:
         return _holds(speak, judged)
-    if not check.require_significance:
+    if not check.require_significance and violating:
         worst = violating[0][0]
-        more = len(violating) - 1
+        more = len(violating) - 1 + len(found.small_shortfalls)
         tail = f"; {say.count_words(more, 'other case')} also fell short" if more else ""
         return speak.finding("fail", worst, f"{speak.clause(worst, holds=False)}{tail}.")
-    return _significant_breach(speak, [row for row, _ in violating])
+    if violating:
+        breach = _significant_breach(speak, [row for row, _ in violating])
+        if breach.verdict == "fail" or not found.small_shortfalls:
+            return breach
+    return _small_shortfall(speak, found.small_shortfalls, minimum)
+
+
+def _small_shortfall(speak: _Say, rows: list[MetricRow], minimum: int) -> Finding:
+    """Groups too small to judge fall short: not decided, and never a pass."""
+    worst = min(rows, key=lambda row: row.value if row.value is not None else 0.0)
+    if speak.check.comparison in ("<=", "<"):
+        worst = max(rows, key=lambda row: row.value if row.value is not None else 0.0)
+    needed = max(minimum - row.n for row in rows)
+    fairness = speak.fairness
+    records = [
+        test.records_needed
+        for row in rows
+        if (test := fairness.test_for(row.attribute, row.group)) is not None and test.records_needed
+    ]
+    others = len(rows) - 1
+    also = f"; {say.count_words(others, 'other small group')} also" if others else ""
+    advice = (
+        f"Groups of at least {minimum} people (about {needed} more in the smallest), e.g. by "
+        "pooling a longer period or comparable data (29 CFR 1607.4(D): where numbers are too "
+        "small to be reliable, look at a longer period before concluding)"
+        + (
+            f"; about {max(records)} records per group would detect the shortfall"
+            if records
+            else ""
+        )
+        + "."
+    )
+    return speak.finding(
+        "insufficient_data",
+        worst,
+        f"{speak.small_clause(worst)}{also}; the group is below the minimum of {minimum} "
+        "people, so the shortfall is not decided — that is not a pass.",
+        to_conclude=advice,
+    )
 
 
 def _holds(speak: _Say, judged: list[tuple[MetricRow, float]]) -> Finding:
