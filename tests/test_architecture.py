@@ -28,6 +28,9 @@ SHARED_TYPES = (
     "govern.evidence",
     "govern.metric_names",
     "govern.suggest",
+    "govern.yaml_loader",
+    "govern.limits",
+    "govern.markdown",
 )
 
 

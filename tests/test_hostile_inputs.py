@@ -69,7 +69,7 @@ SECRET = (
 AUDIT = ["audit", "run", "screening", "--version", "1", "--data", "inputs/hiring.csv"]
 AUDIT_ARGS = ["--sensitive", "sex", "--y-true", "hired", "--policy", "eeoc-four-fifths"]
 FAIRNESS = ["audit", "fairness", "--y-pred", "decision", "--sensitive", "sex"]
-APPROVE = ["approve", "screening", "--version", "1", "--role", "ethics_officer", "--by", "A. Chair"]
+APPROVE = ["approve", "screening", "--version", "1", "--role", "ethics_board", "--by", "A. Chair"]
 COMMENT = ["--comment", "Reviewed the latest audit and the card."]
 
 
@@ -726,7 +726,16 @@ CASES = [
     ),
     Case(
         "gate-junit-under-a-file",
-        ["gate", "screening", "--version", "1", "--junit", "blocker/gate.xml"],
+        [
+            "gate",
+            "screening",
+            "--version",
+            "1",
+            "--policy",
+            "public-sector-baseline",
+            "--junit",
+            "blocker/gate.xml",
+        ],
         2,
         ["blocker/gate.xml"],
         prepare=read_only_file_in_the_way,
@@ -734,13 +743,31 @@ CASES = [
     ),
     Case(
         "gate-summary-is-a-folder",
-        ["gate", "screening", "--version", "1", "--summary", "inputs"],
+        [
+            "gate",
+            "screening",
+            "--version",
+            "1",
+            "--policy",
+            "public-sector-baseline",
+            "--summary",
+            "inputs",
+        ],
         2,
         ["Invalid value for '--summary': File 'inputs' is a directory."],
     ),
     Case(
         "gate-summary-under-a-file",
-        ["gate", "screening", "--version", "1", "--summary", "blocker/summary.md"],
+        [
+            "gate",
+            "screening",
+            "--version",
+            "1",
+            "--policy",
+            "public-sector-baseline",
+            "--summary",
+            "blocker/summary.md",
+        ],
         2,
         ["blocker/summary.md"],
         prepare=read_only_file_in_the_way,
@@ -881,7 +908,7 @@ def scene(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Scene]:
             "screening",
             version="1",
             data=work / "inputs" / "hiring.csv",
-            policy="eeoc-four-fifths",
+            policy="public-sector-baseline",  # it asks for sign-offs, so approve can be tried
             sensitive=["sex"],
             y_true="hired",
             tracking_uri=uri,
@@ -1019,7 +1046,7 @@ def test_group_labels_cannot_drive_the_terminal(
         assert "\x1b" not in out + err and "\x07" not in out + err
         assert "\\u001b]0;pwned\\u0007" in out
         if fmt == "json":
-            groups = {row["group"] for row in json.loads(out)["groups"]}
+            groups = {row["group"] for row in json.loads(out)["evidence"]["fairness"]["groups"]}
             assert "\x1b]0;pwned\x07\x1b[2J0" in groups  # the data is intact, only inert
 
 
