@@ -395,9 +395,21 @@ def load_located(
         raise YamlProblems(walker.problems)
     if not isinstance(data, dict):
         line, col = _pos(root.start_mark)
-        found = _describe_document(data)
+        found = _kind_of_document(data)
         raise YamlProblems([MSG_NOT_MAPPING.format(file=file, line=line, col=col, found=found)])
     return LocatedDocument(file=file, data=data, value_at=walker.value_at, key_at=walker.key_at)
+
+
+def _kind_of_document(value: Any) -> str:
+    """What a whole document is, without quoting it (a file that is not YAML at all, such as a
+    password file, is one long text)."""
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, str):
+        return "text, not a mapping"
+    if value is None:
+        return "empty"
+    return f"a single {type(value).__name__}"
 
 
 def _describe_document(value: Any) -> str:

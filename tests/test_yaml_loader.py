@@ -168,3 +168,12 @@ def test_docstring_examples_run() -> None:
     for module in (*modules, "govern.cli.terminal", "govern.services.verification"):
         result = doctest.testmod(importlib.import_module(module))
         assert result.attempted > 0 and result.failed == 0, module
+
+
+def test_a_file_that_is_one_long_text_is_not_quoted(tmp_path: Path) -> None:
+    source = tmp_path / "passwd"
+    source.write_text("root:x:0:0:root:/root:/bin/bash\ndaemon:x:1:1:daemon:/usr/sbin:/bin/sh\n")
+    with pytest.raises(BadInputError) as caught:
+        load_policy(source)
+    assert "text, not a mapping" in str(caught.value)
+    assert "root" not in str(caught.value).replace(str(tmp_path), "")
