@@ -47,6 +47,9 @@ def render_text(evidence: FairnessEvidence) -> str:
             flags = []
             if summary.is_reference:
                 flags.append("reference")
+            if summary.n is None:
+                rows.append((group, "suppressed", "-", "-", "-", "too few to publish"))
+                continue
             if summary.status != "ok":
                 flags.append(summary.status)
             impact_value = impact[0].value if impact else None

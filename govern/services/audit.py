@@ -429,6 +429,7 @@ def _record(
 ) -> AuditResult:
     """Record the audit in MLflow, the version's tags, the output folder and the trail."""
     from govern.adapters.registry import AUDIT_EXPERIMENT
+    from govern.disclosure import redact
     from govern.results import ModelRef
 
     registry = plan.registry
@@ -437,8 +438,11 @@ def _record(
         run_name=f"audit {plan.name} v{plan.version}",
         tags={"govern.model": plan.name, "govern.version": plan.version, "govern.kind": "audit"},
     ) as run:
-        result = draft.model_copy(
-            update={"model": ModelRef(name=plan.name, version=plan.version, run_id=run.run_id)}
+        # What leaves govern (MLflow, files, the caller) is the published form of the audit.
+        result = redact(
+            draft.model_copy(
+                update={"model": ModelRef(name=plan.name, version=plan.version, run_id=run.run_id)}
+            )
         )
         files = render_reports(result, plan.card)
         _log_run(run, plan, result, files)
@@ -648,4 +652,5 @@ def judged(
         data=inputs.evaluation.fingerprint(),
         evidence=evidence,
         policy=verdicts,
+        disclosure=inputs.policy.disclosure(),
     )

@@ -112,6 +112,7 @@ def audit_data(
     >>> result.status  # doctest: +SKIP
     'pass'
     """
+    from govern.disclosure import redact
     from govern.services import audit as steps
 
     steps.check_seed(seed)
@@ -136,6 +137,7 @@ def audit_data(
             data, roles, policy=policy, waivers=waivers, card=the_card, model_name=model_name,
             today=today, seed=seed,
         )  # fmt: skip
+    result = redact(result)  # what leaves govern is the published form of the audit
     if out is not None:
         out.write(steps.render_reports(result, the_card))
     return result
