@@ -16,7 +16,7 @@ from govern.metadata import (
 
 def _meta(**fields: object) -> GovernanceMetadata:
     return GovernanceMetadata.model_validate(
-        {"name": "m", "purpose": "hr_decision", "subjects": ["applicants"], **fields}
+        {"name": "m", "purpose": "recruitment", "subjects": ["applicants"], **fields}
     )
 
 
