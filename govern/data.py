@@ -185,7 +185,7 @@ def group_labels(distinct: pd.Series, where: str) -> tuple[np.ndarray, tuple[str
     >>> labels, codes.tolist()
     (('1', '2', 'unknown'), [1, 2, 0])
     """
-    codes, labels, _ = _group_codes(distinct, where)
+    codes, labels, _ = _group_codes(distinct, where, _configured_max_groups())
     return codes, labels
 
 
