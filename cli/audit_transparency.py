@@ -63,6 +63,12 @@ WRITTEN = "wrote audit.json and the compliance report to {folder}"
 @click.option(
     "--seed", type=int, default=0, show_default=True, help="Seed of every sample and shuffle."
 )
+@click.option(
+    "--positive-label",
+    default="1",
+    show_default=True,
+    help="Value of the --y-true and --y-pred columns that means a positive outcome or decision.",
+)
 @click.option("--quiet", is_flag=True, help="No progress bar on stderr.")
 @format_option
 def transparency(
@@ -76,6 +82,7 @@ def transparency(
     out_dir: Path | None,
     repeats: int,
     seed: int,
+    positive_label: str,
     quiet: bool,
     output_format: str,
 ) -> int:
@@ -103,6 +110,7 @@ def transparency(
         out_dir=out_dir,
         seed=seed,
         n_repeats=repeats,
+        positive_label=positive_label,
         progress=progress_bar("Shuffling inputs", unit="inputs", quiet=quiet),
     )
     evidence = result.evidence.get(TransparencyEvidence)

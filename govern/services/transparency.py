@@ -60,7 +60,6 @@ MSG_NOT_DECISIONS = (
     "the model predicted {found} on the audit data; a transparency audit needs yes/no "
     "decisions coded 0/1 (or False/True) from predict()."
 )
-MSG_SENSITIVE_INPUT_LIST = "--features names {column!r}, which is also a --sensitive attribute"
 
 
 def proxy_flag_strength(policy: Policy | None) -> float:
@@ -172,6 +171,29 @@ def _inputs(
     return [str(c) for c in frame.columns if c not in reserved]
 
 
+def _check_header(
+    header: list[str],
+    sensitive: list[str],
+    y_true: str | None,
+    y_pred: str | None,
+    inputs: list[str],
+    where: str,
+) -> None:
+    """The file's own header holds every column the audit reads, once (a reader would rename
+    a repeated name silently). An input may also be a sensitive attribute: that is direct use,
+    which the audit reports, not bad input."""
+    from govern.data import DUPLICATE_COLUMN, check_role_columns
+
+    roles = [("sensitive", c) for c in sensitive]
+    roles += [(role, c) for role, c in (("y_true", y_true), ("y_pred", y_pred)) if c]
+    check_role_columns(roles, header, where)
+    for column in inputs:
+        if header.count(column) > 1:
+            raise DataError(
+                DUPLICATE_COLUMN.format(column=column, source=where, count=header.count(column))
+            )
+
+
 def _split(value: Sequence[str] | str | None) -> list[str] | None:
     if value is None:
         return None
@@ -192,6 +214,7 @@ def audit_transparency(
     out_dir: str | os.PathLike[str] | None = None,
     seed: int = 0,
     n_repeats: int = 5,
+    positive_label: Any = 1,
     tracking_uri: str | None = None,
     progress: Callable[[int, int], None] | None = None,
 ) -> AuditResult:
@@ -220,6 +243,9 @@ def audit_transparency(
         Write ``audit.json`` and the compliance report there (checked before any work).
     seed, n_repeats : int
         Seed of every sample and shuffle; repeats of the permutation importance.
+    positive_label : scalar, default 1
+        The value of ``y_true`` and ``y_pred`` that means a positive outcome or decision (the
+        model's own decisions must be 0/1).
     tracking_uri : str, optional
         Register for ``runs:/`` and ``models:/`` URIs (default from the environment).
     progress : callable, optional
@@ -238,9 +264,11 @@ def audit_transparency(
     >>> result.evidence.kinds  # doctest: +SKIP
     ['transparency']
     """
+    import pandas as pd
+
     from govern.adapters.registry import Registry
     from govern.audits.transparency import transparency_evidence
-    from govern.data import EvaluationData
+    from govern.data import EvaluationData, table_columns
     from govern.evidence import Evidence
     from govern.results import ModelRef
     from govern.services.audit import _output_folder, _read_frame, _sensitive_columns
@@ -251,15 +279,15 @@ def audit_transparency(
         raise BadInputError(MSG_BOTH_DECISIONS)
     the_policy = _checked_policy(policy)
     out = _output_folder(out_dir)
+    header = None if isinstance(data, pd.DataFrame) else table_columns(data)
     frame, source = _read_frame(data)
     columns = _sensitive_columns(_split(sensitive), None, model_uri or "the decisions")
     named = _split(features)
-    for column in named or []:
-        if column in columns:
-            raise BadInputError(MSG_SENSITIVE_INPUT_LIST.format(column=column))
     model = Registry(tracking_uri).load_model_uri(model_uri) if model_uri is not None else None
     reserved = {*columns, *(c for c in (y_true, y_pred) if c)}
     inputs = _inputs(model, frame, named, reserved)
+    if header is not None:
+        _check_header(header, columns, y_true, y_pred, inputs or [], source or "the data")
     decision_column = y_pred
     if model is not None:
         assert inputs is not None
@@ -267,7 +295,12 @@ def audit_transparency(
         decision_column = DECISION_COLUMN
     assert decision_column is not None
     evaluation = EvaluationData.from_frame(
-        frame, y_pred=decision_column, sensitive=columns, y_true=y_true, source=source
+        frame,
+        y_pred=decision_column,
+        sensitive=columns,
+        y_true=y_true,
+        positive_label=positive_label,
+        source=source,
     )
     evidence = transparency_evidence(
         model,
