@@ -12,6 +12,7 @@ from __future__ import annotations
 import io
 import re
 from dataclasses import dataclass
+from typing import Any
 from xml.sax.saxutils import escape, quoteattr
 
 FOUR_FIFTHS = 0.8
@@ -20,7 +21,7 @@ BAR_COLOUR = "#1f4e79"
 BELOW_COLOUR = "#a4282a"
 LINE_COLOUR = "#222222"
 # A fixed hash salt and text kept as text: the same numbers give the same bytes.
-SVG_STYLE = {
+SVG_STYLE: Any = {
     "svg.hashsalt": "govern",
     "svg.fonttype": "none",
     "font.size": 10,

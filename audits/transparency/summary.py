@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from govern.evidence.transparency import TransparencyEvidence
 
 # The strongest single-input proxies and the most important inputs listed in the terminal.
@@ -12,7 +14,7 @@ def _interval(low: float | None, high: float | None, fmt: str = "{:.3f}") -> str
     return "" if low is None or high is None else f" [{fmt.format(low)}, {fmt.format(high)}]"
 
 
-def _table(header: tuple[str, ...], rows: list[tuple[str, ...]]) -> list[str]:
+def _table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> list[str]:
     widths = [max(len(row[i]) for row in [header, *rows]) for i in range(len(header))]
     return [
         "  "

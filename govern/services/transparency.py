@@ -141,7 +141,7 @@ def model_decisions(model: LoadedModel, frame: pd.DataFrame, features: list[str]
     if missing:
         raise DataError(
             MSG_MISSING_INPUTS.format(
-                count=len(missing), missing=_listed(missing), available=_listed(frame.columns)
+                count=len(missing), missing=_listed(missing), available=_listed(list(frame.columns))
             )
         )
     try:

@@ -287,10 +287,10 @@ def _individual(part: TransparencyEvidence, level: str) -> list[str]:
     if fair.theil_index is not None:
         interval = _pair(fair.theil_ci_low, fair.theil_ci_high, "{:.3f}")
         lines.append(
-            f"Inequality of benefits: Theil index {fair.theil_index:.3f}"
-            f"{f' ({level} interval {interval})' if interval else ''} (0 when everyone's "
-            "decision matches their true outcome equally; higher when some are given what "
-            "they did not earn and others denied what they did)."
+            f"Inequality of benefits: the Theil index is {fair.theil_index:.3f}"
+            f"{f' ({level} interval {interval})' if interval else ''}. It is 0 when the "
+            "decisions treat everyone's merits alike, and grows as some people get a positive "
+            "decision they did not earn while others are denied one they did."
         )
     return lines
 
@@ -329,7 +329,9 @@ def transparency_body(
         proxies_hidden=hidden,
         combined=[_combined_row(c, level) for c in part.combined_proxies],
         importance=_importance_rows(part, flagged),
-        importance_sentence=_importance_sentence((part.global_explanation or [None])[0], level),
+        importance_sentence=_importance_sentence(
+            part.global_explanation[0] if part.global_explanation else None, level
+        ),
         proxy_share=_proxy_share(part, level),
         chart_svg=chart_svg,
         chart_alt=chart_alt,

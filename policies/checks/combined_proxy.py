@@ -17,7 +17,7 @@ from govern.evidence.transparency import CombinedProxy, TransparencyEvidence
 from govern.policies import sentences as say
 from govern.policies.checks import CheckKind, CheckModel, Finding, RuleContext, register_check_kind
 from govern.policies.checks.limits import (
-    JUDGE_FIELD,
+    JUDGE_DESCRIPTION,
     NO_INTERVAL_NOTE,
     Judge,
     decimal,
@@ -39,7 +39,7 @@ class CombinedProxyCheck(CheckModel):
     attributes: list[str] | None = Field(
         None, description="The attributes to judge (default: every sensitive attribute audited)."
     )
-    judge: Judge = JUDGE_FIELD
+    judge: Judge = Field("point", description=JUDGE_DESCRIPTION)
 
 
 def _carried_by(found: CombinedProxy) -> str:

@@ -19,7 +19,7 @@ from govern.evidence.transparency import ImportanceGap, TransparencyEvidence
 from govern.policies import sentences as say
 from govern.policies.checks import CheckKind, CheckModel, Finding, RuleContext, register_check_kind
 from govern.policies.checks.limits import (
-    JUDGE_FIELD,
+    JUDGE_DESCRIPTION,
     NO_INTERVAL_NOTE,
     Judge,
     judged_value,
@@ -36,7 +36,7 @@ class ImportanceByGroupCheck(CheckModel):
     max_gap: float = Field(
         ge=0, le=1, description="The largest allowed gap in an input's share (0.1: 10 points)."
     )
-    judge: Judge = JUDGE_FIELD
+    judge: Judge = Field("point", description=JUDGE_DESCRIPTION)
 
 
 def describe_importance_by_group(check: ImportanceByGroupCheck) -> str:

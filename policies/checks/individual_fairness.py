@@ -19,7 +19,7 @@ from pydantic import Field
 from govern.evidence.transparency import TransparencyEvidence
 from govern.policies.checks import CheckKind, CheckModel, Finding, RuleContext, register_check_kind
 from govern.policies.checks.limits import (
-    JUDGE_FIELD,
+    JUDGE_DESCRIPTION,
     NO_INTERVAL_NOTE,
     Judge,
     decimal,
@@ -68,7 +68,7 @@ class IndividualFairnessCheck(CheckModel):
         description="Consistency: the lowest allowed value (0 to 1); "
         "theil_index: the highest allowed value.",
     )
-    judge: Judge = JUDGE_FIELD
+    judge: Judge = Field("point", description=JUDGE_DESCRIPTION)
 
 
 def describe_individual_fairness(check: IndividualFairnessCheck) -> str:

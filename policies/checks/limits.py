@@ -10,14 +10,11 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import Field
-
 Judge = Literal["point", "least_favourable"]
 
-JUDGE_FIELD = Field(
-    "point",
-    description="Judge the point estimate, or the interval bound least favourable to the model "
-    "(the upper bound against a maximum, the lower bound against a minimum).",
+JUDGE_DESCRIPTION = (
+    "Judge the point estimate, or the interval bound least favourable to the model (the upper "
+    "bound against a maximum, the lower bound against a minimum)."
 )
 NO_INTERVAL_NOTE = "no interval in the evidence for {what}; the point estimate was judged"
 

@@ -19,7 +19,7 @@ from govern.evidence.transparency import TransparencyEvidence
 from govern.policies import sentences as say
 from govern.policies.checks import CheckKind, CheckModel, Finding, RuleContext, register_check_kind
 from govern.policies.checks.limits import (
-    JUDGE_FIELD,
+    JUDGE_DESCRIPTION,
     NO_INTERVAL_NOTE,
     Judge,
     interval_words,
@@ -45,7 +45,7 @@ class ProxyImportanceCheck(CheckModel):
         le=1,
         description="Inputs at least this strong a proxy (Cramér's V or η) count as proxies.",
     )
-    judge: Judge = JUDGE_FIELD
+    judge: Judge = Field("point", description=JUDGE_DESCRIPTION)
 
 
 def describe_proxy_importance(check: ProxyImportanceCheck) -> str:
