@@ -64,7 +64,7 @@ class TransparencySettings:
     combined_folds: int = 5
     combined_max_rows: int = 20_000
     n_neighbors: int = 5
-    consistency_max_rows: int = 10_000
+    consistency_max_rows: int = 5_000
     inequality_n_boot: int = 1000
 
     def as_dict(self) -> dict[str, float | int | str | None]:

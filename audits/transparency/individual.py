@@ -12,7 +12,7 @@ the model's benefits spread?
   decision the outcome did not earn, 0 for a deserved one withheld), the Theil index is
   alpha = 1 and alpha = 2 is half the squared coefficient of variation; 0 is perfect equality.
   b takes three values only, so resampling people is a multinomial draw on their counts: the
-  Theil interval is an exact percentile bootstrap that costs nothing per replicate.
+  Theil index's percentile bootstrap interval costs nothing per replicate.
 """
 
 from __future__ import annotations
