@@ -22,6 +22,7 @@ then widened to reach the estimate, so it always holds the figure it is printed 
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
@@ -220,14 +221,40 @@ def _noncentrality_bounds(
     return solve(1 - tail), solve(tail)
 
 
-def _cramers_v_interval(table: np.ndarray, level: float) -> tuple[float | None, float | None]:
+def _first_finite(*cdfs: Callable[[float], float]) -> Callable[[float], float]:
+    """The first of ``cdfs`` that gives a number: scipy's noncentral distributions return NaN
+    in places for large noncentralities, where an approximation is accurate."""
+
+    def cdf(lam: float) -> float:
+        for candidate in cdfs:
+            value = candidate(lam)
+            if math.isfinite(value):
+                return value
+        return math.nan
+
+    return cdf
+
+
+def _noncentral_chi2_cdf(x: float, df: float) -> Callable[[float], float]:
+    """P(X <= x) for X ~ noncentral chi-square(df, lambda), as a function of lambda; where scipy
+    fails, the normal approximation (mean df + lambda, variance 2 (df + 2 lambda)), which is
+    accurate when lambda is large, as it then is."""
+    from statistics import NormalDist
+
     from scipy.stats import ncx2
 
+    def normal(lam: float) -> float:
+        return NormalDist().cdf((x - df - lam) / math.sqrt(2 * (df + 2 * lam)))
+
+    return _first_finite(lambda lam: float(ncx2.cdf(x, df, lam)), normal)
+
+
+def _cramers_v_interval(table: np.ndarray, level: float) -> tuple[float | None, float | None]:
     found = _chi_square(table)
     if found is None:
         return None, None
     chi2, n, k, df = found
-    low, high = _noncentrality_bounds(lambda lam: float(ncx2.cdf(chi2, df, lam)), level, chi2)
+    low, high = _noncentrality_bounds(_noncentral_chi2_cdf(chi2, df), level, chi2)
     return float(min(1.0, (low / (n * k)) ** 0.5)), float(min(1.0, (high / (n * k)) ** 0.5))
 
 
@@ -253,9 +280,13 @@ def _correlation_ratio_interval(
         return 1.0, 1.0
     df1, df2 = groups - 1, n - groups
     f_stat = (between / df1) / (within / df2)
-    low, high = _noncentrality_bounds(
-        lambda lam: float(ncf.cdf(f_stat, df1, df2, lam)), level, f_stat * df1
+    # Where scipy's noncentral F fails (large samples), df1 * F is noncentral chi-square to
+    # within the sampling error of the denominator's n - k degrees of freedom.
+    cdf = _first_finite(
+        lambda lam: float(ncf.cdf(f_stat, df1, df2, lam)),
+        _noncentral_chi2_cdf(f_stat * df1, df1),
     )
+    low, high = _noncentrality_bounds(cdf, level, f_stat * df1)
     return float((low / (low + n)) ** 0.5), float((high / (high + n)) ** 0.5)
 
 

@@ -234,137 +234,81 @@ class TransparencyEvidence(EvidencePart):
         >>> part.rows()[0].metric
         'cramers_v[area]'
         """
-        rows = [
-            MetricRow(
-                attribute=p.attribute,
-                group=ALL_GROUPS,
-                n=p.n or 0,
-                metric=f"{p.method}[{p.feature}]",
-                value=p.strength,
-                ci_low=p.ci_low,
-                ci_high=p.ci_high,
-            )
-            for p in self.proxies
+        return [
+            *_proxy_rows(self.proxies),
+            *_combined_rows(self.combined_proxies),
+            *_importance_rows(self),
+            *_individual_rows(self.individual_fairness),
         ]
-        rows += [
-            MetricRow(
-                attribute=p.attribute,
-                group=ALL_GROUPS,
-                n=p.n or 0,
-                metric=f"normalized_mutual_info[{p.feature}]",
-                value=p.mutual_information,
-            )
-            for p in self.proxies
-            if p.mutual_information is not None
-        ]
-        for combined in self.combined_proxies:
-            rows.append(
-                _row(
-                    combined.attribute,
-                    ALL_GROUPS,
-                    combined.n,
-                    "combined_proxy_auc",
-                    combined.auc,
-                    combined.ci_low,
-                    combined.ci_high,
-                )
-            )
-            rows += [
-                _row(
-                    combined.attribute,
-                    g.group,
-                    g.n,
-                    "combined_proxy_auc",
-                    g.auc,
-                    g.ci_low,
-                    g.ci_high,
-                )
-                for g in combined.groups
-            ]
-        for importance in [*(self.global_explanation or []), *(self.accuracy_importance or [])]:
-            rows.append(
-                _row(
-                    ALL_GROUPS,
-                    ALL_GROUPS,
-                    importance.n or 0,
-                    f"{importance.method}_importance[{importance.feature}]",
-                    importance.importance,
-                    importance.ci_low,
-                    importance.ci_high,
-                )
-            )
-        rows += [
-            _row(
-                g.attribute,
-                g.group,
-                g.n,
-                f"importance_share[{g.feature}]",
-                g.share,
-                g.ci_low,
-                g.ci_high,
-            )
-            for g in self.importance_by_group
-        ]
-        if self.proxy_importance is not None:
-            share = self.proxy_importance
-            rows.append(
-                _row(
-                    ALL_GROUPS,
-                    ALL_GROUPS,
-                    share.n,
-                    "proxy_importance_share",
-                    share.share,
-                    share.ci_low,
-                    share.ci_high,
-                )
-            )
-        fair = self.individual_fairness
-        if fair is not None:
-            rows.append(
-                _row(
-                    ALL_GROUPS,
-                    ALL_GROUPS,
-                    fair.consistency_n or 0,
-                    "consistency",
-                    fair.consistency,
-                    fair.consistency_ci_low,
-                    fair.consistency_ci_high,
-                )
-            )
-            rows.append(
-                _row(
-                    ALL_GROUPS,
-                    ALL_GROUPS,
-                    fair.n,
-                    "theil_index",
-                    fair.theil_index,
-                    fair.theil_ci_low,
-                    fair.theil_ci_high,
-                )
-            )
-            rows.append(
-                _row(
-                    ALL_GROUPS,
-                    ALL_GROUPS,
-                    fair.n,
-                    "generalized_entropy_index",
-                    fair.generalized_entropy_index,
-                    None,
-                    None,
-                )
-            )
-        return rows
 
 
 def _row(
-    attribute: str,
-    group: str,
-    n: int,
     metric: str,
     value: float | None,
-    low: float | None,
-    high: float | None,
+    low: float | None = None,
+    high: float | None = None,
+    *,
+    n: int | None,
+    attribute: str = ALL_GROUPS,
+    group: str = ALL_GROUPS,
 ) -> MetricRow:
     return MetricRow(
-        attribute=attribute, group=group, n=n, metric=metric, value=value, ci_low=low, ci_high=high
-    )
+        attribute=attribute, group=group, n=n or 0, metric=metric, value=value, ci_low=low,
+        ci_high=high,
+    )  # fmt: skip
+
+
+def _proxy_rows(proxies: list[ProxyScore]) -> list[MetricRow]:
+    rows = [
+        _row(f"{p.method}[{p.feature}]", p.strength, p.ci_low, p.ci_high, n=p.n,
+             attribute=p.attribute)
+        for p in proxies
+    ]  # fmt: skip
+    return rows + [
+        _row(f"normalized_mutual_info[{p.feature}]", p.mutual_information, n=p.n,
+             attribute=p.attribute)
+        for p in proxies
+        if p.mutual_information is not None
+    ]  # fmt: skip
+
+
+def _combined_rows(found: list[CombinedProxy]) -> list[MetricRow]:
+    rows = []
+    for c in found:
+        rows.append(_row("combined_proxy_auc", c.auc, c.ci_low, c.ci_high, n=c.n,
+                         attribute=c.attribute))  # fmt: skip
+        rows += [
+            _row("combined_proxy_auc", g.auc, g.ci_low, g.ci_high, n=g.n, attribute=c.attribute,
+                 group=g.group)
+            for g in c.groups
+        ]  # fmt: skip
+    return rows
+
+
+def _importance_rows(part: TransparencyEvidence) -> list[MetricRow]:
+    every = [*(part.global_explanation or []), *(part.accuracy_importance or [])]
+    rows = [
+        _row(f"{f.method}_importance[{f.feature}]", f.importance, f.ci_low, f.ci_high, n=f.n)
+        for f in every
+    ]
+    rows += [
+        _row(f"importance_share[{g.feature}]", g.share, g.ci_low, g.ci_high, n=g.n,
+             attribute=g.attribute, group=g.group)
+        for g in part.importance_by_group
+    ]  # fmt: skip
+    share = part.proxy_importance
+    if share is not None:
+        rows.append(_row("proxy_importance_share", share.share, share.ci_low, share.ci_high,
+                         n=share.n))  # fmt: skip
+    return rows
+
+
+def _individual_rows(fair: IndividualFairness | None) -> list[MetricRow]:
+    if fair is None:
+        return []
+    return [
+        _row("consistency", fair.consistency, fair.consistency_ci_low, fair.consistency_ci_high,
+             n=fair.consistency_n),
+        _row("theil_index", fair.theil_index, fair.theil_ci_low, fair.theil_ci_high, n=fair.n),
+        _row("generalized_entropy_index", fair.generalized_entropy_index, n=fair.n),
+    ]  # fmt: skip

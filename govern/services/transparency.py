@@ -19,6 +19,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from govern.errors import BadInputError, DataError
@@ -29,6 +30,7 @@ if TYPE_CHECKING:
 
     from govern.adapters.registry import LoadedModel
     from govern.audits.transparency import TransparencySettings
+    from govern.data import EvaluationData
     from govern.policies import Policy
     from govern.results import AuditResult, PolicyResult
 
@@ -264,14 +266,10 @@ def audit_transparency(
     >>> result.evidence.kinds  # doctest: +SKIP
     ['transparency']
     """
-    import pandas as pd
-
-    from govern.adapters.registry import Registry
     from govern.audits.transparency import transparency_evidence
-    from govern.data import EvaluationData, table_columns
     from govern.evidence import Evidence
     from govern.results import ModelRef
-    from govern.services.audit import _output_folder, _read_frame, _sensitive_columns
+    from govern.services.audit import _output_folder
 
     if model_uri is None and y_pred is None:
         raise BadInputError(MSG_NO_DECISIONS)
@@ -279,40 +277,20 @@ def audit_transparency(
         raise BadInputError(MSG_BOTH_DECISIONS)
     the_policy = _checked_policy(policy)
     out = _output_folder(out_dir)
-    header = None if isinstance(data, pd.DataFrame) else table_columns(data)
-    frame, source = _read_frame(data)
-    columns = _sensitive_columns(_split(sensitive), None, model_uri or "the decisions")
-    named = _split(features)
-    model = Registry(tracking_uri).load_model_uri(model_uri) if model_uri is not None else None
-    reserved = {*columns, *(c for c in (y_true, y_pred) if c)}
-    inputs = _inputs(model, frame, named, reserved)
-    if header is not None:
-        _check_header(header, columns, y_true, y_pred, inputs or [], source or "the data")
-    decision_column = y_pred
-    if model is not None:
-        assert inputs is not None
-        frame = frame.assign(**{DECISION_COLUMN: model_decisions(model, frame, inputs)})
-        decision_column = DECISION_COLUMN
-    assert decision_column is not None
-    evaluation = EvaluationData.from_frame(
-        frame,
-        y_pred=decision_column,
-        sensitive=columns,
-        y_true=y_true,
-        positive_label=positive_label,
-        source=source,
-    )
+    loaded = _load(data, model_uri=model_uri, sensitive=sensitive, features=features,
+                   y_true=y_true, y_pred=y_pred, tracking_uri=tracking_uri)  # fmt: skip
+    frame, evaluation = _decide(loaded, y_true=y_true, y_pred=y_pred, positive_label=positive_label)
     evidence = transparency_evidence(
-        model,
+        loaded.model,
         frame,
-        features=inputs or [],
-        sensitive=columns,
+        features=loaded.inputs or [],
+        sensitive=loaded.sensitive,
         y_true=evaluation.y_true,
         decisions=evaluation.y_pred,
         settings=transparency_settings(the_policy, seed=seed, n_repeats=n_repeats),
         progress=progress,
     )
-    if inputs is None:
+    if loaded.inputs is None:
         evidence = evidence.model_copy(update={"model_inputs": None, "direct_use": None})
     result = _result(
         Evidence.of(evidence),
@@ -325,6 +303,67 @@ def audit_transparency(
 
         out.write(render_reports(result, None))
     return result
+
+
+@dataclass(frozen=True)
+class _Loaded:
+    """Step 1's results: the data, the audited columns and the model, all checked."""
+
+    frame: pd.DataFrame = field(repr=False)
+    source: str | None
+    sensitive: list[str]
+    inputs: list[str] | None  # None: a tool without a model whose inputs were not named
+    model: LoadedModel | None = field(repr=False)
+
+
+def _load(
+    data: pd.DataFrame | str | os.PathLike[str],
+    *,
+    model_uri: str | None,
+    sensitive: Sequence[str] | str,
+    features: Sequence[str] | str | None,
+    y_true: str | None,
+    y_pred: str | None,
+    tracking_uri: str | None,
+) -> _Loaded:
+    import pandas as pd
+
+    from govern.adapters.registry import Registry
+    from govern.data import table_columns
+    from govern.services.audit import _read_frame, _sensitive_columns
+
+    header = None if isinstance(data, pd.DataFrame) else table_columns(data)
+    frame, source = _read_frame(data)
+    columns = _sensitive_columns(_split(sensitive), None, model_uri or "the decisions")
+    model = Registry(tracking_uri).load_model_uri(model_uri) if model_uri is not None else None
+    reserved = {*columns, *(c for c in (y_true, y_pred) if c)}
+    inputs = _inputs(model, frame, _split(features), reserved)
+    if header is not None:
+        _check_header(header, columns, y_true, y_pred, inputs or [], source or "the data")
+    return _Loaded(frame=frame, source=source, sensitive=columns, inputs=inputs, model=model)
+
+
+def _decide(
+    loaded: _Loaded, *, y_true: str | None, y_pred: str | None, positive_label: Any
+) -> tuple[pd.DataFrame, EvaluationData]:
+    """The data with the decisions audited (the model's, or the recorded ones), validated."""
+    from govern.data import EvaluationData
+
+    frame, decision_column = loaded.frame, y_pred
+    if loaded.model is not None:
+        assert loaded.inputs is not None
+        decisions = model_decisions(loaded.model, frame, loaded.inputs)
+        frame, decision_column = frame.assign(**{DECISION_COLUMN: decisions}), DECISION_COLUMN
+    assert decision_column is not None
+    evaluation = EvaluationData.from_frame(
+        frame,
+        y_pred=decision_column,
+        sensitive=loaded.sensitive,
+        y_true=y_true,
+        positive_label=positive_label,
+        source=loaded.source,
+    )
+    return frame, evaluation
 
 
 def _result(evidence: Any, fingerprint: Any, policy: Policy | None, model: Any) -> AuditResult:
