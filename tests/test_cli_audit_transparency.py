@@ -144,7 +144,7 @@ def test_the_output_folder_gets_the_report(
     ]
     html = (tmp_path / "out" / "compliance_report.html").read_text()
     assert "Inputs that stand in for a sensitive attribute" in html
-    assert "aria-label=\"What drives the model's decisions, with 95% intervals\"" in html
+    assert 'aria-label="What drives the model\'s decisions, with 95% intervals"' in html
     assert "wrote audit.json" in err
 
 

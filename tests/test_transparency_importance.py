@@ -195,10 +195,10 @@ def test_the_proxies_share_and_its_interval_by_the_delta_method() -> None:
 
 
 def test_group_profiles_and_the_largest_gap() -> None:
-    # Group a: input x carries 3/4 of the loss; group b: 1/4. Group c is too small to measure.
-    losses = np.array([[0.3, 0.1]] * 40 + [[0.1, 0.3]] * 40 + [[0.5, 0.5]] * 3)
+    # Group a: input x carries 3/4 of the loss; group b: 1/4. Groups c and d are too small.
+    losses = np.array([[0.3, 0.1]] * 40 + [[0.1, 0.3]] * 40 + [[0.5, 0.5]] * 5)
     losses = losses + np.linspace(0, 0.01, len(losses))[:, None]
-    labels = np.array(["a"] * 40 + ["b"] * 40 + ["c"] * 3, dtype=object)
+    labels = np.array(["a"] * 40 + ["b"] * 40 + ["c"] * 3 + ["d"] * 2, dtype=object)
     profiles, gaps = importance_by_group(
         _result(losses, ["x", "y"]), {"group": labels}, min_group_size=30
     )
@@ -209,4 +209,16 @@ def test_group_profiles_and_the_largest_gap() -> None:
     (gap,) = gaps
     assert (gap.feature, gap.high_group, gap.low_group) == ("x", "a", "b")
     assert gap.gap == pytest.approx(by[("a", "x")].share - by[("b", "x")].share)
-    assert gap.not_measured == ["c"] and gap.groups_measured == ["a", "b"]
+    assert gap.not_measured == ["c", "d"] and gap.groups_measured == ["a", "b"]
+
+
+def test_one_small_group_withholds_the_next_smallest_too() -> None:
+    # With one group short of the minimum, publishing the others' counts would give its count
+    # away (total minus the others): the next smallest is withheld as well.
+    losses = np.random.default_rng(1).random((83, 2))
+    labels = np.array(["a"] * 45 + ["b"] * 35 + ["c"] * 3, dtype=object)
+    profiles, gaps = importance_by_group(
+        _result(losses, ["x", "y"]), {"group": labels}, min_group_size=30
+    )
+    assert {p.group for p in profiles} == {"a"}
+    assert gaps == []  # one group left: nothing to compare

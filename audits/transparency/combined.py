@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any
 
 from govern.audits.transparency.auc import auc_interval
 from govern.audits.transparency.encoding import EncodedInputs
+from govern.audits.transparency.groups import measured_groups
 from govern.evidence.transparency import CombinedProxy, GroupAUC, ProxyCarrier
 
 if TYPE_CHECKING:
@@ -44,7 +45,7 @@ class _Target:
     labels: np.ndarray  # group label of each kept row
     rows: np.ndarray  # positions of the kept rows
     groups: list[str]  # groups in the classifier, sorted
-    small: list[str]  # groups left out of the classifier or of the AUCs
+    small: list[str]  # groups whose AUC is not published (too few people, or complementary)
 
 
 def _target(attribute: pd.Series, settings: CombinedSettings) -> _Target:
@@ -56,13 +57,10 @@ def _target(attribute: pd.Series, settings: CombinedSettings) -> _Target:
     # Stratified folds need every group in every fold; smaller groups cannot be scored.
     kept = {str(g) for g, c in zip(names, counts, strict=True) if c >= settings.n_folds}
     keep = np.isin(labels, list(kept))
-    measured = {str(g) for g, c in zip(names, counts, strict=True) if c >= settings.min_group_size}
-    return _Target(
-        labels=labels[keep],
-        rows=known[keep],
-        groups=sorted(kept),
-        small=sorted({str(g) for g in names} - measured),
+    _, withheld = measured_groups(
+        {str(g): int(c) for g, c in zip(names, counts, strict=True)}, settings.min_group_size
     )
+    return _Target(labels=labels[keep], rows=known[keep], groups=sorted(kept), small=withheld)
 
 
 def _classifier() -> Any:

@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from statistics import NormalDist
 from typing import TYPE_CHECKING, Any
 
+from govern.audits.transparency.groups import measured_groups
 from govern.evidence.transparency import (
     FeatureImportance,
     GroupImportance,
@@ -253,7 +254,8 @@ def importance_by_group(
 
     ``groups`` maps each attribute to every person's group label (``None`` or NaN when
     missing: those people belong to no group). Groups smaller than ``min_group_size`` are not
-    measured (their profile would be noise, and publishing it could identify people).
+    measured (their profile would be noise, and publishing it could identify people), nor is
+    the next smallest when exactly one falls short (:mod:`.groups`).
     """
     import pandas as pd
 
@@ -262,13 +264,14 @@ def importance_by_group(
     profiles: list[GroupImportance] = []
     gaps: list[ImportanceGap] = []
     for attribute, labels in groups.items():
-        series = pd.Series(labels, dtype="object")
+        series = pd.Series(labels, dtype="object").astype("string")
+        known = series.notna().to_numpy()
+        eligible, skipped = measured_groups(series.value_counts().to_dict(), min_group_size)
         measured: dict[str, tuple[int, _Shares]] = {}
-        skipped = []
-        for group in sorted({str(g) for g in series.dropna()}):
-            rows = (series == group).to_numpy() & series.notna().to_numpy()
-            shares = _shares(losses[rows]) if rows.sum() >= min_group_size else None
-            if shares is None:
+        for group in eligible:
+            rows = known & (series == group).fillna(False).to_numpy(dtype=bool)
+            shares = _shares(losses[rows])
+            if shares is None:  # no decision of the group changes at all: no profile
                 skipped.append(group)
                 continue
             measured[group] = (int(rows.sum()), shares)
@@ -284,7 +287,7 @@ def importance_by_group(
                 )
                 for i, feature in enumerate(result.features)
             ]
-        gap = _largest_gap(attribute, result.features, measured, skipped, z)
+        gap = _largest_gap(attribute, result.features, measured, sorted(skipped), z)
         if gap is not None:
             gaps.append(gap)
     return profiles, gaps

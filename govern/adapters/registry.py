@@ -264,6 +264,7 @@ class Registry:
                 artifact_location=_artifacts_beside(tracking_uri),
                 trail_path=settings.trail_path,
                 home=settings.home,
+                policy=settings.policy,
             )
         self.settings = settings
         self.tracking_uri = settings.tracking_uri
@@ -819,7 +820,7 @@ def register_model(
 
     Examples
     --------
-    >>> meta = GovernanceMetadata(name="cv-screening", purpose="hr_decision", ...)  # doctest: +SKIP
+    >>> meta = GovernanceMetadata(name="cv-screening", purpose="recruitment", ...)  # doctest: +SKIP
     >>> register_model("cv-screening", model_uri="runs:/abc/model", metadata=meta)  # doctest: +SKIP
     '1'
     """

@@ -90,8 +90,9 @@ def proxy_flag_strength(policy: Policy | None) -> float:
 def transparency_settings(
     policy: Policy | None, *, seed: int = 0, n_repeats: int = 5
 ) -> TransparencySettings:
-    """The audit's settings under ``policy``: its interval level, minimum group size and proxy
-    limit, the seed and the number of repeats of the permutation importance."""
+    """The audit's settings under ``policy``: its interval level, minimum group size (at least
+    its disclosure size) and proxy strength, the seed and the repeats of the permutation
+    importance."""
     from govern.audits.transparency import TransparencySettings
 
     if policy is None:
@@ -100,7 +101,8 @@ def transparency_settings(
         seed=seed,
         n_repeats=n_repeats,
         level=policy.settings.confidence_level,
-        min_group_size=policy.settings.min_group_size,
+        # A group's figures come with its count: never measure one the policy may not publish.
+        min_group_size=max(policy.settings.min_group_size, policy.disclosure().min_size),
         proxy_flag_strength=proxy_flag_strength(policy),
     )
 

@@ -19,7 +19,12 @@ from govern.model_cards.context import (
     MeasureContext,
     SignificanceRowContext,
 )
-from govern.model_cards.disclosure import Suppression, suppression_for, suppression_note
+from govern.model_cards.disclosure import (
+    Suppression,
+    required_note,
+    suppression_note,
+    table_suppression,
+)
 from govern.model_cards.format import (
     TEST_LABELS,
     anchor,
@@ -29,7 +34,7 @@ from govern.model_cards.format import (
     percent_label,
 )
 from govern.model_cards.sections import SectionContext, SectionInputs, register_report_section
-from govern.results import ALL_GROUPS, UNKNOWN_GROUP, MetricRow
+from govern.results import ALL_GROUPS, UNKNOWN_GROUP, DisclosureRule, MetricRow, RuleResult
 
 # The columns of the per-group tables, in reading order: rates first, then the ratios against
 # the reference group that the four-fifths rule (29 CFR 1607.4(D)) and LL144 compare.
@@ -54,23 +59,31 @@ MAIN_SUMMARIES = (
     "equal_opportunity_ratio",
 )
 RATIO_COLUMNS = ("impact_ratio", "scoring_impact_ratio")
-# The four-fifths mark the charts draw (29 CFR 1607.4(D)).
-FOUR_FIFTHS = 0.8
 
 INTRO = {
     "html": (
         "Rates are shares of each group who received the positive decision. The impact ratio "
-        "divides a group's rate by the reference group's; under 0.8 is the “four-fifths” "
-        "warning sign of US EEOC guidance (29 CFR 1607.4(D)). Intervals are {level} confidence "
-        "intervals: the wider they are, the less the data can tell."
+        "divides a group's rate by the reference group's{threshold}. Intervals are {level} "
+        "confidence intervals: the wider they are, the less the data can tell."
     ),
     "markdown": (
         "Rates are shares of each group who received the positive decision. The impact ratio "
-        "divides a group's rate by the reference group's; under 0.8 is the \"four-fifths\" "
-        "warning sign of US EEOC guidance (29 CFR 1607.4(D)). Intervals in brackets are {level} "
-        "confidence intervals. Charts are in the HTML version."
+        "divides a group's rate by the reference group's{threshold}. Intervals in brackets are "
+        "{level} confidence intervals. Charts are in the HTML version."
     ),
 }
+THRESHOLD_WORDS = (
+    "; the policy asks for at least {threshold:g} (US EEOC guidance, 29 CFR 1607.4(D), calls a "
+    "ratio under 0.8 a sign of adverse impact)"
+)
+
+
+def impact_threshold(rules: list[RuleResult]) -> float | None:
+    """The threshold of the policy's impact-ratio rule, when it has one."""
+    for rule in rules:
+        if rule.check == "metric" and (rule.comparison or "").startswith("impact_ratio "):
+            return rule.threshold
+    return None
 
 
 @dataclass(frozen=True)
@@ -125,6 +138,7 @@ def _group_rows(
     summaries: dict[tuple[str, str], GroupSummary],
     reference: str | None,
     hidden: Suppression,
+    rules_short: list[RuleResult],
 ) -> list[GroupRowContext]:
     by_metric = {(r.group, r.metric): r for r in [*rows.per_group, *rows.ratios]}
     first_n: dict[str, int] = {}
@@ -146,12 +160,17 @@ def _group_rows(
             notes.append("reference group")
         if summary is not None and summary.status == "excluded_small_share":
             notes.append("small share: excluded from impact ratios")
+        if summary is not None and summary.status == "insufficient_data":
+            notes.append("too few people to judge")
+        failing = [r.title for r in rules_short if (rows.name, group) in set(r.shortfalls)]
+        if failing:
+            notes.append("falls short of: " + "; ".join(failing))
         result.append(
             GroupRowContext(
                 group=group,
                 suppressed=False,
                 n="" if n_value is None else f"{n_value:,}",
-                share="" if summary is None else f"{summary.share:.1%}",
+                share="" if summary is None or summary.share is None else f"{summary.share:.1%}",
                 note="; ".join(notes),
                 cells=[_cell(by_metric.get((group, m))) for m in rows.columns],
             )
@@ -192,7 +211,11 @@ def _unknown_sentence(attribute: str, unknown: int, shown_as_group: bool) -> str
 
 
 def _table(
-    evidence: FairnessEvidence, rows: _Attribute, hidden: Suppression, level: str
+    evidence: FairnessEvidence,
+    rows: _Attribute,
+    hidden: Suppression,
+    level: str,
+    rules: list[RuleResult],
 ) -> FairnessTableContext:
     summaries = {(g.attribute, g.group): g for g in evidence.groups}
     reference = evidence.reference_groups.get(rows.name)
@@ -202,7 +225,7 @@ def _table(
         anchor=f"fairness-{anchor(rows.name)}",
         caption=f"Results by {rows.name}: each group's rates with {level} intervals{compared}.",
         columns=[metric_label(m) for m in rows.columns],
-        rows=_group_rows(rows, summaries, reference, hidden),
+        rows=_group_rows(rows, summaries, reference, hidden, rules),
         summaries=[
             f"{metric_label(r.metric)}: {format_number(r.value)}"
             + (
@@ -237,21 +260,36 @@ def _points(rows: list[MetricRow], metric: str, hidden: Suppression) -> list[Cha
     ]
 
 
-def _chart(rows: _Attribute, hidden: Suppression, level: str) -> ChartContext | None:
+def _chart(
+    rows: _Attribute, hidden: Suppression, level: str, threshold: float | None
+) -> ChartContext | None:
     rates = _points(rows.per_group, "selection_rate", hidden)
     impact = _points(rows.ratios, "impact_ratio", hidden)
     if not rates and not impact:
         return None
-    below = [p.group for p in impact if p.value < FOUR_FIFTHS]
     title = f"Selection rate and impact ratio by {rows.name}, with {level} intervals"
     alt = (
         f"Bar charts of the selection rate and the impact ratio of each {rows.name} group, "
-        f"with error bars for the {level} intervals and a dashed line at the four-fifths mark "
-        "(0.8). "
-        + (f"Below 0.8: {', '.join(below)}." if below else "No group's impact ratio is below 0.8.")
-        + (" Suppressed groups are not drawn." if hidden else "")
+        f"with error bars for the {level} intervals"
     )
-    svg = fairness_chart_svg(rows.name, selection_rates=rates, impact_ratios=impact, title=title)
+    if threshold is not None:
+        below = [p.group for p in impact if p.value < threshold]
+        alt += f" and a dashed line at the policy's threshold ({threshold:g}). " + (
+            f"Below {threshold:g}: {', '.join(below)}."
+            if below
+            else f"No group's impact ratio is below {threshold:g}."
+        )
+    else:
+        alt += "."
+    alt += " Suppressed groups are not drawn." if hidden else ""
+    svg = fairness_chart_svg(
+        rows.name,
+        selection_rates=rates,
+        impact_ratios=impact,
+        title=title,
+        level=level,
+        threshold=threshold,
+    )
     return ChartContext(attribute=rows.name, svg=svg, alt=alt)
 
 
@@ -265,43 +303,62 @@ def _attributes(evidence: FairnessEvidence) -> list[str]:
     ]
 
 
-def fairness_body(evidence: FairnessEvidence, *, with_charts: bool) -> FairnessSectionContext:
-    """Tables (and charts) per attribute and intersection, with small groups suppressed."""
+def fairness_body(
+    evidence: FairnessEvidence,
+    *,
+    with_charts: bool,
+    disclosure: DisclosureRule | None = None,
+    rules: list[RuleResult] | None = None,
+) -> FairnessSectionContext:
+    """Tables (and charts) per attribute and intersection, small groups' figures withheld by
+    the disclosure rule (and still marked when they fall short of a rule)."""
+    rule = disclosure or DisclosureRule()
     confidence = evidence.settings.get("confidence_level")
     level = percent_label(confidence if isinstance(confidence, float) else None)
-    summaries = {(g.attribute, g.group): g for g in evidence.groups}
     tables, charts, any_hidden = [], [], False
     for attribute in _attributes(evidence):
         rows = _attribute_rows(evidence, attribute)
-        hidden = suppression_for(
-            attribute, rows.groups, summaries, evidence.reference_groups.get(attribute)
-        )
+        hidden = table_suppression(evidence, attribute, rule, list(rules or []))
         any_hidden = any_hidden or bool(hidden)
-        tables.append(_table(evidence, rows, hidden, level))
-        chart = _chart(rows, hidden, level) if with_charts else None
+        tables.append(_table(evidence, rows, hidden, level, list(rules or [])))
+        chart = (
+            _chart(rows, hidden, level, impact_threshold(list(rules or [])))
+            if with_charts
+            else None
+        )
         if chart is not None:
             charts.append(chart)
     return FairnessSectionContext(
         tables=tables,
         charts=charts,
-        suppression_note=suppression_note(evidence.settings) if any_hidden else "",
+        suppression_note=suppression_note(rule) if any_hidden else required_note(rule),
         level=level,
     )
 
 
 def fairness_section(evidence: FairnessEvidence, inputs: SectionInputs) -> SectionContext | None:
-    body = fairness_body(evidence, with_charts=inputs.fmt == "html")
+    body = fairness_body(
+        evidence,
+        with_charts=inputs.fmt == "html",
+        disclosure=inputs.disclosure,
+        rules=inputs.rules,
+    )
     if not body.tables:
         return None
     return SectionContext(
         kind="fairness",
         title="Fairness: results by group",
         anchor="fairness",
-        intro=INTRO[inputs.fmt].format(level=body.level),
+        intro=INTRO[inputs.fmt].format(level=body.level, threshold=_threshold_words(inputs.rules)),
         html_partial="_fairness.html.j2",
         markdown_partial="_fairness.md.j2",
         body=body,
     )
+
+
+def _threshold_words(rules: list[RuleResult]) -> str:
+    threshold = impact_threshold(rules)
+    return "" if threshold is None else THRESHOLD_WORDS.format(threshold=threshold)
 
 
 register_report_section(FairnessEvidence, fairness_section)

@@ -253,7 +253,8 @@ def _profiles(part: TransparencyEvidence) -> list[ProfileContext]:
                 (group, f"{n:,}", [f"{shares[f].share:.0%}" if f in shares else "—" for f in top])
             )
         small = (
-            f" Groups too small to compare are not shown ({', '.join(gap.not_measured)})."
+            " Not shown, to protect small groups (too few people, or withheld so that a "
+            f"smaller group's figures cannot be worked out): {', '.join(gap.not_measured)}."
             if gap.not_measured
             else ""
         )

@@ -15,6 +15,7 @@ from govern.evidence.process import ProcessEvidence
 from govern.policies import sentences as say
 from govern.policies.checks import CheckKind, CheckModel, Finding, RuleContext, register_check_kind
 from govern.policies.checks.documentation import is_substantive
+from govern.vocabulary import RiskTier
 
 MSG_THRESHOLD_NEEDED = "requirement '{requirement}' needs '{key}'; add it"
 MSG_THRESHOLD_UNUSED = "'{key}' is only used with requirement '{used_with}'; remove it"
@@ -37,7 +38,7 @@ class ProcessCheck(CheckModel):
     roles: list[str] = Field(
         default_factory=list, description="For sign_off: roles whose approval is required."
     )
-    risk_tiers: list[str] = Field(
+    risk_tiers: list[RiskTier] = Field(
         default_factory=list, description="For sign_off: the tiers that need it (empty: all)."
     )
 
@@ -113,7 +114,7 @@ def _sign_off(check: ProcessCheck, facts: ProcessEvidence) -> Finding:
         return Finding(
             verdict="not_applicable",
             sentence=f"Sign-off by {roles} is required only for risk tiers "
-            f"{say.listing(tiers)}; this model is '{facts.risk_tier}'.",
+            f"{say.listing([str(t) for t in tiers])}; this model is '{facts.risk_tier}'.",
         )
     if facts.approvals is None:
         # Approvers sign off on an audit's findings, so at audit time there is nothing to judge
@@ -158,10 +159,31 @@ def _register_complete(facts: ProcessEvidence) -> Finding:
     return Finding(verdict="pass", sentence="The register entry is complete.", value=0.0, **common)
 
 
+MSG_NOT_REGISTERED = (
+    "The audit read no register entry (a decision file audited on its own), so the {what} is "
+    "not known."
+)
+TO_REGISTER = (
+    "Register the tool with its governance metadata (govern register NAME --meta FILE) and "
+    "audit it with govern audit run."
+)
+_UNKNOWN_WITHOUT_REGISTER = {
+    "owner_named": "accountable owner",
+    "appeal_route": "appeal route",
+    "register_complete": "register entry",
+}
+
+
 def evaluate_process(
     check: ProcessCheck, facts: ProcessEvidence | None, context: RuleContext
 ) -> Finding:
     assert facts is not None  # absence is handled by the evaluator
+    if not facts.register_read and check.requirement in _UNKNOWN_WITHOUT_REGISTER:
+        return Finding(
+            verdict="insufficient_data",
+            sentence=MSG_NOT_REGISTERED.format(what=_UNKNOWN_WITHOUT_REGISTER[check.requirement]),
+            to_conclude=TO_REGISTER,
+        )
     if check.requirement == "audit_recency":
         return _audit_recency(check, facts, context)
     if check.requirement in ("owner_named", "appeal_route"):
