@@ -371,7 +371,7 @@ def _decide(
 def _result(evidence: Any, fingerprint: Any, policy: Policy | None, model: Any) -> AuditResult:
     from govern import __version__
     from govern.policies import evaluate
-    from govern.results import AuditResult
+    from govern.results import AuditResult, DisclosureRule
 
     now = dt.datetime.now(dt.UTC).replace(microsecond=0)
     verdicts = None
@@ -386,6 +386,7 @@ def _result(evidence: Any, fingerprint: Any, policy: Policy | None, model: Any) 
         data=fingerprint,
         evidence=evidence,
         policy=verdicts,
+        disclosure=policy.disclosure() if policy is not None else DisclosureRule(),
     )
 
 
