@@ -8,10 +8,8 @@ from pathlib import Path
 import click
 
 from govern.cli.options import format_option
-from govern.errors import EXIT_OK, EXIT_POLICY_FAILED
+from govern.errors import EXIT_OK
 
-VERDICT = "{policy} {version}: {status} ({counts})"
-RULE_LINE = "  {mark} {rule_id} [{severity}] {verdict}: {sentence}"
 WRITTEN = "wrote audit.json and the compliance report to {folder}"
 
 
@@ -94,7 +92,7 @@ def transparency(
     pass, 1 when one fails or cannot be judged, 2 on bad input.
     """
     from govern.audits.transparency.summary import render_text
-    from govern.cli.audit_run import MARKS
+    from govern.cli.audit_output import exit_code, print_audit
     from govern.cli.progress import progress_bar
     from govern.evidence.transparency import TransparencyEvidence
     from govern.services.transparency import audit_transparency
@@ -116,35 +114,13 @@ def transparency(
     evidence = result.evidence.get(TransparencyEvidence)
     assert evidence is not None
     if output_format == "json":
-        payload = result.model_dump(mode="json")
+        # audit.json as it is written, plus the figures as tidy rows.
+        payload = json.loads(result.model_dump_json())
         payload["rows"] = [row.model_dump(mode="json") for row in evidence.rows()]
         click.echo(json.dumps(payload, indent=2))
     else:
         click.echo(render_text(evidence))
-        if result.policy is not None:
-            counts: dict[str, int] = {}
-            for rule in result.policy.rules:
-                counts[rule.verdict] = counts.get(rule.verdict, 0) + 1
-            click.echo(
-                VERDICT.format(
-                    policy=result.policy.policy_name,
-                    version=result.policy.policy_version,
-                    status=result.status.upper(),
-                    counts=", ".join(f"{n} {v}" for v, n in sorted(counts.items())),
-                )
-            )
-            for rule in result.policy.rules:
-                click.echo(
-                    RULE_LINE.format(
-                        mark=MARKS.get(rule.verdict, "  "),
-                        rule_id=rule.rule_id,
-                        severity=rule.severity,
-                        verdict=rule.verdict,
-                        sentence=rule.sentence,
-                    )
-                )
+        print_audit(result, output_format)
     if out_dir is not None:
         click.echo(WRITTEN.format(folder=out_dir), err=True)
-    if result.policy is None or result.status == "pass":
-        return EXIT_OK
-    return EXIT_POLICY_FAILED
+    return EXIT_OK if result.policy is None else exit_code(result)

@@ -266,7 +266,8 @@ def importance_by_group(
     for attribute, labels in groups.items():
         series = pd.Series(labels, dtype="object").astype("string")
         known = series.notna().to_numpy()
-        eligible, skipped = measured_groups(series.value_counts().to_dict(), min_group_size)
+        counts = {str(group): int(n) for group, n in series.value_counts().items()}
+        eligible, skipped = measured_groups(counts, min_group_size)
         measured: dict[str, tuple[int, _Shares]] = {}
         for group in eligible:
             rows = known & (series == group).fillna(False).to_numpy(dtype=bool)

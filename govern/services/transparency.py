@@ -271,14 +271,14 @@ def audit_transparency(
     from govern.audits.transparency import transparency_evidence
     from govern.evidence import Evidence
     from govern.results import ModelRef
-    from govern.services.audit import _output_folder
+    from govern.services.audit import output_folder
 
     if model_uri is None and y_pred is None:
         raise BadInputError(MSG_NO_DECISIONS)
     if model_uri is not None and y_pred is not None:
         raise BadInputError(MSG_BOTH_DECISIONS)
     the_policy = _checked_policy(policy)
-    out = _output_folder(out_dir)
+    out = output_folder(out_dir)
     loaded = _load(data, model_uri=model_uri, sensitive=sensitive, features=features,
                    y_true=y_true, y_pred=y_pred, tracking_uri=tracking_uri)  # fmt: skip
     frame, evaluation = _decide(loaded, y_true=y_true, y_pred=y_pred, positive_label=positive_label)
@@ -332,11 +332,11 @@ def _load(
 
     from govern.adapters.registry import Registry
     from govern.data import table_columns
-    from govern.services.audit import _read_frame, _sensitive_columns
+    from govern.services.audit import read_frame, sensitive_columns
 
     header = None if isinstance(data, pd.DataFrame) else table_columns(data)
-    frame, source = _read_frame(data)
-    columns = _sensitive_columns(_split(sensitive), None, model_uri or "the decisions")
+    frame, source = read_frame(data)
+    columns = sensitive_columns(_split(sensitive), None, model_uri or "the decisions")
     model = Registry(tracking_uri).load_model_uri(model_uri) if model_uri is not None else None
     reserved = {*columns, *(c for c in (y_true, y_pred) if c)}
     inputs = _inputs(model, frame, _split(features), reserved)
