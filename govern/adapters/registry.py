@@ -109,6 +109,10 @@ MSG_LOAD_FAILED = (
     "cannot load model {name!r} version {version} from {source} ({reason}). Check that the "
     "model's artifacts are reachable and its flavour's packages are installed."
 )
+MSG_BAD_LOAD_URI = (
+    "cannot load a model from {uri!r} ({reason}). Give an MLflow model URI such as "
+    "runs:/<run_id>/model, models:/<name>/<version> or a folder holding an MLmodel file."
+)
 MSG_OUTCOME_ONLY = (
     "model {name!r} version {version} was registered without a model artifact (a procured "
     "tool); it cannot predict. Audit it on recorded decisions with --y-pred COLUMN."
@@ -681,33 +685,55 @@ class Registry:
         info = self.get_version(name, version)
         if info.outcome_only:
             raise BadInputError(MSG_OUTCOME_ONLY.format(name=name, version=version))
-        mlflow = self.mlflow
-        uri = f"models:/{name}/{version}"
-        try:
-            import mlflow.sklearn
-
-            estimator = mlflow.sklearn.load_model(uri)
-        except Exception as sklearn_error:
-            _logger.debug("no sklearn flavour for %s: %s", uri, sklearn_error)
-        else:
-            names = getattr(estimator, "feature_names_in_", None)
-            inputs = [str(n) for n in names] if names is not None else _signature_names(uri)
-            return LoadedModel(predictor=estimator, input_names=inputs, flavor="sklearn")
-        try:
-            import mlflow.pyfunc
-
-            wrapper = mlflow.pyfunc.load_model(uri)
-        except Exception as error:
-            raise RegistryError(
-                MSG_LOAD_FAILED.format(
-                    name=name, version=version, source=info.source, reason=str(error)[:300]
-                )
-            ) from error
-        schema = wrapper.metadata.get_input_schema() if wrapper.metadata is not None else None
-        inputs = (
-            list(schema.input_names()) if schema is not None and schema.has_input_names() else None
+        _ = self.mlflow  # points MLflow at this register
+        loaded = _load_predictor(f"models:/{name}/{version}")
+        if isinstance(loaded, LoadedModel):
+            return loaded
+        raise RegistryError(
+            MSG_LOAD_FAILED.format(name=name, version=version, source=info.source, reason=loaded)
         )
-        return LoadedModel(predictor=wrapper, input_names=inputs, flavor="pyfunc")
+
+    def load_model_uri(self, model_uri: str) -> LoadedModel:
+        """Load any MLflow model URI (``runs:/``, ``models:/``, a folder with an MLmodel file)
+        for prediction, as :meth:`load_model` does for a registered version."""
+        uri = model_uri
+        if "://" not in model_uri and ":/" not in model_uri:
+            local = Path(model_uri)
+            if not (local / "MLmodel").is_file():
+                raise BadInputError(
+                    MSG_BAD_LOAD_URI.format(uri=model_uri, reason="no MLmodel file in that folder")
+                )
+            uri = local.resolve().as_uri()
+        _ = self.mlflow  # points MLflow at this register (runs:/ and models:/ URIs)
+        loaded = _load_predictor(uri)
+        if isinstance(loaded, LoadedModel):
+            return loaded
+        raise BadInputError(MSG_BAD_LOAD_URI.format(uri=model_uri, reason=loaded))
+
+
+def _load_predictor(uri: str) -> LoadedModel | str:
+    """The model at ``uri``: the sklearn object when it has that flavour (so scores via
+    ``predict_proba`` and permutation importances are available), else the pyfunc wrapper; or
+    the reason it cannot be loaded."""
+    try:
+        import mlflow.sklearn
+
+        estimator = mlflow.sklearn.load_model(uri)
+    except Exception as sklearn_error:
+        _logger.debug("no sklearn flavour for %s: %s", uri, sklearn_error)
+    else:
+        names = getattr(estimator, "feature_names_in_", None)
+        inputs = [str(n) for n in names] if names is not None else _signature_names(uri)
+        return LoadedModel(predictor=estimator, input_names=inputs, flavor="sklearn")
+    try:
+        import mlflow.pyfunc
+
+        wrapper = mlflow.pyfunc.load_model(uri)
+    except Exception as error:
+        return str(error)[:300]
+    schema = wrapper.metadata.get_input_schema() if wrapper.metadata is not None else None
+    inputs = list(schema.input_names()) if schema is not None and schema.has_input_names() else None
+    return LoadedModel(predictor=wrapper, input_names=inputs, flavor="pyfunc")
 
 
 def _signature_names(uri: str) -> list[str] | None:

@@ -203,7 +203,16 @@ else:
 
 
 # The kinds that ship with govern, in the order messages and `policy show` list them.
-BUILTIN_CHECK_MODULES = ("metric", "transparency", "documentation", "process")
+BUILTIN_CHECK_MODULES = (
+    "metric",
+    "transparency",
+    "documentation",
+    "process",
+    "combined_proxy",
+    "proxy_importance",
+    "importance_by_group",
+    "individual_fairness",
+)
 
 
 def _register_builtins() -> tuple[str, ...]:
