@@ -1,4 +1,5 @@
-"""Charts with their uncertainty: per-group selection rates and impact ratios with error bars.
+"""Charts with their uncertainty: per-group selection rates and impact ratios with error bars,
+and what drives a model's decisions (permutation importance) with error bars.
 
 Point estimates without intervals invite over-reading small groups, so every bar carries its
 confidence interval, and the impact-ratio panel draws the threshold of the policy's impact-ratio
@@ -127,4 +128,46 @@ def fairness_chart_svg(
             ax.set_title(f"Impact ratio by {attribute}", fontsize=10)
         for ax in axes:
             ax.spines[["top", "right"]].set_visible(False)
+        return inline_svg(figure, title)
+
+
+def importance_chart_svg(points: list[ChartPoint], *, flagged: set[str], title: str) -> str:
+    """An inline SVG bar chart of each input's share of decisions changed when it is shuffled,
+    with error bars for the intervals; inputs in ``flagged`` (proxies) are drawn red and hatched.
+
+    Examples
+    --------
+    >>> svg = importance_chart_svg([ChartPoint("area", 0.2, 0.1, 0.3)], flagged={"area"},
+    ...                            title="What drives the decisions")
+    >>> svg.startswith("<svg")
+    True
+    """
+    import matplotlib
+    from matplotlib.backends.backend_svg import FigureCanvasSVG
+    from matplotlib.figure import Figure
+    from matplotlib.ticker import PercentFormatter
+
+    with matplotlib.rc_context(CHART_RC):
+        figure = Figure(figsize=(6.4, 0.9 + 0.34 * max(len(points), 1)))
+        FigureCanvasSVG(figure)
+        ax = figure.subplots()
+        bars = ax.barh(
+            [p.group for p in points],
+            [p.value for p in points],
+            xerr=_errors(points),
+            color=[BELOW_COLOUR if p.group in flagged else BAR_COLOUR for p in points],
+            ecolor=LINE_COLOUR,
+            capsize=3,
+        )
+        # A proxy is hatched as well as red: colour is never the only sign.
+        for bar, point in zip(bars, points, strict=True):
+            if point.group in flagged:
+                bar.set_hatch("///")
+                bar.set_edgecolor("#ffffff")
+        ax.invert_yaxis()
+        highest = max([1e-9, *((p.high if p.high is not None else p.value) for p in points)])
+        ax.set_xlim(0, min(1.0, highest * 1.15))
+        ax.xaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
+        ax.set_xlabel("Decisions that change when the input is shuffled (red, hatched: a proxy)")
+        ax.spines[["top", "right"]].set_visible(False)
         return inline_svg(figure, title)

@@ -34,6 +34,14 @@ def governance_meta(**changes: object) -> GovernanceMetadata:
     return GovernanceMetadata.model_validate({**fields, **changes})
 
 
+def hostile_meta(name: str) -> GovernanceMetadata:
+    """Metadata whose owner is HOSTILE. Registration refuses markup in metadata
+    (govern.metadata), so this is built without validation: it stands for a tag edited in
+    MLflow's own UI, which the documents must still show as text, running nothing."""
+    valid = governance_meta(name=name)
+    return GovernanceMetadata.model_construct(**{**dict(valid), "owner": HOSTILE})
+
+
 def history() -> list[AuditHistoryEntry]:
     """Three audits of cv-screening, the last one the audit of report_helpers.make_audit."""
 

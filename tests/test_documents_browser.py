@@ -16,7 +16,14 @@ from pathlib import Path
 
 import pytest
 from browser import Browser, PageVisit, chromium_binary
-from document_helpers import CSP, HOSTILE, governance_meta, history, register_entries
+from document_helpers import (
+    CSP,
+    HOSTILE,
+    governance_meta,
+    history,
+    hostile_meta,
+    register_entries,
+)
 from report_helpers import make_audit
 
 from govern.model_cards.card import load_model_card
@@ -120,9 +127,7 @@ def test_the_model_card_is_clean_accessible_and_inert(browser: Browser, tmp_path
 def test_the_register_page_is_clean_accessible_and_inert(browser: Browser, tmp_path: Path) -> None:
     entries = [
         *register_entries(),
-        RegisterEntry(
-            name="hostile", metadata=governance_meta(name="hostile", owner=HOSTILE), version="1"
-        ),
+        RegisterEntry(name="hostile", metadata=hostile_meta("hostile"), version="1"),
     ]
     visit = _open(browser, tmp_path, "algorithm_register", render_register_page(entries))
     _assert_clean(visit)
