@@ -6,6 +6,7 @@ from pathlib import Path
 
 import click
 
+from govern.cli.audit_recommendations import ranking_columns, ranking_options
 from govern.cli.options import format_option
 from govern.errors import EXIT_OK, EXIT_POLICY_FAILED
 
@@ -58,6 +59,7 @@ MARKS = {
     help="Also write audit.json and the compliance report into this folder.",
 )
 @click.option("--seed", type=int, default=0, show_default=True, help="Seed of the bootstrap.")
+@ranking_options
 @format_option
 def run(
     name: str,
@@ -71,9 +73,19 @@ def run(
     score: str | None,
     out_dir: Path | None,
     seed: int,
+    user: str | None,
+    rank: str | None,
+    k: int | None,
+    item_category: str | None,
+    categories: tuple[str, ...],
+    item_sensitive: str | None,
+    outcome: str | None,
     output_format: str,
 ) -> int:
     """Audit version --version of registered model NAME against --policy and record it.
+
+    For a recommender, --data is its recommendation log and --user, --rank and --k (with the
+    other log columns) name its columns: the recorded recommendations are audited.
 
     Records an MLflow run (audit.json, report), govern.audit.* tags on the version and a trail
     record. Exit 0 when no blocking rule failed, 1 when one did, 2 on bad input.
@@ -82,6 +94,15 @@ def run(
 
     from govern.services.audit import run_audit
 
+    ranking = ranking_columns(
+        user=user,
+        rank=rank,
+        k=k,
+        item_category=item_category,
+        categories=categories,
+        item_sensitive=item_sensitive,
+        outcome=outcome,
+    )
     result = run_audit(
         name,
         version=version,
@@ -94,6 +115,7 @@ def run(
         score=score,
         out_dir=out_dir,
         seed=seed,
+        ranking=ranking,
     )
     assert result.policy is not None and result.model is not None
     if output_format == "json":

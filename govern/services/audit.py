@@ -46,6 +46,7 @@ if TYPE_CHECKING:
     from govern.policies import Policy, Waiver
     from govern.results import AuditResult, ModelRef, PolicyResult
     from govern.services.gathering import AuditInputs
+    from govern.services.recommendations import RankingColumns
 
 AUDIT_ARTIFACT = "audit.json"
 REPORT_ARTIFACT_MD = "compliance_report.md"
@@ -436,6 +437,7 @@ def run_audit(
     out_dir: str | os.PathLike[str] | None = None,
     trail: Path | None = None,
     seed: int = 0,
+    ranking: RankingColumns | None = None,
 ) -> AuditResult:
     """Audit version ``version`` of registered model ``name`` against ``policy`` and record it.
 
@@ -469,6 +471,10 @@ def run_audit(
         Trail file (default: the configured one).
     seed : int, default 0
         Seed of the bootstrap and the permutation importances (same seed, same numbers).
+    ranking : RankingColumns, optional
+        For a recommender (purpose ``recommendation``): ``data`` is its recommendation log and
+        these are its columns; the recorded recommendations are audited (ranking evidence), the
+        model is not run, and ``sensitive`` (or the metadata) names the users' attributes.
 
     Returns
     -------
@@ -502,35 +508,40 @@ def run_audit(
     info = registry.get_version(name, version)
     model_tags = registry.get_model_tags(name)
     meta = metadata_from_tags(name, model_tags)
-    columns = _sensitive_columns(sensitive, meta, name)
     card = load_card(registry, info)
+    now = dt.datetime.now(dt.UTC).replace(microsecond=0)
+    purpose = meta.purpose if meta else None
+    if ranking is not None:
+        # A recommender is audited on its recorded recommendations, never re-run.
+        from govern.services.recommendations import ranking_inputs, ranking_sensitive
+
+        columns = ranking_sensitive(sensitive, meta, ranking, name)
+        inputs = ranking_inputs(
+            frame,
+            ranking,
+            policy=the_policy,
+            sensitive=columns,
+            source=source,
+            seed=seed,
+            purpose=purpose,
+        )
+    else:
+        columns = _sensitive_columns(sensitive, meta, name)
+        inputs = _decision_inputs(
+            registry,
+            info,
+            frame,
+            policy=the_policy,
+            y_pred=y_pred,
+            sensitive=columns,
+            y_true=y_true,
+            score=score,
+            source=source,
+            seed=seed,
+            purpose=purpose,
+        )
     plan = _Registered(
         name, version, registry, info, model_tags, the_policy, policy_source, card, columns
-    )
-
-    model, features, decision_column = None, None, y_pred
-    if decision_column is None:
-        if info.outcome_only:
-            raise BadInputError(MSG_OUTCOME_ONLY_NEEDS_Y_PRED.format(name=name, version=version))
-        model = registry.load_model(name, version)
-        features = _feature_names(model, frame, {*columns, *(c for c in (y_true, score) if c)})
-        decisions = predict_decisions(model, frame, features, name, version)
-        frame = frame.assign(**{DECISION_COLUMN: decisions})
-        decision_column = DECISION_COLUMN
-
-    now = dt.datetime.now(dt.UTC).replace(microsecond=0)
-    inputs = audit_inputs(
-        frame,
-        policy=the_policy,
-        y_pred=decision_column,
-        sensitive=columns,
-        y_true=y_true,
-        score=score,
-        model=model,
-        features=features,
-        source=source,
-        seed=seed,
-        purpose=meta.purpose if meta else None,
     )
     evidence = gathered(inputs).with_parts(
         documentation_evidence(card, on_record=True), process_evidence(name, model_tags, now)
@@ -544,6 +555,40 @@ def run_audit(
         model=ModelRef(name=name, version=version),
     )
     return _record(plan, draft, out, trail)
+
+
+def _decision_inputs(
+    registry: Registry,
+    info: ModelVersionInfo,
+    frame: pd.DataFrame,
+    *,
+    y_pred: str | None,
+    sensitive: list[str],
+    y_true: str | None,
+    score: str | None,
+    **fields: Any,
+) -> AuditInputs:
+    """Step 2 for a decision model: its decisions (recorded, or predicted now), then the inputs."""
+    name, version = info.name, info.version
+    model, features, decision_column = None, None, y_pred
+    if decision_column is None:
+        if info.outcome_only:
+            raise BadInputError(MSG_OUTCOME_ONLY_NEEDS_Y_PRED.format(name=name, version=version))
+        model = registry.load_model(name, version)
+        features = _feature_names(model, frame, {*sensitive, *(c for c in (y_true, score) if c)})
+        decisions = predict_decisions(model, frame, features, name, version)
+        frame = frame.assign(**{DECISION_COLUMN: decisions})
+        decision_column = DECISION_COLUMN
+    return audit_inputs(
+        frame,
+        y_pred=decision_column,
+        sensitive=sensitive,
+        y_true=y_true,
+        score=score,
+        model=model,
+        features=features,
+        **fields,
+    )
 
 
 def audit_inputs(frame: pd.DataFrame, **fields: Any) -> AuditInputs:
@@ -597,7 +642,7 @@ def judged(
         govern_version=__version__,
         created_at=now,
         model=model,
-        data=inputs.evaluation.fingerprint(),
+        data=inputs.data_fingerprint(),
         evidence=evidence,
         policy=verdicts,
     )
@@ -633,19 +678,12 @@ def audit_data(
     >>> result.status  # doctest: +SKIP
     'inconclusive'
     """
-    from govern.results import ModelRef
-
     the_policy, _ = load_policy_source(policy)
     the_waivers = _load_waivers(waivers)
     out = _output_folder(out_dir)
-    the_card = None
-    if card is not None:
-        from govern.model_cards.card import load_model_card
-
-        the_card = load_model_card(card)
+    the_card = load_card_file(card)
     frame, source = _read_frame(data)
     columns = _sensitive_columns(sensitive, None, model_name or "the decisions")
-    now = dt.datetime.now(dt.UTC).replace(microsecond=0)
     inputs = audit_inputs(
         frame,
         policy=the_policy,
@@ -656,15 +694,42 @@ def audit_data(
         source=source,
         seed=seed,
     )
-    evidence = gathered(inputs).with_parts(documentation_evidence(the_card, on_record=False))
+    return judge_file_audit(
+        inputs, card=the_card, waivers=the_waivers, today=today, model_name=model_name, out=out
+    )
+
+
+def load_card_file(card: str | os.PathLike[str] | None) -> ModelCard | None:
+    """The model card in a YAML file, or None when no file is named."""
+    if card is None:
+        return None
+    from govern.model_cards.card import load_model_card
+
+    return load_model_card(card)
+
+
+def judge_file_audit(
+    inputs: AuditInputs,
+    *,
+    card: ModelCard | None,
+    waivers: list[Waiver],
+    today: dt.date | None,
+    model_name: str | None,
+    out: OutputFolder | None,
+) -> AuditResult:
+    """Steps 3 and 4 of an audit with no register, and the files: gather, judge, write."""
+    from govern.results import ModelRef
+
+    now = dt.datetime.now(dt.UTC).replace(microsecond=0)
+    evidence = gathered(inputs).with_parts(documentation_evidence(card, on_record=False))
     result = judged(
         evidence,
         inputs,
-        waivers=the_waivers,
+        waivers=waivers,
         today=today or now.date(),
         now=now,
         model=ModelRef(name=model_name) if model_name else None,
     )
     if out is not None:
-        out.write(render_reports(result, the_card))
+        out.write(render_reports(result, card))
     return result
