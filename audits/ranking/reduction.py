@@ -160,16 +160,16 @@ def _check_positions(log: _Log) -> None:
 
 
 def _per_user(row_codes: np.ndarray, labels: tuple[str, ...], column: str, log: _Log) -> np.ndarray:
-    """Each user's group code; a user whose rows disagree is refused, naming both rows."""
-    per_user = np.zeros(log.n_users, dtype=row_codes.dtype)
-    per_user[log.user] = row_codes
+    """Each user's group code, from their first row; a user whose rows disagree is refused,
+    naming their first row and the first row (in row order) that differs from it."""
+    first_row = np.full(log.n_users, log.n_rows, dtype=np.int64)
+    np.minimum.at(first_row, log.user, np.arange(log.n_rows, dtype=np.int64))
+    per_user = row_codes[first_row]
     differs = per_user[log.user] != row_codes
     if differs.any():
         row = int(np.argmax(differs))
         user = int(log.user[row])
-        rows = np.flatnonzero(log.user == user)
-        other = int(rows[row_codes[rows] != row_codes[row]][0])
-        first, second = sorted((row, other))
+        first = int(first_row[user])
         raise DataError(
             ATTRIBUTE_VARIES.format(
                 column=column,
@@ -177,8 +177,8 @@ def _per_user(row_codes: np.ndarray, labels: tuple[str, ...], column: str, log: 
                 user=log.user_labels[user],
                 first_value=labels[row_codes[first]],
                 first=first + 1,
-                second_value=labels[row_codes[second]],
-                second=second + 1,
+                second_value=labels[row_codes[row]],
+                second=row + 1,
             )
         )
     return per_user

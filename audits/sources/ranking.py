@@ -22,14 +22,18 @@ of users, ``C`` the number of categories audited, ``G`` the number of item group
 is a numpy array; "top k" means ``rank <= k``.
 
 1. **Columns and refusals**: only the columns the roles name are read. A
-   :class:`govern.errors.DataError` with the messages below (and those of
-   :mod:`govern.data` for columns and missing values) for: a named column the data
-   lacks (naming the available columns and the closest match), a column named for two roles, an
-   empty log, a missing user id, rank or item category, a rank that is not a whole number of at
-   least 1 (``3.0`` is read as 3), two rows for one (user, rank), a user whose sensitive
-   attribute differs between their rows, an outcome that is not binary for the positive label,
-   a category to audit that the log does not hold, more than :data:`MAX_CATEGORIES` categories
-   with none chosen, and ``k`` that is not a whole number of at least 1.
+   :class:`govern.errors.DataError` with the messages below (and those of :mod:`govern.data`
+   for columns and missing values), checked in this order so that every source reports the
+   same first problem: the roles (:func:`check_ranking_roles`); a named column the data lacks
+   (naming the available columns, in the data's order, and the closest match) or named for two
+   roles; an empty log; a missing user id; a missing or non-numeric rank, or one that is not a
+   whole number of at least 1 (``3.0`` is read as 3; the count and the first such row); two
+   rows for one (user, rank) (the first row in row order that shares its pair, and the next one
+   with it); a missing item category, a category to audit that the log does not hold, more than
+   :data:`MAX_CATEGORIES` categories with none chosen; an outcome that is not binary for the
+   positive label; a user whose sensitive attribute differs between their rows (their first
+   row and the first row, in row order, that differs from it; attributes in role order). Row
+   numbers count data rows from 1.
 2. **Users** are the distinct values of the user column (compared as the text of the value,
    as group labels are); the rows of the table may come in any order, since nothing in the
    audit depends on it. A user's list is every row of the log with their id; a list may be
@@ -66,9 +70,11 @@ is a numpy array; "top k" means ``rank <= k``.
    does not ask for are ``None`` (no outcome: no ``hits``, ``relevant``, ``dcg``, ``merit``;
    no item attribute: no ``pool``, ``top``, ``exposure``, ``merit``, ``ndkl``; no category
    column: ``top_k_count`` and ``best_rank`` have ``C = 0`` columns).
-6. **Fingerprint**: :func:`log_sha256` over the canonical columns in row order (each labelled
-   column as its sorted labels and one code per row, ranks as int64, the outcome as 0/1), so the
-   same log gives the same hash whatever the file format.
+6. **Fingerprint**: :func:`log_sha256` over the canonical columns in row order, so the same log
+   gives the same hash whatever the file format: the labelled columns ``user``,
+   ``item_category``, ``item_sensitive`` and ``sensitive:<column>`` (those given, in that order)
+   as their sorted labels and one code per row, then ``rank`` as int64 and ``outcome`` as 0/1
+   (int8).
 
 Examples
 --------

@@ -513,8 +513,13 @@ def run_audit(
     purpose = meta.purpose if meta else None
     if ranking is not None:
         # A recommender is audited on its recorded recommendations, never re-run.
-        from govern.services.recommendations import ranking_inputs, ranking_sensitive
+        from govern.services.recommendations import (
+            ranking_inputs,
+            ranking_sensitive,
+            refuse_decision_columns,
+        )
 
+        refuse_decision_columns(y_pred=y_pred, y_true=y_true, score=score)
         columns = ranking_sensitive(sensitive, meta, ranking, name)
         inputs = ranking_inputs(
             frame,

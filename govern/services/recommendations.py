@@ -32,6 +32,10 @@ if TYPE_CHECKING:
     from govern.results import AuditResult
     from govern.services.gathering import AuditInputs
 
+MSG_DECISION_COLUMNS = (
+    "{options} describe decisions, one per person; a recommendation log is audited on its "
+    "ranks: name its outcome with --outcome and leave {options} out."
+)
 MSG_NO_GROUPS = (
     "nothing to compare in the recommendations of {name!r}: pass --sensitive (the users' "
     "attributes) or --item-sensitive (the items' attribute, such as the candidates' sex), or "
@@ -76,6 +80,18 @@ def split_columns(value: Sequence[str] | str | None) -> list[str]:
     if isinstance(value, str):
         return [part.strip() for part in value.split(",") if part.strip()]
     return list(value)
+
+
+def refuse_decision_columns(**columns: str | None) -> None:
+    """A decision's columns (``y_pred=...``) given for a recommendation log are an error.
+
+    Examples
+    --------
+    >>> refuse_decision_columns(y_pred=None, score=None)
+    """
+    given = [f"--{role.replace('_', '-')}" for role, column in columns.items() if column]
+    if given:
+        raise BadInputError(MSG_DECISION_COLUMNS.format(options=", ".join(given)))
 
 
 def ranking_sensitive(
