@@ -176,7 +176,7 @@ class ListRankingSource:
         ranks = self._ranks(roles.rank)
         self._check_positions(users, ranks)
         k = roles.k
-        user_levels = _sorted_levels(users)
+        user_levels = tuple(dict.fromkeys(users))  # rule 6: users in order of first appearance
         index = {label: i for i, label in enumerate(user_levels)}
         n = len(user_levels)
         rows_of: dict[int, list[int]] = defaultdict(list)

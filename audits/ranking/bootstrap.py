@@ -35,8 +35,8 @@ import numpy as np
 # (8 bytes each) to about 160 MB whatever the number of profiles.
 BLOCK_DRAWS = 20_000_000
 # A replicate costs about 0.2 microseconds per profile (numpy's multinomial on this machine), so
-# a family is kept under this many profiles: 1,000 replicates of it take a few seconds.
-MAX_PROFILES = 25_000
+# a family is kept under this many profiles: 1,000 replicates of it take under a second.
+MAX_PROFILES = 4096
 # When a family has more profiles than that (a continuous statistic over millions of users), its
 # columns with more distinct values than this are coarsened (see ``coarsen``), halving the
 # number of levels until the family fits.
@@ -61,6 +61,50 @@ class Profiles:
         return int(self.counts.sum())
 
 
+@dataclass(frozen=True)
+class _Coded:
+    """One column of a family as codes: its sorted distinct values and each unit's index."""
+
+    distinct: np.ndarray
+    inverse: np.ndarray
+    counts: np.ndarray
+
+
+def _code(column: np.ndarray) -> _Coded:
+    """The column's distinct values and codes; whole numbers code as themselves (no sort)."""
+    n = column.size
+    if (
+        n
+        and column.min() >= 0
+        and column.max() < 2 * n + 1024
+        and np.array_equal(column, np.floor(column))
+    ):
+        inverse = column.astype(np.int64)
+        counts = np.bincount(inverse)
+        present = np.flatnonzero(counts)
+        if present.size < counts.size:
+            lookup = np.zeros(counts.size, dtype=np.int64)
+            lookup[present] = np.arange(present.size)
+            inverse = lookup[inverse]
+        return _Coded(present.astype(np.float64), inverse, counts[present])
+    distinct, inverse, counts = np.unique(column, return_inverse=True, return_counts=True)
+    return _Coded(distinct, inverse.reshape(-1).astype(np.int64), counts)
+
+
+def _coarsened(coded: _Coded, levels: int) -> _Coded:
+    """:func:`coarsen` on a coded column."""
+    if coded.distinct.size <= levels:
+        return coded
+    before = (np.cumsum(coded.counts) - coded.counts) / coded.counts.sum()
+    group = np.minimum((before * levels).astype(np.int64), levels - 1)
+    mass = np.bincount(group, weights=coded.counts)
+    total = np.bincount(group, weights=coded.distinct * coded.counts)
+    present = mass > 0
+    means = total[present] / mass[present]
+    position = np.cumsum(present) - 1  # level -> index among the levels that hold users
+    return _Coded(means, position[group][coded.inverse], mass[present].astype(np.int64))
+
+
 def coarsen(column: np.ndarray, levels: int) -> np.ndarray:
     """Each value replaced by the mean of its group of about ``N / levels`` users, in order.
 
@@ -74,28 +118,36 @@ def coarsen(column: np.ndarray, levels: int) -> np.ndarray:
     >>> coarsen(np.array([0.0, 1.0, 2.0, 3.0]), 2).tolist()
     [0.5, 0.5, 2.5, 2.5]
     """
-    distinct, inverse, counts = np.unique(column, return_inverse=True, return_counts=True)
-    if distinct.size <= levels:
-        return column
-    before = (np.cumsum(counts) - counts) / counts.sum()
-    group = np.minimum((before * levels).astype(np.int64), levels - 1)
-    mass = np.bincount(group, weights=counts)
-    means = np.bincount(group, weights=distinct * counts) / np.where(mass > 0, mass, 1.0)
-    return np.asarray(means[group][inverse.reshape(-1)])
+    coded = _coarsened(_code(np.asarray(column, dtype=np.float64)), levels)
+    return np.asarray(coded.distinct[coded.inverse])
 
 
-def _distinct_rows(cell: np.ndarray, values: np.ndarray) -> Profiles:
+def _distinct_rows(cell: np.ndarray, columns: list[_Coded]) -> Profiles:
+    sizes = [int(cell.max()) + 1 if cell.size else 1, *(c.distinct.size for c in columns)]
+    capacity = 1
+    for size in sizes:
+        capacity *= size
+    if capacity >= 2**62:  # the mixed-radix key would overflow: sort the rows themselves
+        values = np.column_stack([c.distinct[c.inverse] for c in columns])
+        return _profiles_by_rows(cell, values)
     key = cell.copy()
-    capacity = int(cell.max()) + 1 if cell.size else 1
-    for column in values.T:
-        distinct, inverse = np.unique(column, return_inverse=True)
-        if capacity * distinct.size >= 2**62:  # the mixed-radix key would overflow: sort rows
-            return _profiles_by_rows(cell, values)
-        key = key * distinct.size + inverse.reshape(-1)
-        capacity *= distinct.size
+    for coded in columns:
+        key *= coded.distinct.size
+        key += coded.inverse
+    if capacity <= 4 * cell.size + 2**20:  # a bincount over the key space, no sort
+        counts = np.bincount(key, minlength=capacity)
+        present = np.flatnonzero(counts)
+        counts = counts[present]
+    else:
+        present, counts = np.unique(key, return_counts=True)
     # The cell is the most significant digit of the key, so profiles come out sorted by cell.
-    _, first, counts = np.unique(key, return_index=True, return_counts=True)
-    return Profiles(cell=cell[first], values=values[first], counts=counts.astype(np.int64))
+    digits = np.unravel_index(present, sizes)
+    values = np.column_stack(
+        [c.distinct[d] for c, d in zip(columns, digits[1:], strict=True)]
+    ).reshape(present.size, len(columns))
+    return Profiles(
+        cell=np.asarray(digits[0], dtype=np.int64), values=values, counts=counts.astype(np.int64)
+    )
 
 
 def profiles(cell: np.ndarray, values: np.ndarray, *, max_profiles: int = MAX_PROFILES) -> Profiles:
@@ -122,10 +174,11 @@ def profiles(cell: np.ndarray, values: np.ndarray, *, max_profiles: int = MAX_PR
     """
     cell = np.asarray(cell, dtype=np.int64)
     values = np.asarray(values, dtype=np.float64).reshape(cell.shape[0], -1)
-    found = _distinct_rows(cell, values)
+    columns = [_code(column) for column in values.T]
+    found = _distinct_rows(cell, columns)
     levels = MAX_LEVELS
     while found.counts.size > max_profiles and levels >= 8:
-        coarse = np.column_stack([coarsen(column, levels) for column in values.T])
+        coarse = [_coarsened(coded, levels) for coded in columns]
         found = _distinct_rows(cell, coarse)
         found = Profiles(found.cell, found.values, found.counts, levels=levels)
         levels //= 2

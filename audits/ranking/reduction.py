@@ -48,8 +48,20 @@ _BINCOUNT_SPAN = 8
 
 
 def discount(rank: np.ndarray) -> np.ndarray:
-    """The DCG position discount ``1 / log2(1 + rank)`` (Järvelin & Kekäläinen 2002)."""
-    return 1.0 / np.log2(1.0 + np.asarray(rank, dtype=np.float64))
+    """The DCG position discount ``1 / log2(1 + rank)`` (Järvelin & Kekäläinen 2002).
+
+    Examples
+    --------
+    >>> discount(np.array([1, 3])).tolist()
+    [1.0, 0.5]
+    """
+    ranks = np.asarray(rank)
+    if ranks.dtype.kind in "iu" and ranks.size > 1024 and ranks.min() >= 1 and ranks.max() < 2**20:
+        # Ranks are few distinct whole numbers: look each up rather than take 10M logarithms.
+        table = np.zeros(int(ranks.max()) + 1)
+        table[1:] = 1.0 / np.log2(1.0 + np.arange(1, table.size, dtype=np.float64))
+        return np.asarray(table[ranks])
+    return 1.0 / np.log2(1.0 + ranks.astype(np.float64))
 
 
 @dataclass(frozen=True)
@@ -61,6 +73,7 @@ class _Log:
     user_labels: tuple[str, ...]
     rank: np.ndarray  # int64
     top: np.ndarray  # bool: rank <= k
+    discount: np.ndarray  # float64: 1 / log2(1 + rank), computed once
 
     @property
     def n_users(self) -> int:
@@ -85,6 +98,32 @@ def _complete(frame: pd.DataFrame, role: str, column: str, where: str) -> pd.Ser
             )
         )
     return values
+
+
+def _user_codes(values: pd.Series) -> tuple[np.ndarray, tuple[str, ...]]:
+    """Each row's user as a code, and the users' labels in order of first appearance (rule 6).
+
+    Labels follow rule 3's text (``2.0`` reads ``"2"``); distinct values with the same text
+    (``1`` and ``"1"``) are one user. Users are never sorted: a million labels sorted as Python
+    strings would cost more than the rest of the reduction.
+    """
+    import pandas as pd
+
+    raw, uniques = pd.factorize(values)
+    present = uniques.tolist()
+    if pd.api.types.is_string_dtype(values.dtype) and all(isinstance(v, str) for v in present):
+        text = present
+    elif pd.api.types.is_float_dtype(values.dtype) and np.all(
+        np.asarray(present, dtype=float) == np.round(np.asarray(present, dtype=float))
+    ):
+        text = [str(int(v)) for v in present]
+    else:
+        text = [str(v) for v in present]
+    if len(set(text)) == len(text):  # the usual case: every distinct value has its own text
+        return raw.astype(np.int64), tuple(text)
+    first: dict[str, int] = {}
+    remap = np.array([first.setdefault(label, len(first)) for label in text], dtype=np.int64)
+    return remap[raw], tuple(first)
 
 
 def _ranks(frame: pd.DataFrame, column: str, where: str) -> np.ndarray:
@@ -132,8 +171,9 @@ def _check_positions(log: _Log) -> None:
     if log.n_users * span <= _BINCOUNT_SPAN * log.n_rows + 1024:
         key = log.user * span + log.rank
         counts = np.bincount(key, minlength=log.n_users * span)
-        shared = counts[key] > 1
-        first = int(np.argmax(shared)) if shared.any() else None
+        if counts.max() <= 1:
+            return
+        first = int(np.argmax(counts[key] > 1))
     elif log.n_users * span < 2**62:
         key = log.user * span + log.rank
         first = _first_duplicate(key)
@@ -222,43 +262,75 @@ def _category_statistics(
     for j, category in enumerate(chosen):
         lookup[labels.index(category)] = j
     column = lookup[codes]
-    kept = column >= 0
     key = log.user * width + column
-    top_k_count = np.bincount(key[kept & log.top], minlength=n * width).reshape(n, width)
+    rank = log.rank
+    shown = log.top
+    if width < len(labels):  # only some categories: leave the others' rows out
+        kept = column >= 0
+        key, rank, shown = key[kept], rank[kept], shown[kept]
+    top_k_count = np.bincount(key[shown], minlength=n * width).reshape(n, width)
     best = np.full(n * width, np.iinfo(np.int64).max, dtype=np.int64)
-    np.minimum.at(best, key[kept], log.rank[kept])
+    np.minimum.at(best, key, rank)
     best[best == np.iinfo(np.int64).max] = 0
     return top_k_count.astype(np.int64), best.reshape(n, width)
 
 
-def _ndkl(log: _Log, item_codes: np.ndarray, pool: np.ndarray, n_items: np.ndarray) -> np.ndarray:
-    """Geyik et al. (2019) NDKL of every list over its top k (rule 5), one pass per item group."""
-    n, groups = pool.shape
+# NDKL is computed on a grid of (list, position in its top k), a block of lists at a time so
+# that the grid stays under this many cells.
+_NDKL_BLOCK_CELLS = 4_000_000
+
+
+def _shown_in_order(log: _Log) -> np.ndarray:
+    """The rows at rank <= k in (user, rank) order; a log usually comes so, and is then kept."""
     shown = np.flatnonzero(log.top)
-    order = shown[np.lexsort((log.rank[shown], log.user[shown]))]
-    user = log.user[order]
-    item = item_codes[order]
-    if user.size == 0:
-        return np.zeros(n)
+    span = int(log.rank.max()) + 1
+    if log.n_users * span >= 2**62:  # astronomically large ranks: sort on both columns
+        return shown[np.lexsort((log.rank[shown], log.user[shown]))]
+    key = log.user[shown] * span + log.rank[shown]
+    if key.size > 1 and not np.all(key[1:] > key[:-1]):
+        shown = shown[np.argsort(key, kind="stable")]
+    return shown
+
+
+def _ndkl_block(grid: np.ndarray, pool_share: np.ndarray, weight: np.ndarray) -> np.ndarray:
+    """NDKL of a block of lists: ``grid[list, i]`` is the item group at position i + 1 (-1: none)."""
+    valid = grid >= 0
+    width = grid.shape[1]
+    divergence = np.zeros(grid.shape)
+    for group in range(pool_share.shape[1]):
+        share = np.cumsum(grid == group, axis=1) / np.arange(1, width + 1)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            term = share * np.log(share / pool_share[:, group : group + 1])
+        divergence += np.where(share > 0, term, 0.0)
+    weights = valid * weight
+    norm = weights.sum(axis=1)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(norm > 0, (weights * divergence).sum(axis=1) / norm, 0.0)
+
+
+def _ndkl(log: _Log, item_codes: np.ndarray, pool: np.ndarray, n_items: np.ndarray) -> np.ndarray:
+    """Geyik et al. (2019) NDKL of every list over its top k (rule 5)."""
+    n = pool.shape[0]
+    shown = _shown_in_order(log)
+    ndkl = np.zeros(n)
+    if shown.size == 0:
+        return ndkl
+    user = log.user[shown]
     starts = np.flatnonzero(np.concatenate([[True], user[1:] != user[:-1]]))
     lengths = np.diff(np.concatenate([starts, [user.size]]))
-    position = np.arange(user.size) - np.repeat(starts, lengths) + 1
+    position = np.arange(user.size) - np.repeat(starts, lengths)  # 0 for the top item
+    width = int(lengths.max())
+    weight = discount(np.arange(1, width + 1))
     with np.errstate(divide="ignore", invalid="ignore"):
         pool_share = pool / n_items[:, None]
-    divergence = np.zeros(user.size)
-    for group in range(groups):
-        member = (item == group).astype(np.int64)
-        running = np.cumsum(member)
-        before = running[starts] - member[starts]
-        share = (running - np.repeat(before, lengths)) / position
-        with np.errstate(divide="ignore", invalid="ignore"):
-            term = np.where(share > 0, share * np.log(share / pool_share[user, group]), 0.0)
-        divergence += term
-    weight = discount(position)
-    total = np.bincount(user, weights=weight * divergence, minlength=n)
-    norm = np.bincount(user, weights=weight, minlength=n)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        return np.where(norm > 0, total / norm, 0.0)
+    block = max(1, _NDKL_BLOCK_CELLS // width)
+    for first in range(0, n, block):
+        last = min(n, first + block)
+        low, high = np.searchsorted(user, [first, last])
+        grid = np.full((last - first, width), -1, dtype=np.int64)
+        grid[user[low:high] - first, position[low:high]] = item_codes[shown[low:high]]
+        ndkl[first:last] = _ndkl_block(grid, pool_share[first:last], weight)
+    return ndkl
 
 
 @dataclass(frozen=True)
@@ -283,9 +355,9 @@ def _item_statistics(
     size = n * groups
     pool = np.bincount(key, minlength=size).reshape(n, groups)
     top = np.bincount(key[log.top], minlength=size).reshape(n, groups)
-    exposure = np.bincount(
-        key[log.top], weights=discount(log.rank[log.top]), minlength=size
-    ).reshape(n, groups)
+    exposure = np.bincount(key[log.top], weights=log.discount[log.top], minlength=size).reshape(
+        n, groups
+    )
     merit = None
     if outcome is not None:
         merit = np.bincount(key[outcome], minlength=size).reshape(n, groups).astype(np.int64)
@@ -304,14 +376,15 @@ def _read_log(frame: pd.DataFrame, roles: RankingRoles, where: str) -> _Log:
     if len(frame) == 0:
         raise DataError(EMPTY_DATA.format(source=where))
     users = _complete(frame, "user", roles.user, where)
-    user_codes, user_labels, _ = _group_codes(users, where)
+    user_codes, user_labels = _user_codes(users)
     rank = _ranks(frame, roles.rank, where)
     log = _Log(
         where=where,
-        user=user_codes.astype(np.int64),
+        user=np.asarray(user_codes, dtype=np.int64),
         user_labels=user_labels,
         rank=rank,
         top=rank <= roles.k,
+        discount=discount(rank),
     )
     _check_positions(log)
     return log
@@ -366,7 +439,7 @@ def user_table_from_frame(
         extra["relevant"] = np.bincount(log.user[outcome], minlength=log.n_users)
         extra["dcg"] = np.bincount(
             log.user[shown_positive],
-            weights=discount(log.rank[shown_positive]),
+            weights=log.discount[shown_positive],
             minlength=log.n_users,
         )
         extra["hits"] = extra["hits"].astype(np.int64)

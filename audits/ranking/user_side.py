@@ -162,18 +162,21 @@ def _families(table: UserTable) -> list[_Family]:
     for j, category in enumerate(table.categories):
         slots = table.top_k_count[:, j]
         best = table.best_rank[:, j]
-        values = np.column_stack([slots > 0, slots, table.n_top, best > 0, best])
-        families.append(
+        # One family per metric: each has few profiles (see bootstrap.py), and every interval
+        # is of one metric, so nothing is lost by drawing them apart.
+        families += [
+            _Family(category, (slots > 0)[:, None], {"top_k_category_rate": (1, 0, 0, "higher")}),
             _Family(
                 category,
-                values,
-                {
-                    "top_k_category_rate": (1, 0, 0, "higher"),
-                    "category_slot_share": (2, 3, 0, "higher"),
-                    "mean_best_rank": (5, 4, 4, "lower"),
-                },
-            )
-        )
+                np.column_stack([slots, table.n_top]),
+                {"category_slot_share": (1, 2, 0, "higher")},
+            ),
+            _Family(
+                category,
+                np.column_stack([best > 0, best]),
+                {"mean_best_rank": (2, 1, 1, "lower")},
+            ),
+        ]
     if table.hits is not None and table.relevant is not None and table.dcg is not None:
         hits, relevant = table.hits, table.relevant
         has_relevant = relevant > 0

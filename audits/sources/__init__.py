@@ -32,6 +32,10 @@ the pandas source's tidy rows to 1e-12):
    :meth:`govern.data.EvaluationData.fingerprint` computes it (the same values in the same
    order give the same hash whatever the file format or dtype). A source that cannot compute
    it in row order says so with its own ``fingerprint.method``.
+
+Recommendation logs are not reduced to a contingency table of rows but to one row per user: a
+source that can audit them also implements ``user_table(RankingRoles) -> UserTable``
+(:class:`govern.audits.sources.ranking.RankingSource`; its rules are in that module).
 """
 
 from __future__ import annotations

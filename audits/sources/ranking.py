@@ -73,8 +73,8 @@ is a numpy array; "top k" means ``rank <= k``.
 6. **Fingerprint**: :func:`log_sha256` over the canonical columns in row order, so the same log
    gives the same hash whatever the file format: the labelled columns ``user``,
    ``item_category``, ``item_sensitive`` and ``sensitive:<column>`` (those given, in that order)
-   as their sorted labels and one code per row, then ``rank`` as int64 and ``outcome`` as 0/1
-   (int8).
+   as their labels and one code per row (the users' labels in order of first appearance, the
+   others sorted as rule 3 sorts them), then ``rank`` as int64 and ``outcome`` as 0/1 (int8).
 
 Examples
 --------
