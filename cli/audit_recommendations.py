@@ -5,7 +5,6 @@ Also defines the ranking column options ``govern audit run`` shares (:func:`rank
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -13,23 +12,12 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import click
 
 from govern.cli.options import format_option
-from govern.errors import EXIT_OK, EXIT_POLICY_FAILED, BadInputError
+from govern.errors import EXIT_OK
 
 if TYPE_CHECKING:
     from govern.services.recommendations import RankingColumns
 
 F = TypeVar("F", bound=Callable[..., Any])
-
-OUT_NEEDS_POLICY = (
-    "--out writes the judged audit (audit.json and the compliance report): name a policy with "
-    "--policy, for example --policy recommendation-fairness."
-)
-SETTING_WITH_POLICY = (
-    "{option} is a setting of the audit; with --policy the policy's settings apply (n_boot, "
-    "min_group_size, and intersections when a rule judges them). Leave {option} out, or set "
-    "it in the policy."
-)
-SUMMARY = "{name}: {status} under {policy} {policy_version} ({counts})"
 
 
 def ranking_options(function: F) -> F:
@@ -117,34 +105,6 @@ def _split(value: str | None) -> list[str]:
     return [part.strip() for part in (value or "").split(",") if part.strip()]
 
 
-def _print_verdicts(result: Any, name: str) -> None:
-    from collections import Counter
-
-    from govern.cli.audit_run import MARKS, RULE_LINE
-
-    policy = result.policy
-    counts = Counter(rule.verdict for rule in policy.rules)
-    click.echo(
-        SUMMARY.format(
-            name=name,
-            status=result.status.upper(),
-            policy=policy.policy_name,
-            policy_version=policy.policy_version,
-            counts=", ".join(f"{n} {verdict}" for verdict, n in sorted(counts.items())),
-        )
-    )
-    for rule in policy.rules:
-        click.echo(
-            RULE_LINE.format(
-                mark=MARKS.get(rule.verdict, "  "),
-                rule_id=rule.rule_id,
-                severity=rule.severity,
-                verdict=rule.verdict,
-                sentence=rule.sentence,
-            )
-        )
-
-
 @click.command()
 @click.option(
     "--data",
@@ -167,32 +127,46 @@ def _print_verdicts(result: Any, name: str) -> None:
 )
 @click.option("--intersect", is_flag=True, help="Also audit the intersection of --sensitive.")
 @click.option(
+    "--policy",
+    default=None,
+    help="Judge the log against this policy (pack name or YAML file), e.g. "
+    "recommendation-fairness or ranking-exposure: verdicts, exit codes, audit.json and report.",
+)
+@click.option(
+    "--waivers",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Waivers YAML (with --policy and --model-name).",
+)
+@click.option(
+    "--card",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Model card YAML of the system, for the policy's documentation rules (with --policy).",
+)
+@click.option("--model-name", default=None, help="Name of the system audited (waivers name it).")
+@click.option(
+    "--out",
+    "out_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Write audit.json and the compliance report (Markdown and HTML) into this folder.",
+)
+@click.option(
     "--bootstrap",
     "n_boot",
     type=click.IntRange(min=0),
     default=None,
-    help="Bootstrap replicates resampling users (default 1000; 0 skips intervals).",
+    help="Bootstrap replicates resampling users; 0 skips intervals [default: 1000; with "
+    "--policy, the policy's n_boot].",
 )
 @click.option("--seed", type=click.IntRange(min=0), default=0, show_default=True)
 @click.option(
     "--min-group-size",
     type=click.FloatRange(min=0),
     default=None,
-    help="Groups with fewer users (items) are reported but not judged (default 30).",
-)
-@click.option("--policy", default=None, help="Policy pack name or policy YAML file to judge.")
-@click.option(
-    "--waivers",
-    type=click.Path(dir_okay=False, path_type=Path),
-    default=None,
-    help="Waivers YAML (with --policy).",
-)
-@click.option(
-    "--out",
-    "out_dir",
-    type=click.Path(file_okay=False, path_type=Path),
-    default=None,
-    help="With --policy: write audit.json and the compliance report into this folder.",
+    help="Groups with fewer users (items) are reported but not judged [default: 30; with "
+    "--policy, the policy's min_group_size].",
 )
 @format_option
 def recommendations(
@@ -207,12 +181,14 @@ def recommendations(
     outcome: str | None,
     positive_label: str,
     intersect: bool,
+    policy: str | None,
+    waivers: Path | None,
+    card: Path | None,
+    model_name: str | None,
+    out_dir: Path | None,
     n_boot: int | None,
     seed: int,
     min_group_size: float | None,
-    policy: str | None,
-    waivers: Path | None,
-    out_dir: Path | None,
     output_format: str,
 ) -> int:
     """Audit a recommendation log: whom it serves and who gets shown.
@@ -221,9 +197,16 @@ def recommendations(
     their top --k, against the best-served group; with --outcome, hit rate, precision, recall
     and NDCG. Item side (--item-sensitive, e.g. candidates ranked for posts): each group's
     exposure against its share of the pool, skew@k and NDKL. Intervals resample users, never
-    rows. Exit 0, or with --policy 0 when it passes and 1 when it fails or is inconclusive;
-    2 on bad input.
+    rows. No register. Without --policy this measures and reports (exit 0 unless the input is
+    bad, 2); with --policy the log is judged: exit 0 when the policy passed, 1 when a blocking
+    rule failed or could not be checked. --format json prints audit.json.
     """
+    from govern.audits.ranking.summary import render_text
+    from govern.cli.audit_output import exit_code, print_audit
+    from govern.evidence.ranking import RankingEvidence
+    from govern.services.data_audit import Measurement
+    from govern.services.recommendations import audit_log
+
     columns = ranking_columns(
         user=user,
         rank=rank,
@@ -236,79 +219,26 @@ def recommendations(
     )
     if columns is None:
         raise click.UsageError("name the log's columns with --user, --rank and --k.")
-    if policy is None:
-        if out_dir is not None:
-            raise BadInputError(OUT_NEEDS_POLICY)
-        return _measure(
-            data_path,
-            columns,
-            _split(sensitive),
-            intersect,
-            n_boot,
-            seed,
-            min_group_size,
-            output_format,
-        )
-    settings = (
-        ("--bootstrap", n_boot),
-        ("--min-group-size", min_group_size),
-        ("--intersect", True if intersect else None),
-    )
-    for option, value in settings:
-        if value is not None:
-            raise BadInputError(SETTING_WITH_POLICY.format(option=option))
-    from govern.services.recommendations import audit_log
-
     result = audit_log(
         data_path,
-        policy=policy,
         columns=columns,
         sensitive=_split(sensitive),
-        waivers=waivers,
-        out_dir=out_dir,
+        policy=policy,
+        intersections=intersect,
+        measurement=Measurement(n_boot=n_boot, min_group_size=min_group_size),
         seed=seed,
+        waivers=waivers,
+        card=card,
+        model_name=model_name,
+        out_dir=out_dir,
     )
+    if policy is not None:
+        print_audit(result, output_format)
+        return exit_code(result)
     if output_format == "json":
         click.echo(result.model_dump_json(indent=2))
     else:
-        _print_verdicts(result, data_path.name)
-        if out_dir is not None:
-            click.echo(f"wrote audit.json and the compliance report to {out_dir}", err=True)
-    return EXIT_OK if result.status == "pass" else EXIT_POLICY_FAILED
-
-
-def _measure(
-    data_path: Path,
-    columns: RankingColumns,
-    sensitive: list[str],
-    intersect: bool,
-    n_boot: int | None,
-    seed: int,
-    min_group_size: float | None,
-    output_format: str,
-) -> int:
-    """No policy: measure and print (exit 0 unless the input is bad)."""
-    from govern.audits.ranking import audit_recommendations
-    from govern.audits.ranking.summary import render_text, to_json_payload
-
-    evidence = audit_recommendations(
-        data_path,
-        user=columns.user,
-        rank=columns.rank,
-        k=columns.k,
-        sensitive=sensitive,
-        item_category=columns.item_category,
-        category=columns.categories,
-        item_sensitive=columns.item_sensitive,
-        outcome=columns.outcome,
-        positive_label=columns.positive_label,
-        intersections=intersect,
-        n_boot=1000 if n_boot is None else n_boot,
-        seed=seed,
-        min_group_size=30 if min_group_size is None else min_group_size,
-    )
-    if output_format == "json":
-        click.echo(json.dumps(to_json_payload(evidence), indent=2))
-    else:
+        evidence = result.evidence.get(RankingEvidence)
+        assert evidence is not None
         click.echo(render_text(evidence))
     return EXIT_OK

@@ -91,7 +91,13 @@ def test_a_biased_recommender_fails_and_is_recorded(world: dict[str, object]) ->
     assert audit["evidence"]["ranking"]["k"] == 5
     record = read_trail(trail)[-1]
     assert record.kind == "audit" and record.model == "learning-recommender"
-    gate = evaluate_gate("learning-recommender", version="1", tracking_uri=uri, trail=trail)
+    gate = evaluate_gate(
+        "learning-recommender",
+        version="1",
+        policy="recommendation-fairness",
+        tracking_uri=uri,
+        trail=trail,
+    )
     assert not gate.open
 
 

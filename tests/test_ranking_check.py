@@ -139,7 +139,8 @@ def test_small_groups_are_not_judged(tmp_path: Path, evidence: RankingEvidence) 
     rule = _judge(tmp_path, check, small)
     assert rule.verdict == "insufficient_data"
     assert rule.to_conclude == "At least 30 users (or items) in each group to be judged."
-    assert any("too few to judge" in line for line in rule.details)
+    # Two users per sex: too few to judge, and too few to publish (the disclosure size is 10).
+    assert any("too few to publish its figures, not judged" in line for line in rule.details)
 
 
 def test_item_side_rows_and_the_least_favourable_bound(

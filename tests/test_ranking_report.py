@@ -12,15 +12,16 @@ from govern.datasets import learning_pathways, talent_shortlist
 from govern.evidence import Evidence
 from govern.evidence.ranking import RankingEvidence
 from govern.model_cards.render import render_report
-from govern.results import AuditResult, DataFingerprint
+from govern.results import AuditResult, DataFingerprint, DisclosureRule
 
 
-def _result(*parts: RankingEvidence) -> AuditResult:
+def _result(*parts: RankingEvidence, min_size: int = 10) -> AuditResult:
     return AuditResult(
         govern_version="test",
         created_at=dt.datetime(2026, 11, 24, 9, 0, tzinfo=dt.UTC),
         data=DataFingerprint(sha256="0" * 64, n_rows=1, columns=[]),
         evidence=Evidence.of(*parts),
+        disclosure=DisclosureRule(min_size=min_size),
     )
 
 
@@ -60,15 +61,19 @@ def test_markdown_tables_show_rates_with_intervals(
 
 
 def test_small_groups_are_suppressed(evidence: RankingEvidence) -> None:
-    text = render_report(_result(evidence), card=None, fmt="markdown")
-    small = [g for g in evidence.groups if g.status == "insufficient_data"]
-    assert small, "the fixture should have an ethnic group under 30 people"
+    # A disclosure size of 60: the ethnic groups under 60 people are withheld, with their rates.
+    text = render_report(_result(evidence, min_size=60), card=None, fmt="markdown")
+    small = [g for g in evidence.groups if g.n is not None and g.n < 60]
+    assert small, "the fixture should have an ethnic group under 60 people"
     for group in small:
         assert f"| {group.group} | suppressed |" in text
         for row in evidence.find("top_k_category_rate", group=group.group):
-            assert row.value is not None
-            assert f"{row.value:.3f} (" not in text.split(f"| {group.group} | suppressed |")[1][:80]
-    assert "Groups marked “suppressed” have fewer than 30 users (or items)" in text
+            assert row.value is not None and row.ci_low is not None and row.ci_high is not None
+            assert f"{row.value:.3f} ({row.ci_low:.3f} to {row.ci_high:.3f})" not in text
+    assert "Groups marked “suppressed” have fewer than 60 people in the data" in text
+    html = render_report(_result(evidence, min_size=60), card=None, fmt="html")
+    for group in small:  # nor in the charts
+        assert f">{group.group}<" not in html.split("<figure>", 1)[1]
 
 
 def test_html_has_a_chart_of_category_rates_per_group(evidence: RankingEvidence) -> None:

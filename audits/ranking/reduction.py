@@ -168,6 +168,7 @@ def _first_duplicate(key: np.ndarray) -> int | None:
 def _check_positions(log: _Log) -> None:
     """Each (user, rank) at most once, found with one bincount when the key space is small."""
     span = int(log.rank.max()) + 1
+    first: int | None
     if log.n_users * span <= _BINCOUNT_SPAN * log.n_rows + 1024:
         key = log.user * span + log.rank
         counts = np.bincount(key, minlength=log.n_users * span)
@@ -293,7 +294,7 @@ def _shown_in_order(log: _Log) -> np.ndarray:
 
 
 def _ndkl_block(grid: np.ndarray, pool_share: np.ndarray, weight: np.ndarray) -> np.ndarray:
-    """NDKL of a block of lists: ``grid[list, i]`` is the item group at position i + 1 (-1: none)."""
+    """NDKL of a block of lists; ``grid[list, i]``: the item group at position i + 1 (-1: none)."""
     valid = grid >= 0
     width = grid.shape[1]
     divergence = np.zeros(grid.shape)

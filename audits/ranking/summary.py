@@ -48,11 +48,21 @@ def _flags(summary: GroupSummary, reference: str | None, ratio: str) -> str:
     return ", ".join(flags)
 
 
+def _suppressed(summary: GroupSummary, width: int) -> tuple[str, ...] | None:
+    """The row of a group too small to publish, or None for a group that may be shown."""
+    if summary.n is not None:
+        return None
+    return (summary.group, "suppressed", *("-" for _ in range(width - 3)), "too few to publish")
+
+
 def _category_lines(evidence: RankingEvidence, category: str, attribute: str) -> list[str]:
     reference = evidence.reference("top_k_category_rate", attribute, category)
     rows = []
     for summary in evidence.groups:
         if summary.attribute != attribute:
+            continue
+        if (hidden := _suppressed(summary, 6)) is not None:
+            rows.append(hidden)
             continue
         where = {"category": category, "attribute": attribute, "group": summary.group}
         ratio = _value(evidence, "top_k_category_rate_ratio", **where)
@@ -85,6 +95,9 @@ def _outcome_lines(evidence: RankingEvidence, attribute: str) -> list[str]:
     for summary in evidence.groups:
         if summary.attribute != attribute:
             continue
+        if (hidden := _suppressed(summary, 6)) is not None:
+            rows.append(hidden)
+            continue
         where = {"attribute": attribute, "group": summary.group}
         ratio = _value(evidence, "hit_rate_ratio", **where)
         rows.append(
@@ -107,6 +120,9 @@ def _item_lines(evidence: RankingEvidence) -> list[str]:
         return []
     rows = []
     for summary in evidence.item_groups:
+        if (hidden := _suppressed(summary, 7)) is not None:
+            rows.append(hidden)
+            continue
         where = {"attribute": attribute, "group": summary.group}
         ratio = _value(evidence, "exposure_to_pool_ratio", **where)
         rows.append(

@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from govern.errors import BadInputError
+from govern.services.data_audit import Measurement
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -32,6 +33,10 @@ if TYPE_CHECKING:
     from govern.results import AuditResult
     from govern.services.gathering import AuditInputs
 
+MSG_NOT_A_RANKING_SETTING = (
+    "{names}: not a setting of a ranking audit (it has n_boot, min_group_size, confidence_level "
+    "and reference)."
+)
 MSG_DECISION_COLUMNS = (
     "{options} describe decisions, one per person; a recommendation log is audited on its "
     "ranks: name its outcome with --outcome and leave {options} out."
@@ -142,24 +147,60 @@ def ranking_inputs(
     )
 
 
+def _measure_log(
+    data: pd.DataFrame | str | os.PathLike[str],
+    roles: RankingRoles,
+    *,
+    intersections: bool,
+    measurement: Measurement,
+    seed: int,
+) -> AuditResult:
+    """The evidence of a log audit with no policy (the figures, no verdict)."""
+    from govern import __version__
+    from govern.audits.ranking.engine import RankingOptions, ranking_from_table
+    from govern.audits.sources.pandas import PandasSource
+    from govern.evidence import Evidence
+    from govern.results import AuditResult
+
+    options = measurement.options()
+    unused = sorted(set(options) - {"n_boot", "min_group_size", "confidence_level", "reference"})
+    if unused:
+        raise BadInputError(MSG_NOT_A_RANKING_SETTING.format(names=", ".join(unused)))
+    table = PandasSource(data).user_table(roles)  # reads only the named columns of a file
+    evidence = ranking_from_table(
+        table, RankingOptions(seed=seed, intersections=intersections, **options)
+    )
+    return AuditResult(
+        govern_version=__version__,
+        created_at=dt.datetime.now(dt.UTC).replace(microsecond=0),
+        data=table.fingerprint,
+        evidence=Evidence.of(evidence),
+    )
+
+
 def audit_log(
     data: pd.DataFrame | str | os.PathLike[str],
     *,
-    policy: Policy | str | os.PathLike[str],
     columns: RankingColumns,
     sensitive: Sequence[str] | str | None = None,
+    policy: Policy | str | os.PathLike[str] | None = None,
+    intersections: bool = False,
+    measurement: Measurement | None = None,
+    seed: int = 0,
     waivers: Sequence[Waiver] | str | os.PathLike[str] | None = None,
     card: str | os.PathLike[str] | None = None,
     model_name: str | None = None,
     today: dt.date | None = None,
     out_dir: str | os.PathLike[str] | None = None,
-    seed: int = 0,
 ) -> AuditResult:
-    """Judge a recommendation log against a policy with no register (a vendor recommender).
+    """Audit a recommendation log with no register; with ``policy``, judge it against it.
 
-    The ranking evidence (and, with ``card``, the documentation) is judged; rules about decisions,
-    the register or the process have no evidence here and are ``insufficient_data``. Nothing is
-    recorded in MLflow or the trail; ``out_dir`` receives ``audit.json`` and the report.
+    The counterpart of :func:`govern.services.data_audit.audit_data` for a log: without a
+    policy the result holds the ranking evidence and no verdict; with one, the policy's settings
+    decide how to measure (a ``measurement`` or ``intersections`` given as well is refused), the
+    ranking evidence (and, with ``card``, the documentation) is judged, and rules about
+    decisions, the register or the process are ``insufficient_data``. Nothing is recorded in
+    MLflow or the trail; ``out_dir`` receives ``audit.json`` and the report.
 
     Examples
     --------
@@ -170,24 +211,39 @@ def audit_log(
     >>> result.status  # doctest: +SKIP
     'fail'
     """
-    from govern.services.audit import (
-        _load_waivers,
-        _output_folder,
-        _read_frame,
-        judge_file_audit,
-        load_card_file,
-        load_policy_source,
-    )
+    from govern.disclosure import redact
+    from govern.services import audit as steps
+    from govern.services.data_audit import MSG_SETTING_FROM_POLICY, judge_inputs, load_card_file
 
-    the_policy, _ = load_policy_source(policy)
-    the_waivers = _load_waivers(waivers)
-    out = _output_folder(out_dir)
-    the_card = load_card_file(card)
-    frame, source = _read_frame(data)
-    users = ranking_sensitive(sensitive, None, columns, model_name or "the log")
-    inputs = ranking_inputs(
-        frame, columns, policy=the_policy, sensitive=users, source=source, seed=seed
-    )
-    return judge_file_audit(
-        inputs, card=the_card, waivers=the_waivers, today=today, model_name=model_name, out=out
-    )
+    measurement = measurement or Measurement()
+    out = steps.output_folder(out_dir)
+    users = split_columns(sensitive)  # none at all is refused with the roles (NOTHING_TO_COMPARE)
+    the_card = None
+    if policy is None:
+        result = _measure_log(
+            data,
+            columns.roles(users),
+            intersections=intersections,
+            measurement=measurement,
+            seed=seed,
+        )
+    else:
+        given = [f"--{name.replace('_', '-')}" for name in measurement.given()]
+        given += ["--intersect"] if intersections else []
+        if given:
+            them = "it" if len(given) == 1 else "them"
+            raise BadInputError(MSG_SETTING_FROM_POLICY.format(options=", ".join(given), them=them))
+        the_policy, _ = steps.load_policy_source(policy)
+        the_waivers = steps.load_waivers_source(waivers)
+        the_card = load_card_file(card)
+        frame, source = steps.read_frame(data)
+        inputs = ranking_inputs(
+            frame, columns, policy=the_policy, sensitive=users, source=source, seed=seed
+        )
+        result = judge_inputs(
+            inputs, waivers=the_waivers, card=the_card, model_name=model_name, today=today
+        )
+    result = redact(result)  # what leaves govern is the published form of the audit
+    if out is not None:
+        out.write(steps.render_reports(result, the_card))
+    return result

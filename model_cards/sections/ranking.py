@@ -7,16 +7,26 @@ and charts of the category rates per group with their intervals.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from pydantic import BaseModel, ConfigDict, Field
 
+from govern.disclosure import COMPLEMENTARY, ranking_hidden_groups
 from govern.evidence.fairness import GroupSummary
 from govern.evidence.ranking import RankingEvidence, RankingRow
 from govern.model_cards.charts import ChartPoint, ChartSeries, grouped_bars_svg
 from govern.model_cards.context import Cell, ChartContext, SectionContext
-from govern.model_cards.disclosure import Suppression, suppression_for, threshold_words
+from govern.model_cards.disclosure import (
+    COMPLEMENTARY_NOTE,
+    FALLS_SHORT_NOTE,
+    SMALL_NOTE,
+    Suppression,
+    required_note,
+    suppression_note,
+)
 from govern.model_cards.format import anchor, format_interval, format_number, percent_label
 from govern.model_cards.sections import SectionInputs, register_report_section
-from govern.results import ALL_GROUPS, UNKNOWN_GROUP
+from govern.results import ALL_GROUPS, UNKNOWN_GROUP, DisclosureRule, RuleResult
 
 # The four-fifths mark the charts draw (29 CFR 1607.4(D), as the recommendation pack uses it).
 FOUR_FIFTHS = 0.8
@@ -63,11 +73,6 @@ INTRO = {
         "in the HTML version."
     ),
 }
-SUPPRESSED_NOTE = (
-    "Groups marked “suppressed” have {threshold} users (or items) in the log. Their figures are "
-    "not shown: figures from so few people are unreliable, and publishing them could identify "
-    "individuals."
-)
 COARSENED_NOTE = (
     "Some statistics took so many different values that, for the intervals only, users were "
     "grouped into {levels} levels of each; the point estimates are exact."
@@ -117,6 +122,26 @@ def _groups(summaries: list[GroupSummary], attribute: str) -> list[str]:
     return [g.group for g in summaries if g.attribute == attribute]
 
 
+@dataclass(frozen=True)
+class _Withheld:
+    """The audit's withheld groups and the rules they fall short of, for the notes."""
+
+    hidden: dict[tuple[str, str], str]
+    rules: list[RuleResult]
+
+    def table(self, attribute: str) -> Suppression:
+        notes = {}
+        for (name, group), why in self.hidden.items():
+            if name != attribute:
+                continue
+            note = COMPLEMENTARY_NOTE if why == COMPLEMENTARY else SMALL_NOTE
+            failing = [r.title for r in self.rules if (attribute, group) in set(r.shortfalls)]
+            if failing:
+                note += "; " + FALLS_SHORT_NOTE.format(rules="; ".join(failing))
+            notes[group] = note
+        return Suppression(notes)
+
+
 def _table(
     evidence: RankingEvidence,
     *,
@@ -127,10 +152,11 @@ def _table(
     heading: str,
     caption: str,
     unit: str,
+    withheld: _Withheld,
 ) -> tuple[RankingTableContext | None, Suppression]:
     groups = _groups(summaries, attribute)
     index = {(g.attribute, g.group): g for g in summaries}
-    hidden = suppression_for(attribute, groups, index, None)
+    hidden = withheld.table(attribute)
     rows_by = {
         (r.group, r.metric): r
         for r in evidence.rows()
@@ -158,7 +184,7 @@ def _table(
             RankingRowContext(
                 group=group,
                 suppressed=False,
-                n=f"{summary.n:,}",
+                n="" if summary.n is None else f"{summary.n:,}",
                 note=note,
                 cells=[_cell(rows_by.get((group, m))) for m in present],
             )
@@ -213,7 +239,7 @@ def _facts(evidence: RankingEvidence) -> str:
     )
 
 
-def _notes(evidence: RankingEvidence, any_hidden: bool) -> list[str]:
+def _notes(evidence: RankingEvidence, any_hidden: bool, rule: DisclosureRule) -> list[str]:
     notes = []
     ndkl = evidence.find("ndkl")
     if ndkl and ndkl[0].value is not None:
@@ -233,15 +259,28 @@ def _notes(evidence: RankingEvidence, any_hidden: bool) -> list[str]:
                 f"“{UNKNOWN_GROUP}” and are not compared."
             )
     if any_hidden:
-        notes.append(SUPPRESSED_NOTE.format(threshold=threshold_words(evidence.settings)))
+        notes.append(suppression_note(rule))
+    elif required_note(rule):
+        notes.append(required_note(rule))
     levels = evidence.settings.get("coarsened_levels")
     if isinstance(levels, int):
         notes.append(COARSENED_NOTE.format(levels=levels))
     return notes
 
 
-def ranking_body(evidence: RankingEvidence, *, with_charts: bool) -> RankingSectionContext:
-    """Tables (and charts) of one ranking audit, with small groups suppressed."""
+def ranking_body(
+    evidence: RankingEvidence,
+    *,
+    with_charts: bool,
+    disclosure: DisclosureRule | None = None,
+    rules: list[RuleResult] | None = None,
+) -> RankingSectionContext:
+    """Tables (and charts) of one ranking audit, small groups' figures withheld by the
+    disclosure rule (and still marked when they fall short of a rule)."""
+    rule = disclosure or DisclosureRule()
+    withheld = _Withheld(
+        hidden=dict(ranking_hidden_groups(evidence, rule)), rules=list(rules or [])
+    )
     confidence = evidence.settings.get("confidence_level")
     level = percent_label(confidence if isinstance(confidence, float) else None)
     category_tables, outcome_tables, item_tables, charts = [], [], [], []
@@ -258,6 +297,7 @@ def ranking_body(evidence: RankingEvidence, *, with_charts: bool) -> RankingSect
                 caption=f"Users of each {attribute} group offered '{category}' in their top "
                 f"{evidence.k}, with {level} intervals.",
                 unit="Users",
+                withheld=withheld,
             )
             any_hidden = any_hidden or bool(hidden)
             if table is not None:
@@ -273,7 +313,9 @@ def ranking_body(evidence: RankingEvidence, *, with_charts: bool) -> RankingSect
             caption=f"Positive outcomes in the top {evidence.k} for each {attribute} group, "
             f"with {level} intervals.",
             unit="Users",
+            withheld=withheld,
         )
+        any_hidden = any_hidden or bool(hidden)
         if table is not None:
             outcome_tables.append(table)
         chart = _chart(evidence, attribute, hidden, level) if with_charts else None
@@ -290,6 +332,7 @@ def ranking_body(evidence: RankingEvidence, *, with_charts: bool) -> RankingSect
             caption=f"Who is shown: each {evidence.item_attribute} group's share of the pool, "
             f"of the top {evidence.k} and of its exposure, with {level} intervals.",
             unit="Items",
+            withheld=withheld,
         )
         any_hidden = any_hidden or bool(hidden)
         if table is not None:
@@ -300,13 +343,18 @@ def ranking_body(evidence: RankingEvidence, *, with_charts: bool) -> RankingSect
         outcome_tables=outcome_tables,
         item_tables=item_tables,
         charts=charts,
-        notes=_notes(evidence, any_hidden),
+        notes=_notes(evidence, any_hidden, rule),
         level=level,
     )
 
 
 def ranking_section(evidence: RankingEvidence, inputs: SectionInputs) -> SectionContext | None:
-    body = ranking_body(evidence, with_charts=inputs.fmt == "html")
+    body = ranking_body(
+        evidence,
+        with_charts=inputs.fmt == "html",
+        disclosure=inputs.disclosure,
+        rules=inputs.rules,
+    )
     if not (body.category_tables or body.outcome_tables or body.item_tables):
         return None
     return SectionContext(

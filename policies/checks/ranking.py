@@ -21,10 +21,12 @@ rule with nothing left to judge, or audited at another ``k`` or without its cate
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from pydantic import Field, field_validator, model_validator
 
+from govern.disclosure import ranking_hidden_groups
 from govern.evidence.ranking import (
     CATEGORY_METRICS,
     ITEM_SIDE_METRICS,
@@ -35,7 +37,13 @@ from govern.evidence.ranking import (
 from govern.policies import sentences as say
 from govern.policies.checks import CheckKind, CheckModel, Finding, RuleContext, register_check_kind
 from govern.policies.yaml_positions import describe
-from govern.results import ALL_GROUPS, INTERSECTION_SEPARATOR, UNKNOWN_GROUP
+from govern.results import (
+    ALL_GROUPS,
+    INTERSECTION_SEPARATOR,
+    UNKNOWN_GROUP,
+    DisclosureRule,
+    Verdict,
+)
 from govern.suggest import did_you_mean
 
 MSG_UNKNOWN_METRIC = "unknown ranking metric '{name}'{hint}; see the list in docs/rankings.md"
@@ -211,52 +219,119 @@ def _who(row: RankingRow) -> str:
     return f"group '{row.group}' of {row.attribute}"
 
 
-def _skip_reason(row: RankingRow, check: RankingCheck, evidence: RankingEvidence) -> str | None:
-    """Why a row is not judged ('' for the reference against itself), or None when it is."""
-    if row.group == UNKNOWN_GROUP:
-        return f"{_who(row)}: the unknown group, reported but not judged"
-    if row.group != ALL_GROUPS:
-        is_comparison = _base(check.metric) != check.metric
-        if is_comparison and evidence.reference(check.metric, row.attribute, row.category) == (
-            row.group
-        ):
-            return ""  # the reference against itself is 1 (or 0) by construction
-        summary = evidence.group_summary(row.attribute, row.group)
-        if summary is not None and summary.status != "ok":
-            return f"{_who(row)} (n={summary.n}): too few to judge, reported but not judged"
-    if row.value is None:
-        return f"{_who(row)}: value undefined (0/0), not judged"
-    return None
+@dataclass
+class _Sorted:
+    """The rows of one check, sorted into judged, small-and-short, and notes on the others."""
+
+    judged: list[tuple[RankingRow, float]] = field(default_factory=list)
+    # Too small to judge but short of the threshold on their point estimate: never a pass.
+    small_shortfalls: list[RankingRow] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
 
 
-def _judged_value(row: RankingRow, check: RankingCheck) -> tuple[float, str | None]:
-    assert row.value is not None
-    if check.judge == "point":
-        return row.value, None
-    bound = row.ci_low if check.comparison in (">=", ">") else row.ci_high
-    if bound is None:
-        return row.value, f"{_who(row)}: no interval; the point estimate was judged"
-    return bound, None
+@dataclass(frozen=True)
+class _Judge:
+    """One check on one evidence part, with the groups whose figures may not be published."""
 
+    check: RankingCheck
+    evidence: RankingEvidence
+    context: RuleContext
+    hidden: frozenset[tuple[str, str]]
 
-def _sentence(
-    row: RankingRow,
-    check: RankingCheck,
-    evidence: RankingEvidence,
-    confidence: float,
-    *,
-    holds: bool,
-) -> str:
-    assert row.value is not None
-    words = say.bound_words(check.comparison, check.threshold, holds=holds)
-    interval = ""
-    if row.ci_low is not None and row.ci_high is not None:
-        interval = (
-            f" ({confidence * 100:.0f}% CI {say.number(row.ci_low)}–{say.number(row.ci_high)})"
+    def is_hidden(self, row: RankingRow) -> bool:
+        return (row.attribute, row.group) in self.hidden
+
+    def is_reference(self, row: RankingRow) -> bool:
+        metric = self.check.metric
+        return _base(metric) != metric and row.group == self.evidence.reference(
+            metric, row.attribute, row.category
         )
-    reference = evidence.reference(check.metric, row.attribute, row.category)
-    what = phrase(check.metric, row.category, evidence.k, reference)
-    return f"For {_who(row)}, the {what} was {say.number(row.value)}{interval}, {words}"
+
+    def sort(self, rows: list[RankingRow]) -> _Sorted:
+        found = _Sorted()
+        for row in rows:
+            if row.group == UNKNOWN_GROUP:
+                found.notes.append(f"{_who(row)}: the unknown group, reported but not judged")
+                continue
+            if self.is_reference(row):
+                continue  # the reference against itself is 1 (or 0) by construction
+            summary = self.evidence.group_summary(row.attribute, row.group)
+            small = row.group != ALL_GROUPS and summary is not None and summary.status != "ok"
+            if small or row.value is None:
+                found.notes.append(self._skipped(row, small, summary.n if summary else None))
+                if small and row.value is not None and not self.holds(row.value):
+                    found.small_shortfalls.append(row)
+                continue
+            value = row.value
+            if self.check.judge == "least_favourable":
+                bound = row.ci_low if self.check.comparison in (">=", ">") else row.ci_high
+                if bound is None:
+                    found.notes.append(f"{_who(row)}: no interval; the point estimate was judged")
+                else:
+                    value = bound
+            found.judged.append((row, value))
+        lowest_first = self.check.comparison in (">=", ">")
+        found.judged.sort(key=lambda pair: pair[1], reverse=not lowest_first)
+        return found
+
+    def _skipped(self, row: RankingRow, small: bool, n: int | None) -> str:
+        if self.is_hidden(row):
+            return f"{_who(row)}: too few to publish its figures, not judged"
+        if small:
+            return f"{_who(row)} (n={n}): too few to judge, reported but not judged"
+        return f"{_who(row)}: value undefined (0/0), not judged"
+
+    def holds(self, value: float) -> bool:
+        return _holds(value, self.check.comparison, self.check.threshold)
+
+    def clause(self, row: RankingRow, *, holds: bool) -> str:
+        words = say.bound_words(self.check.comparison, self.check.threshold, holds=holds)
+        reference = self.evidence.reference(self.check.metric, row.attribute, row.category)
+        what = phrase(self.check.metric, row.category, self.evidence.k, reference)
+        if self.is_hidden(row):
+            minimum = disclosure_rule(self.context.settings).min_size
+            return (
+                f"For {_who(row)}, too small to publish its figures (fewer than {minimum}), the "
+                f"{what} was {words}"
+            )
+        assert row.value is not None
+        interval = ""
+        if row.ci_low is not None and row.ci_high is not None:
+            confidence = self.context.settings.confidence_level
+            interval = (
+                f" ({confidence * 100:.0f}% CI {say.number(row.ci_low)}–{say.number(row.ci_high)})"
+            )
+        return f"For {_who(row)}, the {what} was {say.number(row.value)}{interval}, {words}"
+
+    def finding(
+        self,
+        verdict: Verdict,
+        row: RankingRow,
+        sentence: str,
+        found: _Sorted,
+        shortfalls: list[RankingRow],
+        **extra: Any,
+    ) -> Finding:
+        figures: dict[str, Any] = {"attribute": row.attribute, "group": row.group}
+        if not self.is_hidden(row):
+            figures |= {"value": row.value, "ci_low": row.ci_low, "ci_high": row.ci_high}
+        return Finding(
+            verdict=verdict,
+            sentence=sentence,
+            threshold=self.check.threshold,
+            comparison=self.check.text,
+            details=list(found.notes),
+            shortfalls=list(dict.fromkeys((r.attribute, r.group) for r in shortfalls)),
+            **figures,
+            **extra,
+        )
+
+
+def disclosure_rule(settings: Any) -> DisclosureRule:
+    """The internal-audience disclosure rule of the policy's settings (audit outputs)."""
+    return DisclosureRule(
+        min_size=settings.disclosure_min_size, required_by=settings.disclosure_required_by
+    )
 
 
 def _not_measured(check: RankingCheck, evidence: RankingEvidence) -> Finding | None:
@@ -322,59 +397,52 @@ def evaluate_ranking(
     rows = _rows(check, evidence, attributes)
     if not rows:
         return _no_rows(check, attributes)
-    details: list[str] = []
-    judged: list[tuple[RankingRow, float]] = []
-    for row in rows:
-        reason = _skip_reason(row, check, evidence)
-        if reason is not None:
-            if reason:
-                details.append(reason)
-            continue
-        value, note = _judged_value(row, check)
-        if note:
-            details.append(note)
-        judged.append((row, value))
-    common = {"threshold": check.threshold, "comparison": check.text}
-    if not judged:
-        minimum = context.settings.min_group_size
+    hidden = frozenset(ranking_hidden_groups(evidence, disclosure_rule(context.settings)))
+    judge = _Judge(check, evidence, context, hidden)
+    found = judge.sort(rows)
+    minimum = context.settings.min_group_size
+    if not found.judged and not found.small_shortfalls:
         return Finding(
             verdict="insufficient_data",
             sentence=f"Too little data to judge the {say.label(check.metric)}: "
             f"{say.count_words(len(rows), 'value')} found, none for a group of at least "
             f"{minimum} with a defined value.",
             to_conclude=f"At least {minimum} users (or items) in each group to be judged.",
-            details=details,
-            **common,
+            details=found.notes,
+            threshold=check.threshold,
+            comparison=check.text,
         )
     if check.judge == "least_favourable":
-        details.append("judged on the least favourable bound of each interval")
-    lowest_first = check.comparison in (">=", ">")
-    judged.sort(key=lambda pair: pair[1], reverse=not lowest_first)
-    failing = [(r, v) for r, v in judged if not _holds(v, check.comparison, check.threshold)]
-    confidence = context.settings.confidence_level
-    worst, holds = (failing[0][0], False) if failing else (judged[0][0], True)
-    figures = {
-        "value": worst.value,
-        "ci_low": worst.ci_low,
-        "ci_high": worst.ci_high,
-        "attribute": worst.attribute,
-        "group": worst.group,
-    }
-    sentence = _sentence(worst, check, evidence, confidence, holds=holds)
+        found.notes.append("judged on the least favourable bound of each interval")
+    failing = [row for row, value in found.judged if not judge.holds(value)]
+    shortfalls = [*failing, *found.small_shortfalls]
     if failing:
-        more = len(failing) - 1
+        worst = failing[0]
+        more = len(shortfalls) - 1
         tail = f"; {say.count_words(more, 'other case')} also fell short" if more else ""
-        return Finding(
-            verdict="fail", sentence=f"{sentence}{tail}.", details=details, **figures, **common
+        sentence = f"{judge.clause(worst, holds=False)}{tail}."
+        return judge.finding("fail", worst, sentence, found, shortfalls)
+    if found.small_shortfalls:
+        # Groups too small to judge fall short: not decided, and never a pass.
+        worst = found.small_shortfalls[0]
+        n_others = len(found.small_shortfalls) - 1
+        also = f"; {say.count_words(n_others, 'other small group')} also" if n_others else ""
+        sentence = (
+            f"{judge.clause(worst, holds=False)}{also}; the group is below the minimum of "
+            f"{minimum}, so the shortfall is not decided — that is not a pass."
         )
-    others = f" ({say.count_words(len(judged), 'value')} judged)" if len(judged) > 1 else ""
-    return Finding(
-        verdict="pass",
-        sentence=f"{sentence}; this is the least favourable case{others}.",
-        details=details,
-        **figures,
-        **common,
-    )
+        advice = (
+            f"Groups of at least {minimum} users (or items), e.g. by pooling a longer period of "
+            "the log."
+        )
+        return judge.finding(
+            "insufficient_data", worst, sentence, found, shortfalls, to_conclude=advice
+        )
+    worst = found.judged[0][0]
+    count = len(found.judged)
+    others = f" ({say.count_words(count, 'value')} judged)" if count > 1 else ""
+    sentence = f"{judge.clause(worst, holds=True)}; this is the least favourable case{others}."
+    return judge.finding("pass", worst, sentence, found, shortfalls)
 
 
 def ranking_needs_intersections(checks: list[RankingCheck]) -> bool:
