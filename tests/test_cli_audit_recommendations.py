@@ -117,7 +117,7 @@ def test_with_a_policy_it_is_judged_and_writes_the_audit(
     log = tmp_path / "pathways.csv"
     learning_pathways(3000, seed=7).to_csv(log, index=False)
     out = tmp_path / "out"
-    code, printed, err = _run(
+    code, printed, _ = _run(
         capsys, "--data", str(log), "--user", "employee_id", "--rank", "rank", "--k", "5",
         "--sensitive", "sex", "--item-category", "course_category", "--category", "leadership",
         "--outcome", "enrolled", "--policy", "recommendation-fairness", "--out", str(out),
