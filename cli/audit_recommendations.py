@@ -160,7 +160,13 @@ def _split(value: str | None) -> list[str]:
     help="Bootstrap replicates resampling users; 0 skips intervals [default: 1000; with "
     "--policy, the policy's n_boot].",
 )
-@click.option("--seed", type=click.IntRange(min=0), default=0, show_default=True)
+@click.option(
+    "--seed",
+    type=click.IntRange(min=0),
+    default=0,
+    show_default=True,
+    help="Seed of the bootstrap.",
+)
 @click.option(
     "--min-group-size",
     type=click.FloatRange(min=0),
