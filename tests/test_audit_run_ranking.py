@@ -30,9 +30,10 @@ LEARNING = RankingColumns(
 
 
 def _meta(name: str, sensitive: list[str]) -> GovernanceMetadata:
+    purpose = "learning_recommendation" if name.startswith("learning") else "recruitment"
     return GovernanceMetadata(
         name=name,
-        purpose="recommendation",
+        purpose=purpose,
         subjects=["employees"],
         owner="L&D",
         accountable_executive="Director of People",

@@ -235,7 +235,7 @@ def recommender_metadata() -> Any:
 
     return GovernanceMetadata(
         name=DEMO_RECOMMENDER,
-        purpose="recommendation",
+        purpose="learning_recommendation",
         subjects=["employees"],
         owner="Learning and Development team (S. Mensah)",
         accountable_executive="Director of People",
