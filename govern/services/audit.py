@@ -477,9 +477,10 @@ def run_audit(
     seed : int, default 0
         Seed of the bootstrap and the permutation importances (same seed, same numbers).
     ranking : RankingColumns, optional
-        For a recommender or ranker (e.g. purpose ``learning_recommendation``): ``data`` is its log and
-        these are its columns; the recorded recommendations are audited (ranking evidence), the
-        model is not run, and ``sensitive`` (or the metadata) names the users' attributes.
+        For a recommender or a ranker (purpose ``learning_recommendation``, say): ``data`` is
+        its log and these are its columns; the recorded recommendations are audited (ranking
+        evidence), the model is not run, and ``sensitive`` (or the metadata) names the users'
+        attributes.
 
     Returns
     -------
