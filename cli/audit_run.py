@@ -7,7 +7,7 @@ from pathlib import Path
 import click
 
 from govern.cli.audit_recommendations import ranking_columns, ranking_options
-from govern.cli.options import format_option
+from govern.cli.options import engine_option, format_option
 
 RECORDED = "recorded: MLflow run {run_id}, version tags govern.audit.*, trail record"
 
@@ -51,6 +51,7 @@ RECORDED = "recorded: MLflow run {run_id}, version tags govern.audit.*, trail re
 @click.option("--seed", type=int, default=0, show_default=True, help="Seed of the bootstrap.")
 @ranking_options
 @format_option
+@engine_option
 def run(
     name: str,
     version: str,
@@ -71,6 +72,7 @@ def run(
     item_sensitive: str | None,
     outcome: str | None,
     output_format: str,
+    engine: str,
 ) -> int:
     """Audit version --version of registered model NAME against --policy and record it.
 
@@ -106,6 +108,7 @@ def run(
         out_dir=out_dir,
         seed=seed,
         ranking=ranking,
+        engine=engine,
     )
     assert result.policy is not None and result.model is not None
     print_audit(result, output_format)

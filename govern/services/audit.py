@@ -442,6 +442,7 @@ def run_audit(
     out_dir: str | os.PathLike[str] | None = None,
     trail: Path | None = None,
     seed: int = 0,
+    engine: str = "auto",
     ranking: RankingColumns | None = None,
 ) -> AuditResult:
     """Audit version ``version`` of registered model ``name`` against ``policy`` and record it.
@@ -476,6 +477,10 @@ def run_audit(
         Trail file (default: the configured one).
     seed : int, default 0
         Seed of the bootstrap and the permutation importances (same seed, same numbers).
+    engine : {"auto", "pandas", "duckdb", "spark"}, default "auto"
+        Who builds the fairness table (:mod:`govern.audits.sources.choose`; auto: DuckDB for
+        a data file of 512 MiB or more, else pandas). The data is read into memory either
+        way, since the model predicts on it; recorded as ``engine`` in the fairness evidence.
     ranking : RankingColumns, optional
         For a recommender or a ranker (purpose ``learning_recommendation``, say): ``data`` is
         its log and these are its columns; the recorded recommendations are audited (ranking
@@ -523,9 +528,11 @@ def run_audit(
             ranking_inputs,
             ranking_sensitive,
             refuse_decision_columns,
+            refuse_engine,
         )
 
         refuse_decision_columns(y_pred=y_pred, y_true=y_true, score=score)
+        refuse_engine(engine)
         columns = ranking_sensitive(sensitive, meta, ranking, name)
         inputs = ranking_inputs(
             frame,
@@ -550,6 +557,7 @@ def run_audit(
             source=source,
             seed=seed,
             purpose=purpose,
+            options={"engine": engine_for(engine, data)},
         )
     plan = _Registered(
         name, version, registry, info, model_tags, the_policy, policy_source, card, columns
@@ -600,6 +608,13 @@ def _decision_inputs(
         features=features,
         **fields,
     )
+
+
+def engine_for(engine: str, data: pd.DataFrame | str | os.PathLike[str]) -> str:
+    """The engine that builds the fairness table: as asked, or by the default rule."""
+    from govern.audits.sources.choose import AUTO, choose_engine
+
+    return choose_engine(data) if engine == AUTO else engine
 
 
 def audit_inputs(frame: pd.DataFrame, **fields: Any) -> AuditInputs:

@@ -41,6 +41,10 @@ MSG_DECISION_COLUMNS = (
     "{options} describe decisions, one per person; a recommendation log is audited on its "
     "ranks: name its outcome with --outcome and leave {options} out."
 )
+MSG_RANKING_ENGINE = (
+    "--engine {engine}: a recommendation log is reduced to one row per user in memory (pandas); "
+    "DuckDB and Spark sources do not implement the per-user reduction yet. Leave --engine out."
+)
 MSG_NO_GROUPS = (
     "nothing to compare in the recommendations of {name!r}: pass --sensitive (the users' "
     "attributes) or --item-sensitive (the items' attribute, such as the candidates' sex), or "
@@ -97,6 +101,12 @@ def refuse_decision_columns(**columns: str | None) -> None:
     given = [f"--{role.replace('_', '-')}" for role, column in columns.items() if column]
     if given:
         raise BadInputError(MSG_DECISION_COLUMNS.format(options=", ".join(given)))
+
+
+def refuse_engine(engine: str) -> None:
+    """Only the pandas source reduces a log so far (govern.audits.sources.ranking)."""
+    if engine not in ("auto", "pandas"):
+        raise BadInputError(MSG_RANKING_ENGINE.format(engine=engine))
 
 
 def ranking_sensitive(
