@@ -183,3 +183,21 @@ def test_decision_columns_are_refused_for_a_log(world: dict[str, object]) -> Non
             trail=Path(str(world["trail"])),
         )
     assert str(caught.value) == MSG_DECISION_COLUMNS.format(options="--y-true")
+
+
+def test_another_engine_is_refused_for_a_log(world: dict[str, object]) -> None:
+    from govern.errors import BadInputError
+    from govern.services.recommendations import MSG_RANKING_ENGINE
+
+    with pytest.raises(BadInputError) as caught:
+        run_audit(
+            "learning-recommender",
+            version="1",
+            data=world["fair"],  # type: ignore[arg-type]
+            policy="recommendation-fairness",
+            ranking=LEARNING,
+            engine="duckdb",
+            tracking_uri=str(world["uri"]),
+            trail=Path(str(world["trail"])),
+        )
+    assert str(caught.value) == MSG_RANKING_ENGINE.format(engine="duckdb")
