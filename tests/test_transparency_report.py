@@ -161,7 +161,7 @@ def test_the_html_has_the_chart_with_intervals_and_proxies_in_red() -> None:
     assert svg is not None
     assert 'aria-label="What drives the model\'s decisions, with 95% intervals"' in svg.group(0)
     assert "#a4282a" in svg.group(0)  # the proxy's bar
-    assert "Drawn in red as proxies: postcode_area." in section
+    assert "Drawn red and hatched as proxies: postcode_area." in section
     assert (
         "Inputs that stand in for a sensitive attribute (postcode_area) carry 12% of what "
         "drives the decisions (95% interval 11% to 12%)." in section

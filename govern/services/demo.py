@@ -3,7 +3,9 @@
 Generate applicants with a planted disparity, train a screening model, register it in MLflow
 with its governance metadata and model card, audit it against a policy, write the audit, the
 model card, the compliance report and the public algorithm register page, and run the
-deployment gate as a CI job would.
+deployment gate as a CI job would. Then audit a second registered system, a learning-pathway
+recommender, on its recommendation log (who is offered the leadership track) and write its
+compliance report beside the first.
 """
 
 from __future__ import annotations
@@ -35,6 +37,12 @@ DEMO_FEATURES = (
 )
 DEMO_TARGET = "hired"
 DEMO_CARD_FILE = "demo_card.yaml"
+# The learning-pathway recommender: audited on its log of each employee's top 5 courses.
+DEMO_RECOMMENDER = "learning-pathways-recommender"
+DEMO_RECOMMENDER_POLICY = "recommendation-fairness"
+# The recommender's audit.json and compliance report go in a folder of this name in the demo's
+# folder, under the names every command uses (govern.model_cards.names).
+DEMO_RECOMMENDER_FOLDER = DEMO_RECOMMENDER
 
 
 @dataclass
@@ -47,6 +55,7 @@ class DemoSummary:
     audit: AuditResult
     gate: GateResult
     files: dict[str, Path] = field(default_factory=dict)
+    recommendations: AuditResult | None = None
 
     @property
     def status(self) -> str:
@@ -86,6 +95,76 @@ def demo_metadata() -> Any:
         data_sources=["Applicant tracking system, last hiring round"],
         sensitive_attributes=list(DEMO_SENSITIVE),
     )
+
+
+def recommender_metadata() -> Any:
+    """Governance metadata of the demo's learning-pathway recommender (a procured tool)."""
+    from govern.metadata import GovernanceMetadata
+
+    return GovernanceMetadata(
+        name=DEMO_RECOMMENDER,
+        purpose="learning_recommendation",
+        subjects=["employees"],
+        owner="Learning and Development team (S. Mensah)",
+        accountable_executive="Director of People",
+        contact="ai-governance@example.org",
+        appeal_route="Employees can ask their manager or L&D for any pathway, whatever is shown",
+        deployment_status="pilot",
+        human_oversight="on_the_loop",
+        data_sources=["Learning platform recommendation log, last quarter"],
+        sensitive_attributes=["sex"],
+    )
+
+
+def audit_recommender(
+    out_dir: str | os.PathLike[str],
+    *,
+    employees: int,
+    seed: int,
+    disparity: float,
+    tracking_uri: str,
+) -> tuple[AuditResult, dict[str, Path]]:
+    """Register the learning-pathway recommender, audit its log of top-5 courses, and write its
+    ``audit.json`` and compliance report in ``out_dir/learning-pathways-recommender/`` (the
+    bytes the audit logs to MLflow).
+
+    Its log plants the leadership gap of ``govern.datasets.learning_pathways`` (docs/datasets.md);
+    the audit resamples employees, never rows, and judges the share of each sex offered the
+    leadership track in its top 5 against the best-served group's.
+    """
+    from govern.adapters.files import safe_output_path
+    from govern.adapters.registry import register_model
+    from govern.datasets import learning_pathways
+    from govern.model_cards.names import AUDIT_FILE, REPORT_FILES
+    from govern.services.audit import run_audit
+    from govern.services.recommendations import RankingColumns
+
+    log = learning_pathways(employees, seed=seed, disparity=disparity)
+    version = register_model(
+        DEMO_RECOMMENDER, metadata=recommender_metadata(), tracking_uri=tracking_uri
+    )
+    folder = safe_output_path(out_dir, DEMO_RECOMMENDER_FOLDER)
+    audit = run_audit(
+        DEMO_RECOMMENDER,
+        version=version,
+        data=log,
+        policy=DEMO_RECOMMENDER_POLICY,
+        tracking_uri=tracking_uri,
+        seed=seed,
+        out_dir=folder,
+        ranking=RankingColumns(
+            user="employee_id",
+            rank="rank",
+            k=5,
+            item_category="course_category",
+            categories=("leadership",),
+            outcome="enrolled",
+        ),
+    )
+    names = [AUDIT_FILE, *REPORT_FILES.values()]  # no card is registered for the procured tool
+    return audit, {
+        f"{DEMO_RECOMMENDER_FOLDER}/{name}": safe_output_path(folder, name) for name in names
+    }
 
 
 def demo_data(*, rows: int, seed: int, disparity: float) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -212,18 +291,28 @@ def run_demo(
     )
     files = {name: safe_output_path(out_dir, name) for name in OUTPUT_FILES}
 
-    say("Writing the public algorithm register page")
-    register = register_page_files(
-        safe_output_path(out_dir, REGISTER_FILES["html"]), tracking_uri=uri
-    )
-    files.update({Path(name).as_posix(): path for name, path in register.items()})
-
     say("Running the deployment gate, as a CI job would")
     gate = evaluate_gate(DEMO_MODEL_NAME, version=version, policy=policy, tracking_uri=uri)
     files["gate.xml"] = write_junit(gate, safe_output_path(out_dir, "gate.xml"))
     summary_path = safe_output_path(out_dir, "gate.md")
     summary_path.unlink(missing_ok=True)  # write_summary appends, as CI step summaries expect
     files["gate.md"] = write_summary(gate, summary_path)
+
+    employees = max(rows // 2, 100)
+    say(
+        f"Auditing {DEMO_RECOMMENDER} on the top-5 courses it recommended to {employees:,} "
+        f"employees, against the {DEMO_RECOMMENDER_POLICY} policy"
+    )
+    recommendations, written = audit_recommender(
+        out_dir, employees=employees, seed=seed, disparity=disparity, tracking_uri=uri
+    )
+    files.update(written)
+
+    say("Writing the public algorithm register page")
+    register = register_page_files(
+        safe_output_path(out_dir, REGISTER_FILES["html"]), tracking_uri=uri
+    )
+    files.update({Path(name).as_posix(): path for name, path in register.items()})
     return DemoSummary(
         model_name=DEMO_MODEL_NAME,
         version=version,
@@ -231,4 +320,5 @@ def run_demo(
         audit=audit,
         gate=gate,
         files=dict(sorted(files.items())),
+        recommendations=recommendations,
     )

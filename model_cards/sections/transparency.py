@@ -43,6 +43,7 @@ SHOWN_AT_LEAST = 3
 CHART_INPUTS = 15
 PROFILE_INPUTS = 5
 METHODS = {"cramers_v": "Cramér's V", "correlation_ratio": "correlation ratio η"}
+NO_PROXY_DRAWN = "No input is a proxy."
 
 INTRO = (
     "Which personal characteristics the model reads, which of its inputs stand in for them "
@@ -307,7 +308,7 @@ def _chart(part: TransparencyEvidence, flagged: set[str], level: str) -> tuple[s
         f"Bar chart of the share of decisions that change when each input is shuffled, with "
         f"error bars for the {level} intervals. Largest: {items[0].feature} at "
         f"{items[0].importance:.0%}. "
-        + (f"Drawn in red as proxies: {', '.join(red)}." if red else "No input is a proxy.")
+        + (f"Drawn red and hatched as proxies: {', '.join(red)}." if red else NO_PROXY_DRAWN)
     )
     return importance_chart_svg(points, flagged=flagged, title=title), alt
 
