@@ -12,13 +12,15 @@ from typing import TYPE_CHECKING
 
 from govern import __version__
 from govern.disclosure import redact
+from govern.evidence import kind_of
 from govern.evidence.fairness import FairnessEvidence, GroupSummary
 from govern.model_cards.card import ModelCard
-from govern.model_cards.context import CardSectionContext, ModelCardContext
+from govern.model_cards.context import CardSectionContext, ModelCardContext, SectionContext
 from govern.model_cards.format import anchor, generated_at, purpose_label, stamp
 from govern.model_cards.glossary import render_with_glossary
 from govern.model_cards.history import history_context
 from govern.model_cards.report import verdict_words
+from govern.model_cards.sections import report_sections
 from govern.model_cards.sections.fairness import fairness_body, impact_threshold
 from govern.model_cards.templating import Format, stylesheet, template_name
 from govern.results import INTERSECTION_SEPARATOR
@@ -210,6 +212,18 @@ def governance_block(card: ModelCard, metadata: GovernanceMetadata | None) -> li
     return rows
 
 
+def _measured_sections(audit: AuditResult, fmt: Format) -> list[SectionContext]:
+    """The audit's sections other than fairness (which is the card's own quantitative
+    analyses): what the model reads and what drives it, recommendations and rankings, ..."""
+    sections = report_sections(
+        audit.evidence,
+        fmt,
+        disclosure=audit.disclosure,
+        rules=audit.policy.rules if audit.policy is not None else [],
+    )
+    return [s for s in sections if s.kind != kind_of(FairnessEvidence)]
+
+
 def model_card_context(
     card: ModelCard,
     audit: AuditResult | None = None,
@@ -243,6 +257,7 @@ def model_card_context(
         governance=governance_block(card, metadata),
         sections=sections,
         fairness=fairness if fairness.tables else None,
+        measured=_measured_sections(audit, fmt) if audit is not None else [],
         audit_status=audit_status,
         history=history_context(
             list(history or []),

@@ -76,7 +76,9 @@ def fairness_chart_svg(
     panels = [p for p in (selection_rates, impact_ratios) if p]
     n_groups = max((len(p) for p in panels), default=1)
     with matplotlib.rc_context(CHART_RC):
-        figure = Figure(figsize=(4.2 * max(len(panels), 1), 0.9 + 0.38 * n_groups))
+        # The threshold's legend under the impact-ratio panel takes two more lines of text.
+        legend = 0.35 if impact_ratios and threshold is not None else 0.0
+        figure = Figure(figsize=(4.2 * max(len(panels), 1), 0.9 + legend + 0.38 * n_groups))
         FigureCanvasSVG(figure)
         axes = figure.subplots(1, max(len(panels), 1), squeeze=False)[0]
         index = 0

@@ -240,6 +240,10 @@ class ModelCardContext(_Context):
     fairness: FairnessSectionContext | None = Field(
         description="Measured results by group (the quantitative analyses), or None."
     )
+    measured: list[SectionContext] = Field(
+        description="The latest audit's other sections (transparency, recommendations and "
+        "rankings, ...), shown after the quantitative analyses."
+    )
     audit_status: str = Field(description="Plain sentence about the latest audit, or ''.")
     history: HistoryContext | None = Field(description="Audits across versions, or None.")
     glossary: list[GlossaryEntryContext]

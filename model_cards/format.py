@@ -20,12 +20,15 @@ VERDICT_LABELS: dict[str, str] = {
     "not_applicable": "Not applicable",
     "insufficient_data": "Not enough data",
 }
-COUNT_LABELS: dict[str, str] = {
-    "pass": "passed",
-    "fail": "failed",
-    "waived": "waived",
-    "not_applicable": "not applicable",
-    "insufficient_data": "not enough data",
+# How many rules had each outcome, in the order the report groups them (a badge of
+# rule_badge): singular and plural.
+COUNT_LABELS: dict[str, tuple[str, str]] = {
+    "fail": ("blocking rule not met", "blocking rules not met"),
+    "insufficient_data": ("rule not checked", "rules not checked"),
+    "warning": ("warning", "warnings"),
+    "waived": ("waived", "waived"),
+    "pass": ("met", "met"),
+    "not_applicable": ("not applicable", "not applicable"),
 }
 METRIC_LABELS: dict[str, str] = {
     "selection_rate": "Selection rate",
@@ -46,6 +49,10 @@ MEASURE_LABELS: dict[str, str] = {
     "substantive_fields": "Required model-card fields written",
     "sensitive_inputs": "Sensitive attributes the model reads",
     "proxy_strength": "Strength of the strongest proxy (0 none, 1 full)",
+    "combined_proxy_auc": "How well the inputs together predict the attribute (ROC AUC, 0.5 "
+    "is guessing, 1 certain)",
+    "proxy_importance_share": "Share of what drives the decisions carried by proxies",
+    "importance_share_gap": "Largest difference between groups in what drives the decisions",
 }
 # Every purpose of the register's vocabulary (govern.vocabulary.PURPOSES), in a few words.
 PURPOSE_LABELS: dict[Purpose, str] = {
@@ -78,6 +85,17 @@ RULE_LABELS: dict[str, str] = {
     "not_applicable": "Not applicable",
     "insufficient_data": "Not enough data",
 }
+
+
+def count_of(count: int, noun: str, plural: str | None = None) -> str:
+    """A count with its noun in the right number: ``1 rule``, ``3 rules``, ``1,250 records``.
+
+    Examples
+    --------
+    >>> count_of(1, "blocking rule"), count_of(3, "warning"), count_of(2, "entry", "entries")
+    ('1 blocking rule', '3 warnings', '2 entries')
+    """
+    return f"{count:,} {noun if count == 1 else plural or noun + 's'}"
 
 
 def metric_label(name: str) -> str:

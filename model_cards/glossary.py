@@ -58,6 +58,11 @@ def render_with_glossary(name: str, context: BaseModel) -> str:
     """Render ``context`` with template ``name``, its glossary holding exactly the registered
     terms the rendered text uses (the page is rendered once without a glossary to find them;
     charts are drawn before, in the context, so the second rendering is cheap)."""
+    from govern.model_cards.sections import load_builtin_sections
+
+    # Sections register their terms on import: load them all first, so a document's glossary
+    # never depends on which documents the process happened to render before.
+    load_builtin_sections()
     draft = render_template(name, context)
     text = html.unescape(_STYLE_OR_TAG.sub(" ", draft)) if name.endswith(".html.j2") else draft
     entries = [GlossaryEntryContext(term=t.term, definition=t.definition) for t in terms_used(text)]

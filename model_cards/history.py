@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections import Counter
 
 from govern.model_cards.context import ChartContext, HistoryContext, HistoryRowContext
-from govern.model_cards.format import stamp
+from govern.model_cards.format import count_of, stamp
 from govern.results import AuditHistoryEntry
 
 HISTORY_VERDICTS = {
@@ -18,7 +18,7 @@ HISTORY_VERDICTS = {
     "inconclusive": "Inconclusive",
     "no_policy": "No policy applied",
 }
-SUMMARY = "{count} audit(s) of this model since {first}: {tally}. The latest {latest}."
+SUMMARY = "{count} of this model since {first}: {tally}. The latest {latest}."
 CHART_TITLE = "Demographic parity ratio by attribute across the model's audits"
 CHART_ALT = (
     "Line chart of each attribute's demographic parity ratio (the lowest group's selection rate "
@@ -80,7 +80,7 @@ def history_context(
     tally = Counter(HISTORY_VERDICTS[e.status].lower() for e in ordered)
     latest = ordered[-1]
     summary = SUMMARY.format(
-        count=len(ordered),
+        count=count_of(len(ordered), "audit"),
         first=ordered[0].audited_at.date().isoformat(),
         tally=", ".join(f"{n} {verdict}" for verdict, n in tally.items()),
         latest=f"(version {latest.version}, {latest.audited_at.date().isoformat()}) "

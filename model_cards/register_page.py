@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 from govern import __version__
 from govern.model_cards.card_page import DEPLOYMENT_WORDS, OVERSIGHT_WORDS
 from govern.model_cards.context import RegisterPageContext, RegisterRowContext
-from govern.model_cards.format import anchor, generated_at, purpose_label, stamp
+from govern.model_cards.format import anchor, count_of, generated_at, purpose_label, stamp
 from govern.model_cards.glossary import render_with_glossary
 from govern.model_cards.history import HISTORY_VERDICTS
 from govern.model_cards.templating import Format, stylesheet, template_name
@@ -93,7 +93,7 @@ def register_page_context(
     """The register page's context: one row per model, sorted by name."""
     rows = [_row(e) for e in sorted(entries, key=lambda e: e.name)]
     ungoverned = sum(not r.governed for r in rows)
-    counts = f"{len(rows)} model(s) in the register"
+    counts = f"{count_of(len(rows), 'model')} in the register"
     if ungoverned:
         counts += f", {ungoverned} of them not governed (flagged below)"
     return RegisterPageContext(

@@ -24,6 +24,7 @@ from govern.model_cards.context import (
 from govern.model_cards.format import (
     COUNT_LABELS,
     RULE_LABELS,
+    count_of,
     format_interval,
     format_number,
     generated_at,
@@ -91,8 +92,8 @@ RULE_GROUPS: tuple[tuple[str, str, str, bool], ...] = (
         True,
     ),
 )
-DATA_IN_MEMORY = "{rows} rows and {columns} columns, given to govern in memory (no file name)"
-DATA_FROM_FILE = "{source}: {rows} rows and {columns} columns"
+DATA_IN_MEMORY = "{rows} and {columns}, given to govern in memory (no file name)"
+DATA_FROM_FILE = "{source}: {rows} and {columns}"
 TRAIL_NOTE = (
     "The audit trail's record of this audit holds the SHA-256 of its audit.json, {sha}; the "
     "command govern verify checks that the trail has not been altered since."
@@ -122,12 +123,13 @@ def _caveats(audit: AuditResult, *, named_unknowns: int = 0) -> str:
     warnings = [r for r in audit.policy.rules if r.severity != "blocking" and r.verdict == "fail"]
     caveat = ""
     if unknown:
-        other = " other" if named_unknowns else ""
+        other = "other " if named_unknowns else ""
         caveat += (
-            f" {unknown}{other} rule(s) could not be checked for lack of data; that is not a pass."
+            f" {count_of(unknown, other + 'rule')} could not be checked for lack of data; that is "
+            "not a pass."
         )
     if warnings:
-        caveat += f" {len(warnings)} non-blocking rule(s) raised a warning."
+        caveat += f" {count_of(len(warnings), 'non-blocking rule')} raised a warning."
     return caveat
 
 
@@ -147,7 +149,8 @@ def verdict_words(audit: AuditResult) -> tuple[str, str]:
         return (
             HEADING_FAIL,
             f"{subject} did not meet the policy “{policy.policy_name}”: "
-            f"{len(policy.blocking_failures)} blocking rule(s) failed ({names}). It should not be "
+            f"{count_of(len(policy.blocking_failures), 'blocking rule')} failed ({names}). It "
+            "should not be "
             f"used for decisions about people until this is resolved or formally waived.{caveat}",
         )
     if policy.status == "inconclusive":
@@ -156,7 +159,8 @@ def verdict_words(audit: AuditResult) -> tuple[str, str]:
         return (
             HEADING_INCONCLUSIVE,
             f"It is not known whether {subject[0].lower()}{subject[1:]} meets the policy "
-            f"“{policy.policy_name}”: {len(policy.blocking_unknowns)} blocking rule(s) could not "
+            f"“{policy.policy_name}”: {count_of(len(policy.blocking_unknowns), 'blocking rule')} "
+            "could not "
             f"be checked ({names}). That is not a pass: the rules below say what evidence would "
             f"settle each one.{caveat}",
         )
@@ -253,7 +257,10 @@ def _provenance(audit: AuditResult, audit_sha256: str | None) -> ProvenanceConte
         model = audit.model.name + (
             f" version {audit.model.version}" if audit.model.version else ""
         )
-    sizes = {"rows": f"{audit.data.n_rows:,}", "columns": f"{len(audit.data.columns):,}"}
+    sizes = {
+        "rows": count_of(audit.data.n_rows, "row"),
+        "columns": count_of(len(audit.data.columns), "column"),
+    }
     data = (
         DATA_FROM_FILE.format(source=audit.data.source, **sizes)
         if audit.data.source
@@ -308,10 +315,11 @@ def report_context(
     audit = redact(audit)  # whatever the caller passes, only publishable figures are shown
     heading, sentence = verdict_words(audit)
     rules = audit.policy.rules if audit.policy is not None else []
+    badges = [rule_badge(r.verdict, r.severity) for r in rules]
     counts = [
-        f"{sum(r.verdict == verdict for r in rules)} {COUNT_LABELS[verdict]}"
-        for verdict in COUNT_LABELS
-        if any(r.verdict == verdict for r in rules)
+        count_of(badges.count(badge), *COUNT_LABELS[badge])
+        for badge in COUNT_LABELS
+        if badge in badges
     ]
     if card is not None:
         name = card.model_details.name

@@ -10,7 +10,7 @@ from __future__ import annotations
 from govern.evidence.fairness import FairnessEvidence
 from govern.evidence.process import ProcessEvidence
 from govern.model_cards.context import FindingContext, SummaryContext, WaiverContext
-from govern.model_cards.format import format_number
+from govern.model_cards.format import count_of, format_number
 from govern.results import AuditResult, PolicyResult, RuleResult
 
 # Who a model's decisions are about, by purpose (govern.vocabulary.PURPOSES).
@@ -35,7 +35,7 @@ MEANING_SAFEGUARDS = (
 )
 MEANING_UNKNOWN = (
     "Nobody can yet say whether {people} are treated as the policy requires: the evidence for "
-    "{count} blocking rule(s) is missing or rests on too few people."
+    "{count} is missing or rests on too few people."
 )
 MEANING_PASSED = (
     "No group was found treated less favourably than the policy allows, on the attributes and "
@@ -54,8 +54,8 @@ NEXT_UNKNOWN = (
     "Gather what each unchecked rule needs (listed under “What could not be checked”) and audit "
     "again; until then the deployment gate stays closed."
 )
-NEXT_WARNINGS = "Review the {count} warning(s) with the model's owner; they do not block use."
-NEXT_WAIVERS = "Fix the waived rule(s) before the first waiver ends on {date}."
+NEXT_WARNINGS = "Review the {count} with the model's owner; they do not block use."
+NEXT_WAIVERS = "Fix the waived {rules} before the first waiver ends on {date}."
 NEXT_EXPIRED = "The waiver of “{title}” ended on {date} and no longer applies."
 NEXT_PASSED = (
     "Before the model is used, the deployment gate also checks the sign-offs the policy requires "
@@ -128,7 +128,9 @@ def _meaning(policy: PolicyResult, who: str) -> str:
             parts.append(MEANING_SAFEGUARDS.format(rules="; ".join(other), people=who))
         return " ".join(parts)
     if policy.blocking_unknowns:
-        return MEANING_UNKNOWN.format(people=who, count=len(policy.blocking_unknowns))
+        return MEANING_UNKNOWN.format(
+            people=who, count=count_of(len(policy.blocking_unknowns), "blocking rule")
+        )
     return MEANING_PASSED
 
 
@@ -153,10 +155,12 @@ def _next_steps(policy: PolicyResult, who: str, waivers: list[WaiverContext]) ->
     if policy.blocking_unknowns:
         steps.append(NEXT_UNKNOWN)
     if warned(policy):
-        steps.append(NEXT_WARNINGS.format(count=len(warned(policy))))
+        steps.append(NEXT_WARNINGS.format(count=count_of(len(warned(policy)), "warning")))
     current = sorted(w.until for w in waivers if not w.expired)
     if current:
-        steps.append(NEXT_WAIVERS.format(date=current[0]))
+        steps.append(
+            NEXT_WAIVERS.format(rules="rule" if len(current) == 1 else "rules", date=current[0])
+        )
     steps += [NEXT_EXPIRED.format(title=w.title, date=w.until) for w in waivers if w.expired]
     if policy.status == "pass":
         steps.append(NEXT_PASSED)

@@ -152,9 +152,7 @@ def test_the_summary_says_what_it_means_and_what_to_do() -> None:
     ]
     assert summary.meaning.startswith("If the model is used as it is, the people affected")
     assert summary.next_steps[0].startswith("Do not use the model for decisions about")
-    assert "Fix the waived rule(s) before the first waiver ends on 2027-01-31." in (
-        summary.next_steps
-    )
+    assert "Fix the waived rule before the first waiver ends on 2027-01-31." in (summary.next_steps)
     assert executive_summary(make_audit(with_policy=False)) is None
 
 
@@ -240,7 +238,7 @@ def test_the_history_shows_every_audit_with_a_trend() -> None:
     audit = make_audit()
     text = render_report(audit, fmt="markdown", history=history())
     assert (
-        "3 audit(s) of this model since 2026-11-02: 2 did not pass, 1 passed. The latest "
+        "3 audits of this model since 2026-11-02: 2 did not pass, 1 passed. The latest "
         "(version 3, 2026-11-24) did not pass."
     ) in text
     assert (
@@ -302,7 +300,7 @@ def test_golden_card_with_the_register_and_history() -> None:
 
 def test_golden_register_page() -> None:
     text = render_register_page(register_entries(), fmt="markdown", public_size=20)
-    assert "3 model(s) in the register, 1 of them not governed (flagged below)." in text
+    assert "3 models in the register, 1 of them not governed (flagged below)." in text
     assert "| legacy-ranker (**not governed**) | Not governed:" in text
     _golden("algorithm_register.md", text)
 
@@ -504,7 +502,7 @@ def test_the_version_description_leads_with_the_verdict_and_keeps_the_team_text(
     first = text.splitlines()[0]
     assert first == (
         "**Governance audit: did not pass** on 2026-11-24 under policy "
-        "public-sector-recruitment 1.0.0; 1 blocking rule(s) failed, 0 could not be checked. "
+        "public-sector-recruitment 1.0.0; 1 blocking rule failed, 0 could not be checked. "
         "Audit run [abc123](#/experiments/2/runs/abc123): its artifacts hold the compliance "
         "report, the model card and audit.json."
     )

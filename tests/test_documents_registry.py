@@ -115,7 +115,7 @@ def test_the_version_page_names_the_verdict_and_links_the_audit_run(
     day = one.tags["govern.audit.at"][:10]
     assert one.description.splitlines()[0] == (
         f"**Governance audit: did not pass** on {day} under policy screening-policy 1; 1 "
-        f"blocking rule(s) failed, 0 could not be checked. Audit run [{first[:8]}]"
+        f"blocking rule failed, 0 could not be checked. Audit run [{first[:8]}]"
         f"(#/experiments/{experiment}/runs/{first}): its artifacts hold the compliance report, "
         "the model card and audit.json."
     )
@@ -229,7 +229,7 @@ def test_govern_register_page_lists_every_model_and_publishes_with_the_public_si
         f"wrote {public / 'models' / NAME / 'compliance_report.md'}",
     ]
     page = (public / "algorithm_register.md").read_text()
-    assert "2 model(s) in the register, 1 of them not governed (flagged below)." in page
+    assert "2 models in the register, 1 of them not governed (flagged below)." in page
     assert "| legacy-ranker (**not governed**) | Not governed:" in page
     day = Registry(str(env["uri"])).get_version(NAME, "2").tags["govern.audit.at"][:10]
     # the version the production alias points at, with its documents linked

@@ -68,17 +68,17 @@ def test_verdict_comes_first_in_plain_language() -> None:
     text = render_report(make_audit(), fmt="markdown")
     headings = re.findall(r"^## (.+)$", text, flags=re.MULTILINE)
     assert headings[0] == "Summary"
-    assert text.split("## Summary\n\n")[1].startswith("**Verdict: Did not pass** (`fail`)")
+    assert text.split("## Summary\n\n")[1].startswith("**Verdict: Did not pass**\n")
     assert (
         "The model “cv-screening” (version 3) did not meet the policy “public-sector-recruitment”: "
-        "1 blocking rule(s) failed (Four-fifths rule by sex)."
+        "1 blocking rule failed (Four-fifths rule by sex)."
     ) in text
-    assert "1 rule(s) could not be checked for lack of data; that is not a pass." in text
+    assert "1 rule could not be checked for lack of data; that is not a pass." in text
     passing = render_report(make_audit(failing=False), fmt="markdown")
-    assert "**Verdict: Passed** (`pass`)" in passing
+    assert "**Verdict: Passed**\n" in passing
     assert "met every blocking rule of the policy “public-sector-recruitment”" in passing
     unjudged = render_report(make_audit(with_policy=False), fmt="markdown")
-    assert "**Verdict: No policy applied** (`no_policy`)" in unjudged
+    assert "**Verdict: No policy applied**\n" in unjudged
     assert "## The rules, by outcome" not in unjudged
 
 
@@ -276,7 +276,7 @@ def test_rule_counts_and_whole_number_measures() -> None:
     )
     policy = audit.policy.model_copy(update={"rules": [*audit.policy.rules, age]})
     text = render_report(audit.model_copy(update={"policy": policy}), fmt="markdown")
-    assert "Rules: 1 passed, 1 failed, 1 waived, 1 not enough data." in text
+    assert "Rules: 1 blocking rule not met, 1 rule not checked, 1 waived, 1 met." in text
     assert "| 12 | Days since the last audit: at most 365 |" in text
 
 

@@ -147,6 +147,9 @@ def test_templates_use_every_field_of_their_context(stem: str, context: type) ->
         unused = set(context.model_fields) - used
         if suffix == "md":
             unused -= {"css"}  # Markdown has no stylesheet
+            # The report's machine word for the verdict styles the HTML verdict box only; a
+            # reader of the Markdown gets the verdict in words.
+            unused -= {"status"} if stem == "report" else set()
         assert not unused, f"{stem}.{suffix}.j2 ignores context fields: {unused}"
 
 
@@ -176,7 +179,7 @@ def test_empty_card_fields_read_not_documented() -> None:
     context = model_card_context(card)
     total = sum(len(section.fields) for section in context.sections)
     assert context.missing_count == total
-    assert f"{total} field(s) of this card are not documented yet." in text
+    assert f"{total} fields of this card are not documented yet." in text
 
 
 def test_contexts_hold_no_row_level_data() -> None:

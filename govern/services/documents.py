@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Literal
 from urllib.parse import quote
 
 from govern.errors import BadInputError
+from govern.model_cards.format import count_of
 from govern.model_cards.names import AUDIT_FILE, CARD_FILES, REGISTER_FILES, REPORT_FILES
 
 if TYPE_CHECKING:
@@ -521,7 +522,7 @@ def version_description(result: AuditResult, link: str, previous: str) -> str:
     counts = ""
     if policy is not None and (policy.blocking_failures or policy.blocking_unknowns):
         counts = (
-            f"; {len(policy.blocking_failures)} blocking rule(s) failed, "
+            f"; {count_of(len(policy.blocking_failures), 'blocking rule')} failed, "
             f"{len(policy.blocking_unknowns)} could not be checked"
         )
     line = VERSION_DESCRIPTION.format(

@@ -29,6 +29,7 @@ from govern.model_cards.disclosure import (
 from govern.model_cards.format import (
     TEST_LABELS,
     anchor,
+    count_of,
     format_interval,
     format_number,
     metric_label,
@@ -203,11 +204,11 @@ def _unknown_sentence(attribute: str, unknown: int, shown_as_group: bool) -> str
         return ""
     if shown_as_group:
         return (
-            f"{unknown:,} record(s) had no recorded {attribute}; they are shown as the group "
-            f"“{UNKNOWN_GROUP}” and are not compared with the reference group."
+            f"{count_of(unknown, 'record')} had no recorded {attribute}; they are shown as the "
+            f"group “{UNKNOWN_GROUP}” and are not compared with the reference group."
         )
     return (
-        f"{unknown:,} record(s) had no recorded {attribute}; they are counted here but not "
+        f"{count_of(unknown, 'record')} had no recorded {attribute}; they are counted here but not "
         "included in the rates."
     )
 
