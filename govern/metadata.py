@@ -38,7 +38,14 @@ from pydantic import (
 
 from govern.errors import BadInputError
 from govern.limits import Limits
-from govern.vocabulary import Purpose, RiskTier, derive_risk_tier
+from govern.vocabulary import (
+    DEPLOYMENT_WORDS,
+    OVERSIGHT_WORDS,
+    PURPOSE_WORDS,
+    Purpose,
+    RiskTier,
+    derive_risk_tier,
+)
 from govern.yaml_loader import field_problems, load_located_file
 
 Subject = Literal["applicants", "employees", "citizens"]
@@ -246,15 +253,18 @@ def metadata_description(meta: GovernanceMetadata, *, latest_audit: str | None =
     --------
     >>> meta = GovernanceMetadata(name="m", purpose="recruitment", subjects=["applicants"])
     >>> metadata_description(meta).splitlines()[0]
-    'Purpose: recruitment about applicants. Risk tier: high.'
+    'Purpose: Recruitment or selection, about applicants. Risk tier: high.'
     """
     subjects = ", ".join(meta.subjects)
+    purpose = PURPOSE_WORDS.get(meta.purpose, meta.purpose)
+    oversight = OVERSIGHT_WORDS.get(meta.human_oversight, meta.human_oversight)
+    status = DEPLOYMENT_WORDS.get(meta.deployment_status, meta.deployment_status)
     lines = [
-        f"Purpose: {meta.purpose} about {subjects}. Risk tier: {meta.risk_tier}.",
+        f"Purpose: {purpose}, about {subjects}. Risk tier: {meta.risk_tier}.",
         "",
         f"- **Owner:** {meta.owner or 'not recorded'}; accountable executive: "
         f"{meta.accountable_executive or 'not recorded'}.",
-        f"- **Human oversight:** {meta.human_oversight}. Status: {meta.deployment_status}.",
+        f"- **Human oversight:** {oversight} Status: {status}.",
         f"- **Appeal route:** {meta.appeal_route or 'not recorded'}.",
         f"- **Contact:** {meta.contact or 'not recorded'}.",
     ]

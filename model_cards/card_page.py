@@ -24,24 +24,13 @@ from govern.model_cards.sections import report_sections
 from govern.model_cards.sections.fairness import fairness_body, impact_threshold
 from govern.model_cards.templating import Format, stylesheet, template_name
 from govern.results import INTERSECTION_SEPARATOR
+from govern.vocabulary import DEPLOYMENT_WORDS, OVERSIGHT_WORDS
 
 if TYPE_CHECKING:
     from govern.metadata import GovernanceMetadata
     from govern.results import AuditHistoryEntry, AuditResult
 
 NOT_DOCUMENTED = "Not documented."
-OVERSIGHT_WORDS = {
-    "in_the_loop": "A person decides every case; the model only informs them.",
-    "on_the_loop": "The model decides; people monitor it and can step in.",
-    "none": "No human oversight of individual decisions.",
-}
-DEPLOYMENT_WORDS = {
-    "development": "In development, not used for decisions yet",
-    "pilot": "In a pilot",
-    "production": "In use",
-    "retired": "Retired",
-}
-
 CARD_SECTIONS: tuple[tuple[str, str, tuple[tuple[str, str], ...]], ...] = (
     (
         "Model details",

@@ -6,7 +6,7 @@ import datetime as dt
 import os
 
 from govern.errors import BadInputError
-from govern.vocabulary import Purpose
+from govern.vocabulary import PURPOSE_WORDS, Purpose
 
 BAD_SOURCE_DATE_EPOCH = (
     "SOURCE_DATE_EPOCH must be a whole number of seconds since 1970-01-01 UTC; got {value!r}. "
@@ -55,16 +55,7 @@ MEASURE_LABELS: dict[str, str] = {
     "importance_share_gap": "Largest difference between groups in what drives the decisions",
 }
 # Every purpose of the register's vocabulary (govern.vocabulary.PURPOSES), in a few words.
-PURPOSE_LABELS: dict[Purpose, str] = {
-    "recruitment": "Recruitment or selection",
-    "promotion": "Decisions on promotion",
-    "termination": "Decisions to end employment",
-    "task_allocation": "Allocating tasks to people",
-    "performance_evaluation": "Monitoring and evaluating performance",
-    "learning_recommendation": "Recommending learning to staff",
-    "skills_assessment": "Assessing skills or skills gaps",
-    "other": "Another use",
-}
+PURPOSE_LABELS: dict[Purpose, str] = PURPOSE_WORDS
 # Measures counted in whole units: shown as "7", never "7.000".
 WHOLE_NUMBER_SUFFIXES = ("_days", "_count", "_fields", "_inputs")
 COMPARISON_WORDS = {

@@ -15,12 +15,12 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from govern import __version__
-from govern.model_cards.card_page import DEPLOYMENT_WORDS, OVERSIGHT_WORDS
 from govern.model_cards.context import RegisterPageContext, RegisterRowContext
 from govern.model_cards.format import anchor, count_of, generated_at, purpose_label, stamp
 from govern.model_cards.glossary import render_with_glossary
 from govern.model_cards.history import HISTORY_VERDICTS
 from govern.model_cards.templating import Format, stylesheet, template_name
+from govern.vocabulary import DEPLOYMENT_WORDS, OVERSIGHT_WORDS
 
 if TYPE_CHECKING:
     from govern.metadata import GovernanceMetadata

@@ -100,6 +100,14 @@ def test_every_purpose_of_the_vocabulary_has_a_label() -> None:
     assert purpose_label("recruitment") == "Recruitment or selection"
 
 
+def test_every_oversight_and_status_of_the_register_has_words() -> None:
+    from govern.metadata import DeploymentStatus, HumanOversight
+    from govern.vocabulary import DEPLOYMENT_WORDS, OVERSIGHT_WORDS
+
+    assert set(OVERSIGHT_WORDS) == set(get_args(HumanOversight))
+    assert set(DEPLOYMENT_WORDS) == set(get_args(DeploymentStatus))
+
+
 def test_a_document_s_format_follows_its_file_name() -> None:
     assert document_format(Path("a.md")) == "markdown"
     assert document_format(Path("A.HTML")) == "html"

@@ -193,3 +193,39 @@ def test_a_report_with_every_kind_of_chart_is_clean(browser: Browser, tmp_path: 
     assert {"h3: By sex", "h3: By ethnicity", "h3: By sex & ethnicity"} <= set(
         visit.facts["headings"]
     )
+
+
+def test_a_report_with_transparency_and_ranking_sections_is_clean(
+    browser: Browser, tmp_path: Path
+) -> None:
+    # The sections other audits add (proxy table and importance chart; who is offered what,
+    # with grouped bars and a legend beside them) meet the same checks, and so does the card
+    # that shows them.
+    import datetime as dt
+
+    from test_transparency_report import evidence as transparency_evidence
+
+    from govern.audits.ranking import audit_recommendations
+    from govern.datasets import learning_pathways
+    from govern.evidence import Evidence
+    from govern.model_cards.card import ModelCard, ModelDetails
+    from govern.results import AuditResult, DataFingerprint
+
+    ranking = audit_recommendations(
+        learning_pathways(600, seed=3), user="employee_id", rank="rank", k=5,
+        sensitive=["sex", "ethnicity"], item_category="course_category",
+        category=["leadership", "digital"], outcome="enrolled", n_boot=50,
+    )  # fmt: skip
+    audit = AuditResult(
+        govern_version="0.1.0",
+        created_at=dt.datetime(2026, 11, 24, tzinfo=dt.UTC),
+        data=DataFingerprint(sha256="e" * 64, n_rows=3000, columns=["employee_id"]),
+        evidence=Evidence.of(transparency_evidence(), ranking),
+    )
+    visit = _open(browser, tmp_path, "sections_report", render_report(audit))
+    _assert_clean(visit)
+    assert visit.facts["charts"] == 3  # importance, and one grouped-bar chart per attribute
+    card = ModelCard(model_details=ModelDetails(name="learning-pathways-recommender"))
+    visit = _open(browser, tmp_path, "sections_card", render_model_card(card, audit))
+    _assert_clean(visit)
+    assert visit.facts["charts"] == 3

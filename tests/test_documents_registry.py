@@ -131,7 +131,13 @@ def test_the_model_page_summarises_governance_and_the_latest_audit(
     world: dict[str, object],
 ) -> None:
     description = Registry(str(world["uri"])).get_model(NAME).description
-    assert description.startswith("Purpose: recruitment about applicants. Risk tier: high.")
+    # in words, never the register's keys (recruitment, in_the_loop, development)
+    assert description.startswith(
+        "Purpose: Recruitment or selection, about applicants. Risk tier: high."
+    )
+    assert "- **Human oversight:** A person decides every case; the model only informs them. " in (
+        description
+    )
     assert "- **Owner:** Recruitment analytics; accountable executive: Director of People." in (
         description
     )
