@@ -10,7 +10,7 @@ from collections import Counter
 
 from govern.model_cards.context import ChartContext, HistoryContext, HistoryRowContext
 from govern.model_cards.format import count_of, stamp
-from govern.results import AuditHistoryEntry
+from govern.results import INTERSECTION_SEPARATOR, AuditHistoryEntry
 
 HISTORY_VERDICTS = {
     "pass": "Passed",
@@ -24,6 +24,12 @@ CHART_ALT = (
     "Line chart of each attribute's demographic parity ratio (the lowest group's selection rate "
     "over the highest's) at each audit, oldest first{threshold}: {values}."
 )
+
+
+def _in_order(attributes: set[str]) -> list[str]:
+    """Attributes alphabetically, intersections after them: the same order whether an entry
+    was built from the audit being recorded or read back from its run's parameters."""
+    return sorted(attributes, key=lambda name: (INTERSECTION_SEPARATOR in name, name))
 
 
 def _blocking(entry: AuditHistoryEntry) -> str:
@@ -42,7 +48,7 @@ def _label(entry: AuditHistoryEntry) -> str:
 def _chart(entries: list[AuditHistoryEntry], threshold: float | None) -> ChartContext | None:
     from govern.model_cards.history_chart import history_chart_svg
 
-    attributes = list(dict.fromkeys(a for e in entries for a in e.parity_ratios))
+    attributes = _in_order({a for e in entries for a in e.parity_ratios})
     if len(entries) < 2 or not attributes:
         return None
     series = {a: [e.parity_ratios.get(a) for e in entries] for a in attributes}
@@ -94,7 +100,9 @@ def history_context(
             verdict=e.status,
             verdict_label=HISTORY_VERDICTS[e.status],
             blocking=_blocking(e),
-            parity="; ".join(f"{a} {v:.3f}" for a, v in e.parity_ratios.items()),
+            parity="; ".join(
+                f"{a} {e.parity_ratios[a]:.3f}" for a in _in_order(set(e.parity_ratios))
+            ),
             current=e.run_id == current_run_id,
         )
         for e in ordered

@@ -251,13 +251,13 @@ def test_the_history_shows_every_audit_with_a_trend() -> None:
     ) in text
     assert (
         "| 3 (this audit) | 2026-11-24 09:30 UTC | public-sector-recruitment 1.0.0 | "
-        "Did not pass | 1 failed | sex 0.680; ethnicity 0.530 |"
+        "Did not pass | 1 failed | ethnicity 0.530; sex 0.680 |"
     ) in text
     html = render_report(audit, history=history())
     chart = html.split('<h2 id="history">')[1].split("</figure>")[0]
     assert 'aria-label="Demographic parity ratio by attribute across the model' in chart
     assert (
-        "sex 0.61 (v1), 0.85 (v2), 0.68 (v3); ethnicity 0.52 (v1), not published (v2), 0.53 (v3)."
+        "ethnicity 0.52 (v1), not published (v2), 0.53 (v3); sex 0.61 (v1), 0.85 (v2), 0.68 (v3)."
     ) in chart
     assert "a dashed line at the policy&#39;s 0.8" in chart
     assert "Audit history" not in render_report(audit, fmt="markdown")  # no history given

@@ -344,3 +344,16 @@ def test_the_history_reads_only_finished_audits_of_the_model(world: dict[str, ob
         rates = pd.Series(decisions).groupby(frame["sex"]).mean()
         assert entry.parity_ratios == {"sex": pytest.approx(rates.min() / rates.max(), abs=1e-12)}
     assert audit_history(registry, "legacy-ranker") == []
+
+
+def test_a_report_rendered_again_is_the_one_the_audit_logged(
+    world: dict[str, object], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The history built while recording and the one read back from the runs agree, so the
+    # report `govern report` renders is byte for byte the one logged to MLflow (time pinned).
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", EPOCH)
+    registry = Registry(str(world["uri"]))
+    second = _runs(world)[1]
+    logged = registry.read_artifact_text(second, "compliance_report.md")
+    assert main(["report", NAME, "--version", "2", "--out", str(tmp_path / "again.md")]) == 0
+    assert (tmp_path / "again.md").read_text(encoding="utf-8") == logged
