@@ -32,7 +32,7 @@ import hashlib
 import json
 import os
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from pathlib import Path
@@ -583,6 +583,7 @@ def run_audit(
     seed: int = 0,
     engine: str = "auto",
     ranking: RankingColumns | None = None,
+    progress: Callable[[int, int], None] | None = None,
 ) -> AuditResult:
     """Audit version ``version`` of registered model ``name`` against ``policy`` and record it.
 
@@ -626,6 +627,9 @@ def run_audit(
         its log and these are its columns; the recorded recommendations are audited (ranking
         evidence), the model is not run, and ``sensitive`` (or the metadata) names the users'
         attributes.
+    progress : callable, optional
+        Called as ``progress(done, total)`` while the permutation importance shuffles the
+        model's inputs (the longest step); the CLI draws a bar with it.
 
     Returns
     -------
@@ -698,7 +702,7 @@ def run_audit(
             source=source,
             seed=seed,
             purpose=purpose,
-            options={"engine": engine_for(engine, data)},
+            options={"engine": engine_for(engine, data), "progress": progress},
         )
     plan = _Registered(
         name, version, registry, info, model_tags, the_policy, policy_source, card, columns, meta
