@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from govern.audits.fairness.intervals import effective_counts
 from govern.audits.fairness.table import ScoreBins
 
 # Per-group metrics in reporting order (``count`` and ``share`` describe the group; the others are
@@ -112,13 +113,14 @@ def group_metrics(
             }
         )
     if score_sums is not None and bins is not None:
-        out.update(_score_metrics(counts, score_sums, bins, has_y_true=has_y_true))
+        out.update(score_metrics(counts, score_sums, bins, has_y_true=has_y_true))
     return out
 
 
-def _score_metrics(
+def score_metrics(
     counts: np.ndarray, score_sums: np.ndarray, bins: ScoreBins, *, has_y_true: bool
 ) -> dict[str, np.ndarray]:
+    """The score metrics alone (of :func:`group_metrics`), from ``(R, G, 2, 2, B)`` arrays."""
     per_bin = counts.sum(axis=(2, 3))  # (R, G, B)
     sums_per_bin = score_sums.sum(axis=(2, 3))
     n = per_bin.sum(axis=-1)
@@ -195,6 +197,106 @@ def _expected_calibration_error(
         members = calibration_bin == coarse
         gap[..., coarse] = difference[..., members].sum(axis=-1)
     return _divide(np.abs(gap).sum(axis=-1), n)
+
+
+# Each rate as (numerator cells, denominator cells) of the (y_true, y_pred) confusion table; the
+# closed-form intervals need the counts behind a rate, not only its value. ``scoring_rate``
+# (score bins above the median) and ``share`` (of all records) are handled by ``rate_counts``.
+_EVERYONE = ((0, 0), (0, 1), (1, 0), (1, 1))
+_POSITIVES, _NEGATIVES = ((1, 0), (1, 1)), ((0, 0), (0, 1))
+_SELECTED, _REJECTED = ((0, 1), (1, 1)), ((0, 0), (1, 0))
+RATE_CELLS: dict[str, tuple[tuple[tuple[int, int], ...], tuple[tuple[int, int], ...]]] = {
+    "selection_rate": (_SELECTED, _EVERYONE),
+    "base_rate": (_POSITIVES, _EVERYONE),
+    "true_positive_rate": (((1, 1),), _POSITIVES),
+    "false_positive_rate": (((0, 1),), _NEGATIVES),
+    "false_negative_rate": (((1, 0),), _POSITIVES),
+    "true_negative_rate": (((0, 0),), _NEGATIVES),
+    "precision": (((1, 1),), _SELECTED),
+    "negative_predictive_value": (((0, 0),), _REJECTED),
+    "false_discovery_rate": (((0, 1),), _SELECTED),
+    "false_omission_rate": (((1, 0),), _REJECTED),
+    "accuracy_score": (((0, 0), (1, 1)), _EVERYONE),
+    "error_rate": (((0, 1), (1, 0)), _EVERYONE),
+}
+RATE_METRICS = frozenset([*RATE_CELLS, "scoring_rate", "share"])
+
+
+@dataclass(frozen=True)
+class RateCounts:
+    """The (weighted) counts behind a rate per group, each ``(G,)``: ``successes / trials``.
+
+    ``squares`` sums the squared weights of the trials' records (None when unweighted); it
+    turns weighted counts into the effective counts the closed-form intervals take.
+    """
+
+    successes: np.ndarray
+    trials: np.ndarray
+    squares: np.ndarray | None = None
+
+    def effective(self) -> tuple[np.ndarray, np.ndarray]:
+        """Counts with the precision of the rate: the counts themselves, or Kish's (weighted)."""
+        if self.squares is None:
+            return self.successes, self.trials
+        return effective_counts(self.successes, self.trials, self.squares)
+
+    def take(self, groups: np.ndarray | int) -> RateCounts:
+        """The counts of some groups only (an index or an array of indices)."""
+        return RateCounts(
+            self.successes[groups],
+            self.trials[groups],
+            None if self.squares is None else self.squares[groups],
+        )
+
+    def pooled(self, members: np.ndarray) -> RateCounts:
+        """The rate of the groups ``members`` taken together, as one group."""
+        return RateCounts(
+            self.successes[members].sum(keepdims=True),
+            self.trials[members].sum(keepdims=True),
+            None if self.squares is None else self.squares[members].sum(keepdims=True),
+        )
+
+    def without(self, pool: RateCounts) -> RateCounts:
+        """Per group, the pooled groups other than itself (for comparisons with everyone else)."""
+        return RateCounts(
+            pool.successes - self.successes,
+            pool.trials - self.trials,
+            None if self.squares is None or pool.squares is None else pool.squares - self.squares,
+        )
+
+
+def _cells(array: np.ndarray, cells: tuple[tuple[int, int], ...]) -> np.ndarray:
+    by_label = array.sum(axis=-1)  # (G, y_true, y_pred)
+    return sum((by_label[:, t, p] for t, p in cells), np.zeros(array.shape[0]))
+
+
+def rate_counts(
+    counts: np.ndarray,
+    squares: np.ndarray | None,
+    *,
+    bins: ScoreBins | None,
+    total: float,
+    total_squares: float | None,
+) -> dict[str, RateCounts]:
+    """The counts behind every rate of groups whose counts have shape ``(G, 2, 2, B)``."""
+    out: dict[str, RateCounts] = {}
+    for name, (numerator, denominator) in RATE_CELLS.items():
+        out[name] = RateCounts(
+            _cells(counts, numerator),
+            _cells(counts, denominator),
+            None if squares is None else _cells(squares, denominator),
+        )
+    everyone = _cells(counts, _EVERYONE)
+    everyone_squares = None if squares is None else _cells(squares, _EVERYONE)
+    if bins is not None:
+        above = counts.sum(axis=(1, 2))[:, bins.above_median].sum(axis=-1)
+        out["scoring_rate"] = RateCounts(above, everyone, everyone_squares)
+    out["share"] = RateCounts(
+        everyone,
+        np.full(everyone.shape, total),
+        None if total_squares is None else np.full(everyone.shape, total_squares),
+    )
+    return out
 
 
 def available_metrics(*, has_y_true: bool, has_score: bool, in_unit_interval: bool) -> list[str]:

@@ -18,11 +18,45 @@ def _rate(value: float | None, low: float | None, high: float | None) -> str:
     return f"{value:.3f} [{low:.3f}, {high:.3f}]"
 
 
+def _level(evidence: FairnessEvidence) -> str:
+    level = evidence.settings.get("confidence_level")
+    return f"{float(level) * 100:g}%" if isinstance(level, int | float) else "95%"
+
+
+def _reference_lines(evidence: FairnessEvidence, attribute: str) -> tuple[str, list[str]]:
+    """The attribute's heading and the sentences on its reference and summaries."""
+    choice = evidence.reference_for(attribute)
+    if choice is None:
+        reference = evidence.reference_groups.get(attribute, "none")
+        return f"{attribute} (reference: {reference})", []
+    shown = choice.group if choice.group is not None else "overall rate"
+    heading = f"{attribute} (reference: {shown}{', fallback' if choice.fallback else ''})"
+    lines = [f"  Compared with {choice.explanation}"]
+    if choice.highest_group not in (None, choice.group):
+        lines.append(
+            f"  Impact ratios divide by the highest selection rate among qualifying groups: "
+            f"'{choice.highest_group}'."
+        )
+    elif choice.highest_group is None and choice.group is None:
+        lines.append("  Impact ratios divide by the overall rate: no group qualifies.")
+    coverage = evidence.coverage_for(attribute)
+    if coverage is not None and coverage.left_out:
+        lines.append(
+            "  Attribute-wide figures: fairlearn's over all "
+            f"{len(coverage.fairlearn_groups)} groups; the others over the "
+            f"{len(coverage.judged_groups)} groups judged (left out: "
+            f"{', '.join(coverage.left_out)})."
+        )
+    return heading, lines
+
+
 def render_text(evidence: FairnessEvidence) -> str:
     """A readable table per attribute: group, n, selection rate, impact ratio, p-value, flags.
 
-    Intervals are the bootstrap percentile intervals at the audit's confidence level; the p-value
-    is Holm-adjusted over the groups of the attribute.
+    Intervals are at the audit's confidence level, each by the method of its kind (Wilson for
+    rates, Miettinen-Nurminen for ratios; ``evidence.interval_methods``); the p-value is
+    Holm-adjusted over the groups of the attribute. Under each table: what the groups were
+    compared with and why.
 
     Examples
     --------
@@ -35,8 +69,9 @@ def render_text(evidence: FairnessEvidence) -> str:
     """
     lines: list[str] = []
     for attribute in evidence.attributes:
-        reference = evidence.reference_groups.get(attribute, "none")
-        lines.append(f"{attribute} (reference: {reference})")
+        heading, notes = _reference_lines(evidence, attribute)
+        choice = evidence.reference_for(attribute)
+        lines.append(heading)
         header = ("group", "n", "selection rate [CI]", "impact ratio [CI]", "p (Holm)", "flags")
         rows: list[tuple[str, ...]] = [header]
         for summary in evidence.groups:
@@ -49,6 +84,8 @@ def render_text(evidence: FairnessEvidence) -> str:
             flags = []
             if summary.is_reference:
                 flags.append("reference")
+            elif choice is not None and group == choice.highest_group:
+                flags.append("highest rate")
             if summary.status != "ok":
                 flags.append(summary.status)
             impact_value = impact[0].value if impact else None
@@ -77,15 +114,18 @@ def render_text(evidence: FairnessEvidence) -> str:
                 for i, (cell, width) in enumerate(zip(row, widths, strict=True))
             ]
             lines.append("  " + "  ".join(cells).rstrip())
+        lines.extend(notes)
         unknown = evidence.unknown_counts.get(attribute)
         if unknown:
             lines.append(f"  {unknown} record(s) with {attribute} missing (group 'unknown').")
         lines.append("")
-    level = evidence.settings.get("confidence_level")
-    n_boot = evidence.settings.get("n_boot")
     lines.append(
-        f"{evidence.n_rows} records; {n_boot} bootstrap replicates, {level} percentile intervals."
+        f"{evidence.n_rows} records; {_level(evidence)} intervals: Wilson for rates, "
+        "Miettinen-Nurminen for ratios, Newcombe for differences (docs/statistics.md)."
     )
+    score = evidence.interval_methods.get("score_metrics")
+    if score is not None:
+        lines.append(f"Score metrics: {score}.")
     return "\n".join(lines)
 
 
@@ -106,6 +146,9 @@ def to_json_payload(evidence: FairnessEvidence) -> dict[str, Any]:
         "n_rows": evidence.n_rows,
         "attributes": evidence.attributes,
         "reference_groups": evidence.reference_groups,
+        "references": [r.model_dump(mode="json") for r in evidence.references],
+        "summary_coverage": [c.model_dump(mode="json") for c in evidence.summary_coverage],
+        "interval_methods": evidence.interval_methods,
         "unknown_counts": evidence.unknown_counts,
         "settings": evidence.settings,
         "groups": [g.model_dump(mode="json") for g in evidence.groups],

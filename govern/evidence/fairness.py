@@ -42,12 +42,19 @@ class SelectionRateTest(BaseModel):
 
     attribute: str
     group: str
-    reference: str
+    reference: str = Field(
+        description=f"The reference group, or '{ALL_GROUPS}' for the overall rate of all groups."
+    )
     n: int
     selected: float
-    reference_n: int
+    reference_n: int = Field(
+        description="Records of the reference group; against the overall rate, of all the "
+        "other groups (the test compares the group with everyone else)."
+    )
     reference_selected: float
-    impact_ratio: float | None
+    impact_ratio: float | None = Field(
+        description="The group's selection rate over the reference's (or the overall) rate."
+    )
     test: Literal["fisher_exact", "two_proportion_z"]
     statistic: float | None = Field(description="z for the z-test, the odds ratio for Fisher's.")
     p_value: float
@@ -60,6 +67,51 @@ class SelectionRateTest(BaseModel):
     records_needed: int | None = Field(
         default=None,
         description="Rough group size needed to detect an impact ratio below 0.8 (80% power).",
+    )
+
+
+ReferenceRule = Literal["highest_selection_rate", "named_group", "overall_rate"]
+
+
+class ReferenceChoice(BaseModel):
+    """What one attribute's groups were compared with, by which rule, and why.
+
+    The reference is always a group that meets the minimum size (and share); when the rule's
+    group does not, or no group does, every group is compared with the overall rate of all the
+    attribute's groups (``group`` is None) and ``fallback`` says so.
+    """
+
+    attribute: str
+    rule: ReferenceRule = Field(description="The rule asked for (the policy's reference).")
+    group: str | None = Field(
+        description="The reference group, or None when groups are compared with the overall "
+        "rate of all groups."
+    )
+    fallback: bool = Field(description="The rule's group could not be used; see explanation.")
+    highest_group: str | None = Field(
+        default=None,
+        description="The qualifying group with the highest selection rate, which impact ratios "
+        "divide by (None: the overall rate, when no group qualifies).",
+    )
+    explanation: str = Field(description="One sentence for the reader: what and why.")
+
+
+class SummaryCoverage(BaseModel):
+    """Which groups the attribute-wide rows (group '*') of one attribute summarise."""
+
+    attribute: str
+    fairlearn_groups: list[str] = Field(
+        description="Groups behind the rows named after fairlearn's metrics "
+        "(demographic_parity_*, equalized_odds_*, equal_opportunity_*): every group with a "
+        "recorded value, as fairlearn computes them."
+    )
+    judged_groups: list[str] = Field(
+        description="Groups behind the other attribute-wide rows (largest gap and smallest "
+        "ratio of each rate, lowest impact ratio): the groups large enough to be judged."
+    )
+    left_out: list[str] = Field(
+        default_factory=list,
+        description="Recorded groups not among judged_groups (too small, or under the share).",
     )
 
 
@@ -110,6 +162,16 @@ class FairnessEvidence(EvidencePart):
         default_factory=dict, description="Records whose attribute was missing, per attribute."
     )
     settings: dict[str, float | int | str | None] = Field(default_factory=dict)
+    references: list[ReferenceChoice] = Field(
+        default_factory=list, description="Per attribute, what its groups were compared with."
+    )
+    summary_coverage: list[SummaryCoverage] = Field(
+        default_factory=list, description="Per attribute, the groups its '*' rows summarise."
+    )
+    interval_methods: dict[str, str] = Field(
+        default_factory=dict,
+        description="How each kind of figure got its interval (see docs/statistics.md).",
+    )
 
     def _lookup(self) -> _Index:
         # The index is kept in the instance's __dict__ beside the fields, where pydantic's
@@ -156,3 +218,11 @@ class FairnessEvidence(EvidencePart):
 
     def test_for(self, attribute: str, group: str) -> SelectionRateTest | None:
         return self._lookup().tests.get((attribute, group))
+
+    def reference_for(self, attribute: str) -> ReferenceChoice | None:
+        """What the attribute's groups were compared with, or None when not recorded."""
+        return next((r for r in self.references if r.attribute == attribute), None)
+
+    def coverage_for(self, attribute: str) -> SummaryCoverage | None:
+        """Which groups the attribute's '*' rows summarise, or None when there are none."""
+        return next((c for c in self.summary_coverage if c.attribute == attribute), None)

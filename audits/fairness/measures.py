@@ -1,0 +1,214 @@
+"""One metric of one view's groups, and the interval of each figure derived from it.
+
+A :class:`Measure` holds a metric's observed value per group and what its intervals are computed
+from: the counts behind it when it is a rate (closed-form score intervals, no resampling), or
+bootstrap replicates when no closed form exists (the score metrics: mean and median score, ROC
+AUC, calibration error). The functions here give each figure its interval by that rule:
+
+=====================  ===============================  ===============================
+figure                 rate (counts)                    other metrics (replicates)
+=====================  ===============================  ===============================
+the group's value      Wilson                           bootstrap percentile
+difference vs a group  Newcombe hybrid score            percentile of the differences
+ratio vs a group       Miettinen-Nurminen                 percentile of the ratios
+vs the overall rate    the same against everyone else,  percentile against the pooled
+                       rescaled (see ``compare``)       groups' replicates
+largest gap / ratio    pairwise, Bonferroni             groups at the Sidak level
+=====================  ===============================  ===============================
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+import numpy as np
+
+from govern.audits.fairness import stats
+from govern.audits.fairness.attribute_wide import (
+    MAX_PAIRWISE_GROUPS,
+    difference_spread_interval,
+    ratio_spread_interval,
+    spread_from_group_limits,
+)
+from govern.audits.fairness.intervals import (
+    miettinen_nurminen_interval,
+    mover_sum_interval,
+    newcombe_interval,
+    sidak_level,
+    wilson_interval,
+)
+from govern.audits.fairness.metrics import RateCounts
+
+Kind = Literal["difference", "ratio"]
+Pair = tuple[np.ndarray, np.ndarray]
+
+
+@dataclass(frozen=True)
+class Base:
+    """What a comparison is against: one group (its index), or all ``members`` pooled."""
+
+    group: int | None
+    members: np.ndarray
+
+
+@dataclass(frozen=True)
+class Measure:
+    """A metric's value per group (``(G,)``) and what its intervals come from."""
+
+    name: str
+    value: np.ndarray
+    rates: RateCounts | None = None
+    replicates: np.ndarray | None = None  # (R, G)
+    pooled_value: float = float("nan")  # the metric of all recorded groups taken together
+    pooled_replicates: np.ndarray | None = None  # (R,)
+
+
+def _nan(shape: tuple[int, ...]) -> Pair:
+    return np.full(shape, np.nan), np.full(shape, np.nan)
+
+
+def _percentile(replicates: np.ndarray | None, level: float, shape: tuple[int, ...]) -> Pair:
+    if replicates is None or replicates.shape[0] == 0:
+        return _nan(shape)
+    return stats.percentile_interval(replicates, confidence_level=level, axis=0)
+
+
+def group_interval(measure: Measure, level: float) -> Pair:
+    """Each group's interval: Wilson for a rate, bootstrap percentile otherwise."""
+    if measure.rates is not None:
+        x, n = measure.rates.effective()
+        return wilson_interval(x, n, confidence_level=level, modified=True)
+    return _percentile(measure.replicates, level, measure.value.shape)
+
+
+def _against(values: np.ndarray, base: np.ndarray | float, kind: Kind) -> np.ndarray:
+    if kind == "difference":
+        return values - base
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(np.asarray(base) > 0, values / base, np.nan)
+
+
+def _closed_form(rates: RateCounts, other: RateCounts, kind: Kind, level: float) -> Pair:
+    x, n = rates.effective()
+    y, m = other.effective()
+    if kind == "difference":
+        return newcombe_interval(x, n, y, m, confidence_level=level)
+    return miettinen_nurminen_interval(x, n, y, m, confidence_level=level)
+
+
+def compare(measure: Measure, base: Base, kind: Kind, level: float) -> tuple[np.ndarray, Pair]:
+    """Each group's difference from (or ratio to) the base, with its interval.
+
+    Against a group, the interval is Newcombe's (difference) or Miettinen-Nurminen's (ratio) for two
+    independent groups; the base group's own row has no interval (it is the reference, not an
+    estimate). Against the overall rate ``p`` of all groups, which contains the group itself,
+    the group ``g`` is compared with everyone else ``r``: with ``w`` the group's part of the
+    pool, ``p_g - p = (1 - w)(p_g - p_r)`` and ``p_g / p = phi / (w phi + 1 - w)`` for
+    ``phi = p_g / p_r``, both increasing in the independent comparison, so its interval maps
+    onto theirs.
+    """
+    shape = measure.value.shape
+    anchor = measure.value[base.group] if base.group is not None else _pooled(measure, base)
+    value = _against(measure.value, anchor, kind)
+    if measure.rates is not None:
+        if base.group is not None:
+            other = measure.rates.take(base.group)
+            low, high = _closed_form(measure.rates, other, kind, level)
+        else:
+            low, high = _against_everyone_else(measure.rates, base.members, kind, level)
+    else:
+        anchor_reps = _anchor_replicates(measure, base)
+        compared = (
+            None
+            if measure.replicates is None or anchor_reps is None
+            else _against(measure.replicates, anchor_reps, kind)
+        )
+        low, high = _percentile(compared, level, shape)
+    if base.group is not None:
+        low, high = low.copy(), high.copy()
+        low[base.group] = high[base.group] = np.nan
+    undefined = ~np.isfinite(value)
+    return value, (np.where(undefined, np.nan, low), np.where(undefined, np.nan, high))
+
+
+def _pooled(measure: Measure, base: Base) -> float:
+    """The metric of all the base's members taken together (the overall rate)."""
+    if measure.rates is None:
+        return measure.pooled_value
+    pool = measure.rates.pooled(base.members)
+    return float(pool.successes[0] / pool.trials[0]) if pool.trials[0] > 0 else float("nan")
+
+
+def _anchor_replicates(measure: Measure, base: Base) -> np.ndarray | None:
+    if measure.replicates is None:
+        return None
+    if base.group is not None:
+        return measure.replicates[:, base.group : base.group + 1]
+    if measure.pooled_replicates is None:
+        return None
+    return measure.pooled_replicates[:, None]
+
+
+def _against_everyone_else(
+    rates: RateCounts, members: np.ndarray, kind: Kind, level: float
+) -> Pair:
+    pool = rates.pooled(members)
+    rest = rates.without(pool)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        part = np.where(pool.trials > 0, rates.trials / pool.trials, np.nan)
+    low, high = _closed_form(rates, rest, kind, level)
+    if kind == "difference":
+        return (1.0 - part) * low, (1.0 - part) * high
+
+    def rescale(phi: np.ndarray) -> np.ndarray:
+        with np.errstate(divide="ignore", invalid="ignore"):
+            scaled = phi / (part * phi + 1.0 - part)
+        return np.where(np.isinf(phi), 1.0 / part, scaled)
+
+    return rescale(low), rescale(high)
+
+
+def average_odds_interval(
+    false_positive: Measure, true_positive: Measure, base: Base, level: float
+) -> tuple[np.ndarray, Pair]:
+    """aif360's average odds difference, the mean of the FPR and TPR differences, with the
+    MOVER interval of the sum of two independent differences (they use disjoint records:
+    negatives and positives), halved."""
+    fpr, (fpr_low, fpr_high) = compare(false_positive, base, "difference", level)
+    tpr, (tpr_low, tpr_high) = compare(true_positive, base, "difference", level)
+    low, high = mover_sum_interval((fpr, tpr), (fpr_low, tpr_low), (fpr_high, tpr_high))
+    return 0.5 * (fpr + tpr), (0.5 * low, 0.5 * high)
+
+
+def spread(measure: Measure, members: np.ndarray, kind: Kind, level: float) -> tuple[float, Pair]:
+    """fairlearn's ``difference()`` (max - min) or ``ratio()`` (min / max) over ``members``,
+    with an interval that holds for the true spread (see ``attribute_wide``).
+
+    Groups whose value is undefined are left out, as fairlearn leaves out nothing but govern
+    reports such groups' values as undefined rather than 0.
+    """
+    defined = members[np.isfinite(measure.value[members])]
+    values = measure.value[defined]
+    if defined.size == 0:
+        point = float("nan")
+    elif kind == "difference":
+        point = float(values.max() - values.min())
+    else:
+        point = float(values.min() / values.max()) if values.max() > 0 else float("nan")
+    if defined.size < 2:
+        return point, (np.array(np.nan), np.array(np.nan))
+    if measure.rates is not None and defined.size <= MAX_PAIRWISE_GROUPS:
+        x, n = measure.rates.effective()
+        function = difference_spread_interval if kind == "difference" else ratio_spread_interval
+        low, high = function(x[defined], n[defined], confidence_level=level)
+        return point, (low, high)
+    each = sidak_level(level, int(defined.size))
+    sub = Measure(
+        measure.name,
+        values,
+        None if measure.rates is None else measure.rates.take(defined),
+        None if measure.replicates is None else measure.replicates[:, defined],
+    )
+    low, high = group_interval(sub, each)
+    return point, spread_from_group_limits(low, high, kind=kind)
