@@ -14,7 +14,9 @@ from govern.audits.fairness import reference as references
 from govern.audits.fairness import stats
 from govern.audits.fairness.metrics import (
     available_metrics,
+    divide,
     group_metrics,
+    mean_score_error,
     rate_counts,
     score_metrics,
 )
@@ -309,7 +311,8 @@ def _interval_methods(table: ContingencyTable, options: _Options) -> dict[str, s
         methods["weights"] = "Kish effective sample size of each rate's records (Kish 1965)"
     if table.score_sums is not None:
         methods["score_metrics"] = (
-            f"bootstrap percentile over the table's cells, {options.n_boot} replicates"
+            f"bootstrap over the table's cells, {options.n_boot} replicates: studentised "
+            "(bootstrap-t) for the mean score and its differences, percentile for the others"
             if options.n_boot
             else "none (no bootstrap replicates)"
         )
@@ -441,6 +444,14 @@ def _add_score_replicates(
     for name in BOOTSTRAPPED & per_group.keys():
         data.replicates[name] = per_group[name]
         data.pooled_replicates[name] = pooled_reps[name][:, 0]
+    # The mean score's standard errors, for its studentised (bootstrap-t) intervals; a
+    # replicate's effective size scales with its total weight.
+    _, effective_n = data.rates["selection_rate"].effective()
+    replicate_n = effective_n * divide(rep_counts.sum(axis=(2, 3, 4)), counts.sum(axis=(1, 2, 3)))
+    data.standard_errors["mean_score"] = (
+        mean_score_error(counts[None], sums[None], effective_n[None])[0],
+        mean_score_error(rep_counts, rep_sums, replicate_n),
+    )
 
 
 def _check_options(

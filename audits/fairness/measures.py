@@ -5,16 +5,17 @@ from: the counts behind it when it is a rate (closed-form score intervals, no re
 bootstrap replicates when no closed form exists (the score metrics: mean and median score, ROC
 AUC, calibration error). The functions here give each figure its interval by that rule:
 
-=====================  ===============================  ===============================
-figure                 rate (counts)                    other metrics (replicates)
-=====================  ===============================  ===============================
-the group's value      Wilson                           bootstrap percentile
-difference vs a group  Newcombe hybrid score            percentile of the differences
-ratio vs a group       Miettinen-Nurminen                 percentile of the ratios
-vs the overall rate    the same against everyone else,  percentile against the pooled
-                       rescaled (see ``compare``)       groups' replicates
-largest gap / ratio    pairwise, Bonferroni             groups at the Sidak level
-=====================  ===============================  ===============================
+=====================  ==============================  ===============================
+figure                 rate (counts)                   other metrics (replicates)
+=====================  ==============================  ===============================
+the group's value      Wilson (Brown-Cai-DasGupta)     bootstrap-t for the mean score,
+                                                       percentile for the others
+difference vs a group  Newcombe hybrid score           bootstrap-t / percentile
+ratio vs a group       Miettinen-Nurminen score        percentile of the ratios
+vs the overall rate    the same against everyone       percentile against the pooled
+                       else, rescaled (``compare``)    groups' replicates
+largest gap / ratio    pairwise, Bonferroni            groups at the Sidak level
+=====================  ==============================  ===============================
 """
 
 from __future__ import annotations
@@ -62,6 +63,10 @@ class Measure:
     replicates: np.ndarray | None = None  # (R, G)
     pooled_value: float = float("nan")  # the metric of all recorded groups taken together
     pooled_replicates: np.ndarray | None = None  # (R,)
+    # Standard errors of the value, observed (G,) and per replicate (R, G), for a
+    # studentised bootstrap (the mean score); None: percentile intervals.
+    standard_error: np.ndarray | None = None
+    replicate_standard_error: np.ndarray | None = None
 
 
 def _nan(shape: tuple[int, ...]) -> Pair:
@@ -74,12 +79,67 @@ def _percentile(replicates: np.ndarray | None, level: float, shape: tuple[int, .
     return stats.percentile_interval(replicates, confidence_level=level, axis=0)
 
 
+def studentised_interval(
+    value: np.ndarray,
+    error: np.ndarray,
+    replicates: np.ndarray,
+    replicate_errors: np.ndarray,
+    level: float,
+) -> Pair:
+    """The bootstrap-t interval (Efron & Tibshirani 1993, ch. 12.5), per column.
+
+    With ``t* = (value* - value) / error*`` over the replicates, the interval is
+    ``[value - t*_(1 - a/2) error, value - t*_(a/2) error]``: the replicates' own spread sets
+    each one's scale, which corrects the percentile interval's narrowness in small groups.
+    """
+    with np.errstate(divide="ignore", invalid="ignore"):
+        pivots = (replicates - value[None, :]) / replicate_errors
+    pivots = np.where(np.isfinite(pivots), pivots, np.nan)
+    low_t, high_t = stats.percentile_interval(pivots, confidence_level=level, axis=0)
+    return value - high_t * error, value - low_t * error
+
+
 def group_interval(measure: Measure, level: float) -> Pair:
-    """Each group's interval: Wilson for a rate, bootstrap percentile otherwise."""
+    """Each group's interval: Wilson for a rate, a studentised bootstrap where standard errors
+    are known (the mean score), the bootstrap percentile interval otherwise."""
     if measure.rates is not None:
         x, n = measure.rates.effective()
         return wilson_interval(x, n, confidence_level=level, modified=True)
+    if (
+        measure.replicates is not None
+        and measure.replicates.shape[0] > 0
+        and measure.standard_error is not None
+        and measure.replicate_standard_error is not None
+    ):
+        return studentised_interval(
+            measure.value,
+            measure.standard_error,
+            measure.replicates,
+            measure.replicate_standard_error,
+            level,
+        )
     return _percentile(measure.replicates, level, measure.value.shape)
+
+
+def _studentised_difference(measure: Measure, group: int, level: float) -> Pair | None:
+    """The bootstrap-t interval of each group's difference from one group (independent
+    groups: the standard errors add in quadrature), or None without standard errors."""
+    se, reps, reps_se = (
+        measure.standard_error,
+        measure.replicates,
+        measure.replicate_standard_error,
+    )
+    if se is None or reps is None or reps_se is None or reps.shape[0] == 0:
+        return None
+    error = np.sqrt(se**2 + se[group] ** 2)
+    replicate_error = np.sqrt(reps_se**2 + reps_se[:, group : group + 1] ** 2)
+    return studentised_interval(
+        measure.value - measure.value[group],
+        error,
+        reps - reps[:, group : group + 1],
+        replicate_error,
+        level,
+    )
 
 
 def _against(values: np.ndarray, base: np.ndarray | float, kind: Kind) -> np.ndarray:
@@ -117,6 +177,12 @@ def compare(measure: Measure, base: Base, kind: Kind, level: float) -> tuple[np.
             low, high = _closed_form(measure.rates, other, kind, level)
         else:
             low, high = _against_everyone_else(measure.rates, base.members, kind, level)
+    elif (
+        kind == "difference"
+        and base.group is not None
+        and (studentised := _studentised_difference(measure, base.group, level))
+    ):
+        low, high = studentised
     else:
         anchor_reps = _anchor_replicates(measure, base)
         compared = (
@@ -209,6 +275,10 @@ def spread(measure: Measure, members: np.ndarray, kind: Kind, level: float) -> t
         values,
         None if measure.rates is None else measure.rates.take(defined),
         None if measure.replicates is None else measure.replicates[:, defined],
+        standard_error=None if measure.standard_error is None else measure.standard_error[defined],
+        replicate_standard_error=None
+        if measure.replicate_standard_error is None
+        else measure.replicate_standard_error[:, defined],
     )
     low, high = group_interval(sub, each)
     return point, spread_from_group_limits(low, high, kind=kind)

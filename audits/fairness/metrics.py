@@ -26,7 +26,7 @@ from govern.metric_names import (
 )
 
 
-def _divide(numerator: np.ndarray, denominator: np.ndarray) -> np.ndarray:
+def divide(numerator: np.ndarray, denominator: np.ndarray) -> np.ndarray:
     with np.errstate(divide="ignore", invalid="ignore"):
         result = numerator / denominator
     return np.where(denominator > 0, result, np.nan)
@@ -90,8 +90,8 @@ def group_metrics(
     selected = m.tp + m.fp
     out: dict[str, np.ndarray] = {
         "count": n,
-        "share": _divide(n, total[:, None] * np.ones_like(n)),
-        "selection_rate": _divide(selected, n),
+        "share": divide(n, total[:, None] * np.ones_like(n)),
+        "selection_rate": divide(selected, n),
     }
     if has_y_true:
         positives = m.tp + m.fn
@@ -99,17 +99,17 @@ def group_metrics(
         not_selected = m.tn + m.fn
         out.update(
             {
-                "base_rate": _divide(positives, n),
-                "true_positive_rate": _divide(m.tp, positives),
-                "false_positive_rate": _divide(m.fp, negatives),
-                "false_negative_rate": _divide(m.fn, positives),
-                "true_negative_rate": _divide(m.tn, negatives),
-                "precision": _divide(m.tp, selected),
-                "negative_predictive_value": _divide(m.tn, not_selected),
-                "false_discovery_rate": _divide(m.fp, selected),
-                "false_omission_rate": _divide(m.fn, not_selected),
-                "accuracy_score": _divide(m.tp + m.tn, n),
-                "error_rate": _divide(m.fp + m.fn, n),
+                "base_rate": divide(positives, n),
+                "true_positive_rate": divide(m.tp, positives),
+                "false_positive_rate": divide(m.fp, negatives),
+                "false_negative_rate": divide(m.fn, positives),
+                "true_negative_rate": divide(m.tn, negatives),
+                "precision": divide(m.tp, selected),
+                "negative_predictive_value": divide(m.tn, not_selected),
+                "false_discovery_rate": divide(m.fp, selected),
+                "false_omission_rate": divide(m.fn, not_selected),
+                "accuracy_score": divide(m.tp + m.tn, n),
+                "error_rate": divide(m.fp + m.fn, n),
             }
         )
     if score_sums is not None and bins is not None:
@@ -125,9 +125,9 @@ def score_metrics(
     sums_per_bin = score_sums.sum(axis=(2, 3))
     n = per_bin.sum(axis=-1)
     out = {
-        "mean_score": _divide(sums_per_bin.sum(axis=-1), n),
+        "mean_score": divide(sums_per_bin.sum(axis=-1), n),
         # LL144: share of the group scoring strictly above the median of the whole sample.
-        "scoring_rate": _divide(per_bin[..., bins.above_median].sum(axis=-1), n),
+        "scoring_rate": divide(per_bin[..., bins.above_median].sum(axis=-1), n),
         "median_score": _binned_median(per_bin, sums_per_bin, n),
     }
     if has_y_true:
@@ -147,7 +147,7 @@ def _binned_median(per_bin: np.ndarray, sums_per_bin: np.ndarray, n: np.ndarray)
     Exact (``numpy.median``'s convention: the mean of the two middle values for an even count)
     when every distinct score has its own bin; otherwise accurate to within a bin.
     """
-    value = _divide(sums_per_bin, per_bin)
+    value = divide(sums_per_bin, per_bin)
     cumulative = np.cumsum(per_bin, axis=-1)
     half = n[..., None] / 2.0
     # First bin whose cumulative count reaches half of the group ...
@@ -175,7 +175,7 @@ def _binned_auc(negatives: np.ndarray, positives: np.ndarray) -> np.ndarray:
     """
     below = np.cumsum(negatives, axis=-1) - negatives
     wins = (positives * (below + 0.5 * negatives)).sum(axis=-1)
-    return _divide(wins, positives.sum(axis=-1) * negatives.sum(axis=-1))
+    return divide(wins, positives.sum(axis=-1) * negatives.sum(axis=-1))
 
 
 def _expected_calibration_error(
@@ -196,7 +196,7 @@ def _expected_calibration_error(
     for coarse in range(n_coarse):
         members = calibration_bin == coarse
         gap[..., coarse] = difference[..., members].sum(axis=-1)
-    return _divide(np.abs(gap).sum(axis=-1), n)
+    return divide(np.abs(gap).sum(axis=-1), n)
 
 
 # Each rate as (numerator cells, denominator cells) of the (y_true, y_pred) confusion table; the
@@ -297,6 +297,24 @@ def rate_counts(
         None if total_squares is None else np.full(everyone.shape, total_squares),
     )
     return out
+
+
+def mean_score_error(
+    counts: np.ndarray, score_sums: np.ndarray, effective_n: np.ndarray
+) -> np.ndarray:
+    """Standard error of each group's mean score, from ``(R, G, 2, 2, B)`` cells.
+
+    Each cell's records stand at the cell's mean score (exact when every distinct score has its
+    own bin; otherwise the within-bin spread, small beside the spread across 64 bins, is left
+    out): ``se^2 = sum_c w_c (s_c - mean)^2 / sum_c w_c / (n - 1)``, with ``n`` the group's
+    (effective) number of records, shape ``(R, G)``.
+    """
+    n = counts.sum(axis=(2, 3, 4))
+    mean = divide(score_sums.sum(axis=(2, 3, 4)), n)
+    cell_mean = divide(score_sums, counts)
+    spread = np.where(counts > 0, counts * (cell_mean - mean[..., None, None, None]) ** 2, 0.0)
+    variance = divide(spread.sum(axis=(2, 3, 4)), n)
+    return np.sqrt(divide(variance, effective_n - 1.0))
 
 
 def available_metrics(*, has_y_true: bool, has_score: bool, in_unit_interval: bool) -> list[str]:

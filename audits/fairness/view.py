@@ -63,8 +63,12 @@ class ViewData:
     replicates: dict[str, np.ndarray] = field(default_factory=dict)  # (R, G), score metrics
     pooled_values: dict[str, float] = field(default_factory=dict)
     pooled_replicates: dict[str, np.ndarray] = field(default_factory=dict)
+    # Standard errors, observed (G,) and per replicate (R, G), of metrics with a studentised
+    # bootstrap interval (the mean score).
+    standard_errors: dict[str, tuple[np.ndarray, np.ndarray]] = field(default_factory=dict)
 
     def measure(self, name: str) -> Measure:
+        errors = self.standard_errors.get(name)
         return Measure(
             name,
             self.values[name],
@@ -72,6 +76,8 @@ class ViewData:
             self.replicates.get(name),
             self.pooled_values.get(name, float("nan")),
             self.pooled_replicates.get(name),
+            standard_error=None if errors is None else errors[0],
+            replicate_standard_error=None if errors is None else errors[1],
         )
 
 
