@@ -132,13 +132,37 @@ def test_default_minimum_size_keeps_small_groups_out_of_summaries() -> None:
     evidence = audit_fairness(
         frame, y_pred="decision", y_true="outcome", sensitive=["sex"], n_boot=0
     )
-    # 20 < 30: both groups insufficient, still reported with their own metrics.
+    # 20 < 30: both groups insufficient, still reported with their own metrics and intervals
+    # (Wilson's, which need no bootstrap replicates).
     assert {g.status for g in evidence.groups} == {"insufficient_data"}
-    assert _one(evidence, "selection_rate", "sex", "F").value == pytest.approx(0.3)
+    rate = _one(evidence, "selection_rate", "sex", "F")
+    assert rate.value == pytest.approx(0.3)
+    assert rate.ci_low is not None and rate.ci_high is not None
     assert evidence.find("demographic_parity_difference") == []
-    # The reference still falls back to the highest rate so per-group ratios exist.
-    assert evidence.reference_groups == {"sex": "M"}
-    assert _one(evidence, "selection_rate", "sex", "F").ci_low is None
+    assert evidence.summary_coverage == []
+    # No group can be the reference: every group is compared with the overall rate, and the
+    # evidence says so.
+    assert evidence.reference_groups == {}
+    (choice,) = evidence.references
+    assert (choice.rule, choice.group, choice.fallback, choice.highest_group) == (
+        "highest_selection_rate",
+        None,
+        True,
+        None,
+    )
+    assert choice.explanation == (
+        "the overall selection rate of all groups of sex: no group qualifies (30 or more "
+        "records), so no group can serve as the reference."
+    )
+    overall = 17 / 40
+    assert _one(evidence, "impact_ratio", "sex", "F").value == pytest.approx(0.3 / overall)
+    assert _one(evidence, "selection_rate_difference", "sex", "M").value == pytest.approx(
+        0.55 - overall
+    )
+    test = evidence.test_for("sex", "F")
+    assert test is not None
+    assert (test.reference, test.reference_n, test.reference_selected) == ("*", 20, 11.0)
+    assert test.shortfall == pytest.approx(20 * overall - 6)
 
 
 def test_small_group_excluded_from_reference_and_summaries() -> None:
@@ -151,17 +175,36 @@ def test_small_group_excluded_from_reference_and_summaries() -> None:
     evidence = audit_fairness(frame, y_pred="d", sensitive=["g"], n_boot=0, min_group_size=10)
     status = {g.group: g.status for g in evidence.groups}
     assert status == {"big1": "ok", "big2": "ok", "tiny": "insufficient_data"}
-    # tiny has the highest rate (1.0) but cannot be the reference.
+    # tiny has the highest rate (1.0) but cannot be the reference, and the evidence says why.
     assert evidence.reference_groups == {"g": "big2"}
+    choice = evidence.reference_for("g")
+    assert choice is not None and not choice.fallback
+    assert choice.explanation == (
+        "'big2', the highest selection rate among groups that qualify (10 or more records)."
+    )
+    # fairlearn's metric covers every group (fairlearn gives 1.0 - 0.4); the largest gap
+    # between groups that can be judged leaves tiny out, under its own name.
     assert _one(evidence, "demographic_parity_difference", "g", ALL_GROUPS).value == (
+        pytest.approx(0.6)
+    )
+    assert _one(evidence, "selection_rate_difference", "g", ALL_GROUPS).value == (
         pytest.approx(0.2)
     )
+    coverage = evidence.coverage_for("g")
+    assert coverage is not None
+    assert coverage.fairlearn_groups == ["big1", "big2", "tiny"]
+    assert (coverage.judged_groups, coverage.left_out) == (["big1", "big2"], ["tiny"])
     assert _one(evidence, "impact_ratio", "g", "tiny").value == pytest.approx(1 / 0.6)
     shared = audit_fairness(
         frame, y_pred="d", sensitive=["g"], n_boot=0, min_group_size=0, exclude_below_share=0.05
     )
     assert shared.group_status("g", "tiny") == "excluded_small_share"
     assert _one(shared, "selection_rate", "g", "tiny").value == 1.0
+    assert shared.reference_groups == {"g": "big2"}
+    assert shared.references[0].explanation == (
+        "'big2', the highest selection rate among groups that qualify (0 or more records and at "
+        "least 5.0% of the data)."
+    )
 
 
 def test_named_reference_and_unknown_reference() -> None:
@@ -181,7 +224,8 @@ def test_named_reference_and_unknown_reference() -> None:
     )
     assert str(error.value) == (
         "reference group 'X' does not occur in any sensitive attribute; the groups are F, M. "
-        "Pick one of them, or omit --reference to use the group with the highest selection rate."
+        "Pick one of them, 'overall_rate', or omit --reference to use the group with the "
+        "highest selection rate."
     )
 
 
@@ -378,10 +422,10 @@ def test_weighted_table_counts_records_per_cell() -> None:
     assert unweighted.record_counts is None
 
 
-def test_weighted_bootstrap_redraws_records() -> None:
-    # Group "a": 20 records of weight 10 (weighted n 200); group "b": 200 records of weight 1.
-    # Redrawing records, a's replicate sizes are multiples of 10 with a spread of about
-    # 10 * sqrt(20); drawing units of weight would give a spread of about sqrt(200).
+def test_weighted_rates_carry_kish_effective_sizes() -> None:
+    # Group "a": 20 records of weight 10 (weighted n 200), half selected; group "b": 200
+    # records of weight 1. a's rate has the precision of 20 records, not of 200: its Wilson
+    # interval is the one for 10 of 20.
     frame = pd.DataFrame(
         {
             "d": np.tile([1, 0], 110),
@@ -389,11 +433,33 @@ def test_weighted_bootstrap_redraws_records() -> None:
             "w": [10.0] * 20 + [1.0] * 200,
         }
     )
-    evidence = audit_fairness(
-        frame, y_pred="d", sensitive=["g"], sample_weight="w", n_boot=2000, seed=1
+    evidence = audit_fairness(frame, y_pred="d", sensitive=["g"], sample_weight="w", n_boot=0)
+    assert _one(evidence, "count", "g", "a").value == pytest.approx(200.0)
+    rate = _one(evidence, "selection_rate", "g", "a")
+    z = 1.959963984540054
+    half = z * np.sqrt(0.25 / 20 + z * z / (4 * 20 * 20)) / (1 + z * z / 20)
+    assert rate.ci_low == pytest.approx(0.5 - half, abs=1e-12)
+    assert rate.ci_high == pytest.approx(0.5 + half, abs=1e-12)
+    assert evidence.interval_methods["weights"] == (
+        "Kish effective sample size of each rate's records (Kish 1965)"
     )
-    count = _one(evidence, "count", "g", "a")
-    assert count.value == pytest.approx(200.0)
-    assert count.ci_low is not None and count.ci_high is not None
-    # 95% interval of 10 x Binomial(220, 20/220): about 200 -/+ 10 * 1.96 * 4.3.
-    assert count.ci_high - count.ci_low > 120
+
+
+def test_weights_that_vary_within_cells_use_their_squares() -> None:
+    # Two records of weight 3 and two of weight 1 in each cell: (sum w)^2 / sum w^2 = 64/20 =
+    # 3.2 effective records per cell, 6.4 per group; the rate is 1/2 either way.
+    frame = pd.DataFrame(
+        {
+            "d": [1, 1, 1, 1, 0, 0, 0, 0] * 2,
+            "g": ["a"] * 8 + ["b"] * 8,
+            "w": [3.0, 3.0, 1.0, 1.0] * 4,
+        }
+    )
+    evidence = audit_fairness(
+        frame, y_pred="d", sensitive=["g"], sample_weight="w", n_boot=0, min_group_size=0
+    )
+    from govern.audits.fairness.intervals import wilson_interval
+
+    low, high = wilson_interval(3.2, 6.4, modified=True)
+    rate = _one(evidence, "selection_rate", "g", "a")
+    assert (rate.ci_low, rate.ci_high) == (pytest.approx(float(low)), pytest.approx(float(high)))
