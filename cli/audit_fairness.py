@@ -30,7 +30,8 @@ def _split(value: str) -> list[str]:
 @click.option(
     "--reference",
     default=None,
-    help="Reference group label (default: the group with the highest selection rate).",
+    help="Reference group label, or overall_rate (default: the highest selection rate among "
+    "groups of --min-group-size or more; the overall rate when no group qualifies).",
 )
 @click.option(
     "--bootstrap",
@@ -38,7 +39,8 @@ def _split(value: str) -> list[str]:
     type=click.IntRange(min=0),
     default=1000,
     show_default=True,
-    help="Bootstrap replicates for the confidence intervals; 0 skips them.",
+    help="Bootstrap replicates for the intervals of score metrics; 0 skips them (rates and "
+    "ratios get closed-form intervals).",
 )
 @click.option("--seed", type=int, default=0, show_default=True, help="Seed of the bootstrap.")
 @click.option(

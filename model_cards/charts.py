@@ -42,6 +42,7 @@ def fairness_chart_svg(
     selection_rates: list[ChartPoint],
     impact_ratios: list[ChartPoint],
     title: str,
+    level: str = "95%",
 ) -> str:
     """An inline SVG (no XML prolog) with one or two panels, for embedding in HTML.
 
@@ -53,6 +54,8 @@ def fairness_chart_svg(
         Groups to draw; either list may be empty (its panel is left out).
     title : str
         Accessible name of the chart (an SVG ``<title>`` and ``aria-label``).
+    level : str, default "95%"
+        The intervals' confidence level, as the axis label states it.
 
     Examples
     --------
@@ -95,7 +98,7 @@ def fairness_chart_svg(
             ax.set_xlim(
                 0, min(1.0, max(1e-9, *(p.high or p.value for p in selection_rates)) * 1.15)
             )
-            ax.set_xlabel("Selection rate (bars: 95% interval)")
+            ax.set_xlabel(f"Selection rate (bars: {level} interval)")
             ax.set_title(f"Selection rate by {attribute}", fontsize=10)
         if impact_ratios:
             ax = axes[index]

@@ -154,6 +154,20 @@ def _anchor(text: str) -> str:
 # fairness tables and charts (shared by reports and cards)
 
 
+def _level(evidence: FairnessEvidence | None) -> str:
+    """The intervals' confidence level as the evidence records it, e.g. "95%"."""
+    level = None if evidence is None else evidence.settings.get("confidence_level")
+    return f"{float(level) * 100:g}%" if isinstance(level, int | float) else "95%"
+
+
+def _compared_with(evidence: FairnessEvidence | None, attribute: str, reference: str | None) -> str:
+    """The caption's words on the reference: the engine's own sentence when it gave one."""
+    choice = None if evidence is None else evidence.reference_for(attribute)
+    if choice is not None:
+        return f", compared with {choice.explanation.rstrip('.')}"
+    return f", compared with the reference group ({reference})" if reference else ""
+
+
 def _suppression_threshold(settings: dict[str, Any]) -> str:
     for key in ("min_group_size", "min_group_n", "minimum_group_size"):
         if isinstance(settings.get(key), int | float):
@@ -277,16 +291,15 @@ def _fairness_parts(
                 attribute=attribute,
                 anchor=f"fairness-{_anchor(attribute)}",
                 caption=(
-                    f"Results by {attribute}: each group's rates with 95% intervals"
-                    + (f", compared with the reference group ({reference})" if reference else "")
-                    + "."
+                    f"Results by {attribute}: each group's rates with {_level(evidence)} "
+                    f"intervals{_compared_with(evidence, attribute, reference)}."
                 ),
                 columns=[metric_label(m) for m in columns],
                 rows=rows,
                 summaries=[
                     f"{metric_label(r.metric)}: {format_number(r.value)}"
                     + (
-                        f" (95% interval {format_interval(r.ci_low, r.ci_high)})"
+                        f" ({_level(evidence)} interval {format_interval(r.ci_low, r.ci_high)})"
                         if r.ci_low is not None and r.ci_high is not None
                         else ""
                     )
@@ -307,7 +320,7 @@ def _fairness_parts(
             )
         )
         if with_charts:
-            chart = _chart(attribute, per_group, ratios, suppressed_here)
+            chart = _chart(attribute, per_group, ratios, suppressed_here, _level(evidence))
             if chart is not None:
                 charts.append(chart)
     return tables, charts, any_suppressed
@@ -377,21 +390,28 @@ def _points(rows: list[MetricRow], metric: str, suppressed: set[str]) -> list[Ch
 
 
 def _chart(
-    attribute: str, per_group: list[MetricRow], ratios: list[MetricRow], suppressed: set[str]
+    attribute: str,
+    per_group: list[MetricRow],
+    ratios: list[MetricRow],
+    suppressed: set[str],
+    level: str = "95%",
 ) -> ChartContext | None:
     rates = _points(per_group, "selection_rate", suppressed)
     impact = _points(ratios, "impact_ratio", suppressed)
     if not rates and not impact:
         return None
     below = [p.group for p in impact if p.value < 0.8]
-    title = f"Selection rate and impact ratio by {attribute}, with 95% intervals"
+    title = f"Selection rate and impact ratio by {attribute}, with {level} intervals"
     alt = (
         f"Bar charts of the selection rate and the impact ratio of each {attribute} group, "
-        "with error bars for the 95% intervals and a dashed line at the four-fifths mark (0.8). "
+        f"with error bars for the {level} intervals and a dashed line at the four-fifths mark "
+        "(0.8). "
         + (f"Below 0.8: {', '.join(below)}." if below else "No group's impact ratio is below 0.8.")
         + (" Suppressed groups are not drawn." if suppressed else "")
     )
-    svg = fairness_chart_svg(attribute, selection_rates=rates, impact_ratios=impact, title=title)
+    svg = fairness_chart_svg(
+        attribute, selection_rates=rates, impact_ratios=impact, title=title, level=level
+    )
     return ChartContext(attribute=attribute, svg=svg, alt=alt)
 
 
