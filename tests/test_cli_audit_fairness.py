@@ -51,11 +51,17 @@ def test_table_output(capsys: pytest.CaptureFixture[str]) -> None:
         "--min-group-size", "5",
     )  # fmt: skip
     assert code == 0
-    assert out.splitlines()[:4] == [
+    # Rates and ratios get their closed-form intervals without bootstrap replicates; the
+    # reference's own ratio has none, and the line under the table says why it is the reference.
+    assert out.splitlines()[:5] == [
         "sex (reference: M)",
-        "  group   n  selection rate [CI]  impact ratio [CI]  p (Holm)  flags",
-        "  F      20                0.300              0.545    0.2003  below 4/5",
-        "  M      20                0.550              1.000         -  reference",
+        "  group   n   selection rate [CI]     impact ratio [CI]  p (Holm)  flags",
+        # Wilson for 6 of 20; Miettinen-Nurminen for 6/20 over 11/20 (both checked against
+        # their published formulas in tests/test_fairness_intervals.py).
+        "  F      20  0.300 [0.145, 0.519]  0.545 [0.242, 1.150]    0.2003  below 4/5",
+        "  M      20  0.550 [0.342, 0.742]                 1.000         -  reference",
+        "  Compared with 'M', the highest selection rate among groups that qualify (5 or more "
+        "records).",
     ]
 
 
@@ -76,8 +82,8 @@ def test_table_output(capsys: pytest.CaptureFixture[str]) -> None:
         (
             ["--y-pred", "decision", "--sensitive", "sex", "--reference", "X"],
             "govern: error: reference group 'X' does not occur in any sensitive attribute; the "
-            "groups are F, M. Pick one of them, or omit --reference to use the group with the "
-            "highest selection rate.",
+            "groups are F, M. Pick one of them, 'overall_rate', or omit --reference to use the "
+            "group with the highest selection rate.",
         ),
     ],
 )

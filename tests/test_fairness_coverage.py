@@ -230,14 +230,14 @@ def test_weighted_intervals_cover_with_kish_effective_sizes() -> None:
 
 
 @pytest.mark.slow
-def test_studentised_bootstrap_covers_the_mean_score_of_eight() -> None:
-    # Eight people with skewed scores (21 values): the percentile bootstrap covers about 86%,
-    # the studentised one about 95%.
+def test_studentised_bootstrap_covers_the_mean_score_of_small_groups() -> None:
+    # Fifteen people with skewed scores (21 values): the percentile bootstrap covers about 90%,
+    # the studentised one about 94% (the coverage study: 89.5% and 94.3%).
     rng = np.random.default_rng(12)
     values = np.linspace(0.0, 1.0, 21)
     probabilities = np.exp(-4.0 * values) / np.exp(-4.0 * values).sum()
     truth = float(values @ probabilities)
-    data_sets, n = 1000, 8
+    data_sets, n = DATA_SETS, 15
     covered = {"percentile": 0, "studentised": 0}
     for _ in range(data_sets):
         table = rng.multinomial(n, probabilities).astype(float)
@@ -250,5 +250,5 @@ def test_studentised_bootstrap_covers_the_mean_score_of_eight() -> None:
         covered["percentile"] += bool(low[0] <= truth <= high[0])
         low, high = studentised_interval(mean, error, rep_means, rep_errors, 0.95)
         covered["studentised"] += bool(low[0] <= truth <= high[0])
-    assert covered["studentised"] / data_sets >= LOW, covered
-    assert covered["percentile"] / data_sets < 0.9, covered
+    assert LOW <= covered["studentised"] / data_sets <= HIGH, covered
+    assert covered["percentile"] / data_sets < 0.92, covered
