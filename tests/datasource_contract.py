@@ -1,8 +1,9 @@
 """The contract every data source must meet (see ``govern.audits.sources``), as reusable checks.
 
 A source passes when, for the same records, it gives the pandas source's contingency table
-(levels, counts, record counts, sums of squared weights, score bins and sums, unknown counts, row count) and therefore the
-same tidy rows from ``audit_fairness`` to 1e-12, for every configuration of roles below, and
+(levels, counts, record counts, sums of squared weights, score bins and sums, unknown counts,
+row count) and therefore the same tidy rows from ``audit_fairness`` to 1e-12, for every
+configuration of roles below, and
 refuses the same bad inputs with a DataError. ``tests/test_datasource_contract.py`` runs it for
 the pandas source and a test-only source; the DuckDB and Spark sources run it too.
 """

@@ -15,10 +15,10 @@ import math
 
 import pandas as pd
 
-from govern.datasets import recruitment
-from govern.evidence import Evidence
 from govern.audits.fairness.intervals import miettinen_nurminen_interval
 from govern.audits.fairness.reference import CHOSEN_HIGHEST
+from govern.datasets import recruitment
+from govern.evidence import Evidence
 from govern.evidence.fairness import (
     FairnessEvidence,
     GroupSummary,

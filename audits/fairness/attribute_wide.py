@@ -23,7 +23,7 @@ from __future__ import annotations
 import numpy as np
 
 from govern.audits.fairness.intervals import (
-    bonferroni_level,
+    Level,
     miettinen_nurminen_interval,
     newcombe_interval,
 )
@@ -40,6 +40,14 @@ def _pairs(groups: int) -> tuple[np.ndarray, np.ndarray]:
     return first, second
 
 
+def pair_levels(trials: np.ndarray, confidence_level: Level) -> np.ndarray:
+    """Each row's Bonferroni level over the pairs of its groups with a defined rate, shaped to
+    broadcast over the pairs (the last axis)."""
+    defined = np.sum(np.asarray(trials) > 0, axis=-1)
+    pairs = np.maximum(defined * (defined - 1) // 2, 1)
+    return np.asarray(1.0 - (1.0 - np.asarray(confidence_level)) / pairs)[..., None]
+
+
 def _nan_reduce(values: np.ndarray, reduce: str) -> np.ndarray:
     """``nanmax``/``nanmin`` over the last axis without the all-nan warning (nan stays nan)."""
     defined = ~np.isnan(values)
@@ -50,12 +58,13 @@ def _nan_reduce(values: np.ndarray, reduce: str) -> np.ndarray:
 
 
 def difference_spread_interval(
-    successes: np.ndarray, trials: np.ndarray, *, confidence_level: float = 0.95
+    successes: np.ndarray, trials: np.ndarray, *, confidence_level: Level = 0.95
 ) -> Pair:
     """Interval for ``max - min`` of the rates ``successes / trials`` over the last axis.
 
-    Groups whose rate is undefined (no trials) are left out; fewer than two defined groups
-    give ``nan``.
+    Groups whose rate is undefined (no trials) are left out, and the Bonferroni level counts
+    the pairs of the others; fewer than two defined groups give ``nan``. ``confidence_level``
+    may hold one level per row (the axes before the last).
 
     Examples
     --------
@@ -68,7 +77,7 @@ def difference_spread_interval(
     if groups < 2:
         return np.full(x.shape[:-1], np.nan), np.full(x.shape[:-1], np.nan)
     i, j = _pairs(groups)
-    level = bonferroni_level(confidence_level, i.size)
+    level = pair_levels(n, confidence_level)
     low, high = newcombe_interval(
         x[..., i], n[..., i], x[..., j], n[..., j], confidence_level=level
     )
@@ -80,7 +89,7 @@ def difference_spread_interval(
 
 
 def ratio_spread_interval(
-    successes: np.ndarray, trials: np.ndarray, *, confidence_level: float = 0.95
+    successes: np.ndarray, trials: np.ndarray, *, confidence_level: Level = 0.95
 ) -> Pair:
     """Interval for ``min / max`` of the rates ``successes / trials`` over the last axis.
 
@@ -97,7 +106,7 @@ def ratio_spread_interval(
     if groups < 2:
         return np.full(x.shape[:-1], np.nan), np.full(x.shape[:-1], np.nan)
     i, j = _pairs(groups)
-    level = bonferroni_level(confidence_level, i.size)
+    level = pair_levels(n, confidence_level)
     low, high = miettinen_nurminen_interval(
         x[..., i], n[..., i], x[..., j], n[..., j], confidence_level=level
     )

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
+from functools import lru_cache
 from statistics import NormalDist
 
 import numpy as np
@@ -75,6 +76,19 @@ def normal_quantile(confidence_level: float) -> float:
     return NormalDist().inv_cdf(1.0 - (1.0 - confidence_level) / 2.0)
 
 
+Level = float | np.ndarray
+
+
+def _quantiles(confidence_level: Level) -> np.ndarray | float:
+    """:func:`normal_quantile` of one level, or of each of an array of levels (one per row of
+    a stacked computation, e.g. a Bonferroni level per metric)."""
+    if np.ndim(confidence_level) == 0:
+        return normal_quantile(float(confidence_level))
+    levels = np.asarray(confidence_level, dtype=float)
+    distinct, where = np.unique(levels, return_inverse=True)
+    return np.array([normal_quantile(float(v)) for v in distinct])[where].reshape(levels.shape)
+
+
 def _arrays(*values: np.ndarray | float) -> list[np.ndarray]:
     return [np.asarray(v, dtype=float) for v in np.broadcast_arrays(*values)]
 
@@ -83,7 +97,7 @@ def wilson_interval(
     successes: np.ndarray | float,
     trials: np.ndarray | float,
     *,
-    confidence_level: float = 0.95,
+    confidence_level: Level = 0.95,
     modified: bool = False,
 ) -> Pair:
     """Wilson's score interval for a rate ``successes / trials``, element-wise.
@@ -102,8 +116,8 @@ def wilson_interval(
     >>> round(float(low), 4), round(float(high), 4)
     (0.2553, 0.3662)
     """
-    x, n = _arrays(successes, trials)
-    z = normal_quantile(confidence_level)
+    z_given = _quantiles(confidence_level)
+    x, n, z, alpha = _arrays(successes, trials, z_given, 1.0 - np.asarray(confidence_level))
     with np.errstate(divide="ignore", invalid="ignore"):
         p = x / n
         z2n = z * z / n
@@ -112,13 +126,13 @@ def wilson_interval(
     low = np.where(x <= 0, 0.0, np.clip(centre - half, 0.0, 1.0))
     high = np.where(x >= n, 1.0, np.clip(centre + half, 0.0, 1.0))
     if modified:
-        low, high = _near_the_edges(x, n, low, high, 1.0 - confidence_level)
+        low, high = _near_the_edges(x, n, low, high, alpha)
     undefined = ~(n > 0)
     return np.where(undefined, np.nan, low), np.where(undefined, np.nan, high)
 
 
 def _near_the_edges(
-    x: np.ndarray, n: np.ndarray, low: np.ndarray, high: np.ndarray, alpha: float
+    x: np.ndarray, n: np.ndarray, low: np.ndarray, high: np.ndarray, alpha: np.ndarray
 ) -> Pair:
     """Brown, Cai & DasGupta's (2001) repair of Wilson's interval at 1 to ``x*`` successes.
 
@@ -131,47 +145,55 @@ def _near_the_edges(
     few_out = (n - x > 0) & (n - x <= cutoff)
     if not (few_in.any() or few_out.any()):
         return low, high
-    with np.errstate(divide="ignore", invalid="ignore"):
-        low = np.where(few_in, np.minimum(poisson_lower_bound(x, alpha) / n, low), low)
-        high = np.where(
-            few_out, np.maximum(1.0 - poisson_lower_bound(n - x, alpha) / n, high), high
-        )
+    low, high = low.copy(), high.copy()
+    if few_in.any():
+        bound = poisson_lower_bound(x[few_in], alpha[few_in]) / n[few_in]
+        low[few_in] = np.minimum(bound, low[few_in])
+    if few_out.any():
+        bound = 1.0 - poisson_lower_bound(n[few_out] - x[few_out], alpha[few_out]) / n[few_out]
+        high[few_out] = np.maximum(bound, high[few_out])
     return low, high
 
 
-def poisson_lower_bound(count: np.ndarray, alpha: float) -> np.ndarray:
+def poisson_lower_bound(count: np.ndarray, alpha: float | np.ndarray) -> np.ndarray:
     """The ``lambda`` with ``P(Poisson(lambda) >= count) = alpha``, element-wise.
 
     That is the inverse of the regularised lower incomplete gamma function, ``P(count, lambda)
     = alpha`` (scipy's ``gammaincinv(count, alpha)``, or ``chi2.ppf(alpha, 2 count) / 2``),
-    which accepts a non-integer count (weighted data). Bisection on the series
-    ``P(a, l) = l^a e^-l / Gamma(a + 1) * sum_k l^k / ((a + 1) ... (a + k))``, which converges
-    fast for the small counts this is used for.
+    which accepts a non-integer count (weighted data). Each distinct count is solved once and
+    remembered: the repair needs counts of 1 to 3 only.
 
     Examples
     --------
     >>> round(float(poisson_lower_bound(np.array(1.0), 0.05)), 6)
     0.051293
     """
-    a = np.maximum(np.asarray(count, dtype=float), 1e-12)
-    low, high = np.zeros_like(a), a + 10.0 * np.sqrt(a) + 10.0
-    log_gamma = np.vectorize(math.lgamma)(a + 1.0)
+    counts, alphas = _arrays(count, alpha)
+    pairs = np.stack([counts.ravel(), alphas.ravel()], axis=1)
+    distinct, where = np.unique(pairs, axis=0, return_inverse=True)
+    solved = np.array([_poisson_bound(float(c), float(a)) for c, a in distinct])
+    if not solved.size:
+        return np.zeros(counts.shape)
+    return solved[np.ravel(where)].reshape(counts.shape)
+
+
+@lru_cache(maxsize=4096)
+def _poisson_bound(count: float, alpha: float) -> float:
+    """Bisection on ``P(a, l) = l^a e^-l / Gamma(a + 1) * sum_k l^k / ((a + 1) ... (a + k))``,
+    the series of the regularised incomplete gamma function, which converges fast for the
+    small counts (and so small ``l``) this is used for."""
+    a = max(count, 1e-12)
+    log_gamma = math.lgamma(a + 1.0)
+    low, high = 0.0, a + 10.0 * math.sqrt(a) + 10.0
     for _ in range(_POISSON_BISECTIONS):
         middle = (low + high) / 2.0
-        above = _regularised_gamma(a, middle, log_gamma) > alpha
-        high, low = np.where(above, middle, high), np.where(above, low, middle)
+        term = total = 1.0
+        for k in range(1, _GAMMA_SERIES_TERMS):
+            term *= middle / (a + k)
+            total += term
+        value = math.exp(a * math.log(middle) - middle - log_gamma) * total
+        low, high = (low, middle) if value > alpha else (middle, high)
     return (low + high) / 2.0
-
-
-def _regularised_gamma(a: np.ndarray, value: np.ndarray, log_gamma: np.ndarray) -> np.ndarray:
-    term = np.ones_like(a)
-    total = np.ones_like(a)
-    for k in range(1, _GAMMA_SERIES_TERMS):
-        term = term * value / (a + k)
-        total = total + term
-    with np.errstate(divide="ignore"):
-        log_front = a * np.log(value) - value - log_gamma
-    return np.exp(log_front) * total
 
 
 def newcombe_interval(
@@ -180,7 +202,7 @@ def newcombe_interval(
     x2: np.ndarray | float,
     n2: np.ndarray | float,
     *,
-    confidence_level: float = 0.95,
+    confidence_level: Level = 0.95,
 ) -> Pair:
     """Newcombe's hybrid score interval for the difference ``x1/n1 - x2/n2`` of two rates.
 
@@ -305,7 +327,7 @@ def koopman_interval(
     x2: np.ndarray | float,
     n2: np.ndarray | float,
     *,
-    confidence_level: float = 0.95,
+    confidence_level: Level = 0.95,
 ) -> Pair:
     """Koopman's asymptotic score interval for the ratio ``(x1/n1) / (x2/n2)`` of two rates.
 
@@ -328,7 +350,7 @@ def miettinen_nurminen_interval(
     x2: np.ndarray | float,
     n2: np.ndarray | float,
     *,
-    confidence_level: float = 0.95,
+    confidence_level: Level = 0.95,
 ) -> Pair:
     """The Miettinen-Nurminen score interval for the ratio ``(x1/n1) / (x2/n2)`` of two rates.
 
@@ -353,12 +375,11 @@ def _ratio_score_interval(
     n1: np.ndarray | float,
     x2: np.ndarray | float,
     n2: np.ndarray | float,
-    confidence_level: float,
+    confidence_level: Level,
     *,
     corrected: bool,
 ) -> Pair:
-    a, m, b, k = _arrays(x1, n1, x2, n2)
-    z2 = normal_quantile(confidence_level) ** 2
+    a, m, b, k, z = _arrays(x1, n1, x2, n2, _quantiles(confidence_level))
     valid = (m > 0) & (k > 0) & (a + b > 0)
     # Placeholder counts where the interval is undefined keep the arithmetic finite.
     a, b = np.where(valid, a, 1.0), np.where(valid, b, 1.0)
@@ -375,8 +396,7 @@ def _ratio_score_interval(
     has_high = valid & (b > 0)
     low_top = np.where(finite, centre, far_high)
     high_bottom = np.where(finite, centre, far_low)
-    z = math.sqrt(z2)
-    a2, m2, b2, k2 = (np.concatenate([v.ravel(), v.ravel()]) for v in (a, m, b, k))
+    a2, m2, b2, k2, z_both = (np.concatenate([v.ravel(), v.ravel()]) for v in (a, m, b, k, z))
     total = m2 + k2
     correction = np.where(total > 1, total / (total - 1.0), 1.0) if corrected else 1.0
     size = a.size
@@ -388,7 +408,7 @@ def _ratio_score_interval(
 
     def distance(t: np.ndarray) -> np.ndarray:
         statistic = np.minimum(_ratio_score(t, a2, m2, b2, k2, correction), _STATISTIC_CAP)
-        return sign * (np.sqrt(statistic) - z)
+        return sign * (np.sqrt(statistic) - z_both)
 
     # Start from a bracket a few Katz half-widths wide around the estimate (on the log scale,
     # half a record added to every count so that it exists when a count is 0), widened to the

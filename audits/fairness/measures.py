@@ -1,9 +1,11 @@
-"""One metric of one view's groups, and the interval of each figure derived from it.
+"""Metrics of one view's groups, and the interval of each figure derived from them.
 
-A :class:`Measure` holds a metric's observed value per group and what its intervals are computed
-from: the counts behind it when it is a rate (closed-form score intervals, no resampling), or
+A :class:`Measure` holds observed values per group and what their intervals are computed from:
+the counts behind them when they are rates (closed-form score intervals, no resampling), or
 bootstrap replicates when no closed form exists (the score metrics: mean and median score, ROC
-AUC, calibration error). The functions here give each figure its interval by that rule:
+AUC, calibration error). The rates of a view are stacked into one measure of shape
+``(metrics, groups)``, so that each kind of interval is one vectorised computation per view. The
+functions here give each figure its interval by this rule:
 
 =====================  ==============================  ===============================
 figure                 rate (counts)                   other metrics (replicates)
@@ -33,10 +35,10 @@ from govern.audits.fairness.attribute_wide import (
     spread_from_group_limits,
 )
 from govern.audits.fairness.intervals import (
+    Level,
     miettinen_nurminen_interval,
     mover_sum_interval,
     newcombe_interval,
-    sidak_level,
     wilson_interval,
 )
 from govern.audits.fairness.metrics import RateCounts
@@ -55,7 +57,8 @@ class Base:
 
 @dataclass(frozen=True)
 class Measure:
-    """A metric's value per group (``(G,)``) and what its intervals come from."""
+    """Values per group (``(G,)``, or ``(M, G)`` for stacked rates) and what their intervals
+    come from."""
 
     name: str
     value: np.ndarray
@@ -99,12 +102,13 @@ def studentised_interval(
     return value - high_t * error, value - low_t * error
 
 
-def group_interval(measure: Measure, level: float) -> Pair:
+def group_interval(measure: Measure, level: Level) -> Pair:
     """Each group's interval: Wilson for a rate, a studentised bootstrap where standard errors
     are known (the mean score), the bootstrap percentile interval otherwise."""
     if measure.rates is not None:
         x, n = measure.rates.effective()
         return wilson_interval(x, n, confidence_level=level, modified=True)
+    assert np.ndim(level) == 0  # replicate-based measures are never stacked
     if (
         measure.replicates is not None
         and measure.replicates.shape[0] > 0
@@ -116,9 +120,9 @@ def group_interval(measure: Measure, level: float) -> Pair:
             measure.standard_error,
             measure.replicates,
             measure.replicate_standard_error,
-            level,
+            float(level),
         )
-    return _percentile(measure.replicates, level, measure.value.shape)
+    return _percentile(measure.replicates, float(level), measure.value.shape)
 
 
 def _studentised_difference(measure: Measure, group: int, level: float) -> Pair | None:
@@ -158,22 +162,26 @@ def _closed_form(rates: RateCounts, other: RateCounts, kind: Kind, level: float)
 
 
 def compare(measure: Measure, base: Base, kind: Kind, level: float) -> tuple[np.ndarray, Pair]:
-    """Each group's difference from (or ratio to) the base, with its interval.
+    """Each group's difference from (or ratio to) the base, with its interval (last axis).
 
-    Against a group, the interval is Newcombe's (difference) or Miettinen-Nurminen's (ratio) for two
-    independent groups; the base group's own row has no interval (it is the reference, not an
-    estimate). Against the overall rate ``p`` of all groups, which contains the group itself,
-    the group ``g`` is compared with everyone else ``r``: with ``w`` the group's part of the
-    pool, ``p_g - p = (1 - w)(p_g - p_r)`` and ``p_g / p = phi / (w phi + 1 - w)`` for
+    Against a group, the interval is Newcombe's (difference) or Miettinen-Nurminen's (ratio)
+    for two independent groups; the base group's own row has no interval (it is the reference,
+    not an estimate). Against the overall rate ``p`` of all groups, which contains the group
+    itself, the group ``g`` is compared with everyone else ``r``: with ``w`` the group's part
+    of the pool, ``p_g - p = (1 - w)(p_g - p_r)`` and ``p_g / p = phi / (w phi + 1 - w)`` for
     ``phi = p_g / p_r``, both increasing in the independent comparison, so its interval maps
     onto theirs.
     """
     shape = measure.value.shape
-    anchor = measure.value[base.group] if base.group is not None else _pooled(measure, base)
+    anchor = (
+        measure.value[..., base.group : base.group + 1]
+        if base.group is not None
+        else _pooled(measure, base)
+    )
     value = _against(measure.value, anchor, kind)
     if measure.rates is not None:
         if base.group is not None:
-            other = measure.rates.take(base.group)
+            other = measure.rates.take(np.array([base.group]))
             low, high = _closed_form(measure.rates, other, kind, level)
         else:
             low, high = _against_everyone_else(measure.rates, base.members, kind, level)
@@ -193,17 +201,18 @@ def compare(measure: Measure, base: Base, kind: Kind, level: float) -> tuple[np.
         low, high = _percentile(compared, level, shape)
     if base.group is not None:
         low, high = low.copy(), high.copy()
-        low[base.group] = high[base.group] = np.nan
+        low[..., base.group] = high[..., base.group] = np.nan
     undefined = ~np.isfinite(value)
     return value, (np.where(undefined, np.nan, low), np.where(undefined, np.nan, high))
 
 
-def _pooled(measure: Measure, base: Base) -> float:
+def _pooled(measure: Measure, base: Base) -> np.ndarray | float:
     """The metric of all the base's members taken together (the overall rate)."""
     if measure.rates is None:
         return measure.pooled_value
     pool = measure.rates.pooled(base.members)
-    return float(pool.successes[0] / pool.trials[0]) if pool.trials[0] > 0 else float("nan")
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(pool.trials > 0, pool.successes / pool.trials, np.nan)
 
 
 def _anchor_replicates(measure: Measure, base: Base) -> np.ndarray | None:
@@ -247,38 +256,55 @@ def average_odds_interval(
     return 0.5 * (fpr + tpr), (0.5 * low, 0.5 * high)
 
 
-def spread(measure: Measure, members: np.ndarray, kind: Kind, level: float) -> tuple[float, Pair]:
-    """fairlearn's ``difference()`` (max - min) or ``ratio()`` (min / max) over ``members``,
-    with an interval that holds for the true spread (see ``attribute_wide``).
+def _spread_points(values: np.ndarray, kind: Kind) -> np.ndarray:
+    defined = np.isfinite(values)
+    high = np.where(defined, values, -np.inf).max(axis=-1)
+    low = np.where(defined, values, np.inf).min(axis=-1)
+    any_defined = defined.any(axis=-1)
+    if kind == "difference":
+        return np.where(any_defined, high - low, np.nan)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(any_defined & (high > 0), low / high, np.nan)
 
-    Groups whose value is undefined are left out, as fairlearn leaves out nothing but govern
-    reports such groups' values as undefined rather than 0.
+
+def spread(
+    measure: Measure, members: np.ndarray, kind: Kind, level: Level
+) -> tuple[np.ndarray, Pair]:
+    """fairlearn's ``difference()`` (max - min) or ``ratio()`` (min / max) over ``members``
+    (last axis), with an interval that holds for the true spread (see ``attribute_wide``).
+
+    Groups whose value is undefined are left out (fairlearn would count a 0/0 rate as 0).
+    ``level`` may hold one level per row of a stacked measure.
     """
-    defined = members[np.isfinite(measure.value[members])]
-    values = measure.value[defined]
-    if defined.size == 0:
-        point = float("nan")
-    elif kind == "difference":
-        point = float(values.max() - values.min())
-    else:
-        point = float(values.min() / values.max()) if values.max() > 0 else float("nan")
-    if defined.size < 2:
-        return point, (np.array(np.nan), np.array(np.nan))
-    if measure.rates is not None and defined.size <= MAX_PAIRWISE_GROUPS:
-        x, n = measure.rates.effective()
+    values = measure.value[..., members]
+    point = _spread_points(values, kind)
+    defined = np.sum(np.isfinite(values), axis=-1)
+    if measure.rates is not None and members.size <= MAX_PAIRWISE_GROUPS:
+        x, n = measure.rates.take(members).effective()
         function = difference_spread_interval if kind == "difference" else ratio_spread_interval
-        low, high = function(x[defined], n[defined], confidence_level=level)
-        return point, (low, high)
-    each = sidak_level(level, int(defined.size))
-    sub = Measure(
-        measure.name,
-        values,
-        None if measure.rates is None else measure.rates.take(defined),
-        None if measure.replicates is None else measure.replicates[:, defined],
-        standard_error=None if measure.standard_error is None else measure.standard_error[defined],
-        replicate_standard_error=None
-        if measure.replicate_standard_error is None
-        else measure.replicate_standard_error[:, defined],
-    )
-    low, high = group_interval(sub, each)
-    return point, spread_from_group_limits(low, high, kind=kind)
+        low, high = function(x, n, confidence_level=level)
+    else:
+        # Each group's own interval at the Sidak level, so that all hold together.
+        each = np.asarray(level) ** (1.0 / np.maximum(defined, 1))
+        sub = Measure(
+            measure.name,
+            values,
+            None if measure.rates is None else measure.rates.take(members),
+            None if measure.replicates is None else measure.replicates[:, members],
+            standard_error=None
+            if measure.standard_error is None
+            else measure.standard_error[members],
+            replicate_standard_error=None
+            if measure.replicate_standard_error is None
+            else measure.replicate_standard_error[:, members],
+        )
+        group_level = each[..., None] if measure.rates is not None else float(each)
+        group_low, group_high = group_interval(sub, group_level)
+        undefined = ~np.isfinite(values)
+        low, high = spread_from_group_limits(
+            np.where(undefined, np.nan, group_low),
+            np.where(undefined, np.nan, group_high),
+            kind=kind,
+        )
+    enough = defined >= 2
+    return point, (np.where(enough, low, np.nan), np.where(enough, high, np.nan))

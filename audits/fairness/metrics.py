@@ -224,7 +224,8 @@ RATE_METRICS = frozenset([*RATE_CELLS, "scoring_rate", "share"])
 
 @dataclass(frozen=True)
 class RateCounts:
-    """The (weighted) counts behind a rate per group, each ``(G,)``: ``successes / trials``.
+    """The (weighted) counts behind a rate per group, each ``(G,)`` (or ``(M, G)`` for several
+    rates stacked): ``successes / trials``.
 
     ``squares`` sums the squared weights of the trials' records (None when unweighted); it
     turns weighted counts into the effective counts the closed-form intervals take.
@@ -240,20 +241,32 @@ class RateCounts:
             return self.successes, self.trials
         return effective_counts(self.successes, self.trials, self.squares)
 
-    def take(self, groups: np.ndarray | int) -> RateCounts:
-        """The counts of some groups only (an index or an array of indices)."""
+    def take(self, groups: np.ndarray) -> RateCounts:
+        """The counts of some groups only (indices into the last axis)."""
         return RateCounts(
-            self.successes[groups],
-            self.trials[groups],
-            None if self.squares is None else self.squares[groups],
+            self.successes[..., groups],
+            self.trials[..., groups],
+            None if self.squares is None else self.squares[..., groups],
         )
 
     def pooled(self, members: np.ndarray) -> RateCounts:
-        """The rate of the groups ``members`` taken together, as one group."""
+        """The rate of the groups ``members`` taken together, as one group (last axis)."""
         return RateCounts(
-            self.successes[members].sum(keepdims=True),
-            self.trials[members].sum(keepdims=True),
-            None if self.squares is None else self.squares[members].sum(keepdims=True),
+            self.successes[..., members].sum(axis=-1, keepdims=True),
+            self.trials[..., members].sum(axis=-1, keepdims=True),
+            None
+            if self.squares is None
+            else self.squares[..., members].sum(axis=-1, keepdims=True),
+        )
+
+    @classmethod
+    def stack(cls, rates: list[RateCounts]) -> RateCounts:
+        """Several rates' counts as one ``(M, G)`` set, to compute their intervals at once."""
+        squares = [r.squares for r in rates if r.squares is not None]
+        return cls(
+            np.stack([r.successes for r in rates]),
+            np.stack([r.trials for r in rates]),
+            np.stack(squares) if len(squares) == len(rates) else None,
         )
 
     def without(self, pool: RateCounts) -> RateCounts:

@@ -67,6 +67,14 @@ class ViewData:
     # bootstrap interval (the mean score).
     standard_errors: dict[str, tuple[np.ndarray, np.ndarray]] = field(default_factory=dict)
 
+    def stacked(self, names: list[str]) -> Measure:
+        """The rates ``names`` as one ``(M, G)`` measure, each interval computed at once."""
+        return Measure(
+            "rates",
+            np.stack([self.values[name] for name in names]),
+            RateCounts.stack([self.rates[name] for name in names]),
+        )
+
     def measure(self, name: str) -> Measure:
         errors = self.standard_errors.get(name)
         return Measure(
@@ -119,7 +127,7 @@ class _Rows:
         ]
 
     def summary(
-        self, metric: str, n: int, value: float, interval: tuple[np.ndarray, np.ndarray]
+        self, metric: str, n: int, value: float, interval: tuple[float, float]
     ) -> MetricRow:
         defined = math.isfinite(value)
         return MetricRow(
@@ -225,10 +233,18 @@ def _comparisons(
     def emit(metric: str, value: np.ndarray, interval: tuple[np.ndarray, np.ndarray]) -> None:
         collected.disparities.extend(rows.per_group(metric, value, *interval, comparable))
 
+    rates = [m for m in compared if m in data.rates]
+    stacked = data.stacked(rates) if rates else None
     kinds: tuple[Kind, Kind] = ("ratio", "difference")
+    results = {kind: compare(stacked, base, kind, level) for kind in kinds if stacked is not None}
     for metric in compared:
         for kind in kinds:
-            emit(f"{metric}_{kind}", *compare(data.measure(metric), base, kind, level))
+            if metric in data.rates:
+                row = rates.index(metric)
+                value, (low, high) = results[kind]
+                emit(f"{metric}_{kind}", value[row], (low[row], high[row]))
+            else:
+                emit(f"{metric}_{kind}", *compare(data.measure(metric), base, kind, level))
     # Impact ratios divide by the highest rate among qualifying groups (29 CFR 1607.4(D);
     # 6 RCNY 5-301), held to that group so the interval is that of one ratio; with no
     # qualifying group, by the overall rate.
@@ -254,20 +270,67 @@ FAIRLEARN_SUMMARIES: dict[str, tuple[tuple[str, ...], Kind]] = {
 }
 
 
-def _combined_spread(
-    data: ViewData, rates: tuple[str, ...], members: np.ndarray, kind: Kind, level: float
-) -> tuple[float, tuple[np.ndarray, np.ndarray]]:
-    """The worse of several rates' spreads (the larger gap, the smaller ratio), each interval
-    at an equal share of the error rate (Bonferroni) so the combination keeps the level."""
-    share = 1.0 - (1.0 - level) / len(rates)
-    parts = [spread(data.measure(rate), members, kind, share) for rate in rates]
-    points = np.array([p for p, _ in parts])
-    lows = np.array([float(i[0]) for _, i in parts])
-    highs = np.array([float(i[1]) for _, i in parts])
-    worse = np.fmax if kind == "difference" else np.fmin
-    point = float(worse.reduce(points))
-    # The worse of two values lies between the worse of their lower and of their upper limits.
-    return point, (np.array(worse.reduce(lows)), np.array(worse.reduce(highs)))
+Spread = tuple[float, tuple[float, float]]
+
+
+def _spreads(
+    data: ViewData, names: list[str], members: np.ndarray, kind: Kind, levels: np.ndarray
+) -> list[Spread]:
+    """Each named metric's spread over ``members`` with its interval (``levels``: one per
+    name), in the order of ``names``; the rates are stacked into one computation."""
+    out: list[Spread] = [(float("nan"), (float("nan"), float("nan")))] * len(names)
+    rates = [i for i, name in enumerate(names) if name in data.rates]
+    if rates:
+        stacked = data.stacked([names[i] for i in rates])
+        points, (lows, highs) = spread(stacked, members, kind, levels[rates])
+        for k, i in enumerate(rates):
+            out[i] = (float(points[k]), (float(lows[k]), float(highs[k])))
+    for i, name in enumerate(names):
+        if name not in data.rates:
+            point, (low, high) = spread(data.measure(name), members, kind, float(levels[i]))
+            out[i] = (float(point), (float(low), float(high)))
+    return out
+
+
+def _worse(parts: list[Spread], kind: Kind) -> Spread:
+    """The larger gap (or smaller ratio) of several, with the worse of the lower and of the
+    upper limits: the worse of two values lies between them."""
+    worse = max if kind == "difference" else min
+
+    def pick(values: list[float]) -> float:
+        defined = [v for v in values if np.isfinite(v)]
+        return worse(defined) if defined else float("nan")
+
+    return (
+        pick([p for p, _ in parts]),
+        (pick([lo for _, (lo, _) in parts]), pick([hi for _, (_, hi) in parts])),
+    )
+
+
+def _fairlearn_summaries(data: ViewData, recorded: np.ndarray, level: float) -> dict[str, Spread]:
+    """fairlearn's attribute-wide metrics over every recorded group. Equalized odds is the
+    worse of two rates' spreads, each at half the error rate (Bonferroni), so that the
+    combination keeps the level."""
+    out: dict[str, Spread] = {}
+    kinds: tuple[Kind, Kind] = ("difference", "ratio")
+    for kind in kinds:
+        requests = [
+            (name, rates)
+            for name, (rates, of_kind) in FAIRLEARN_SUMMARIES.items()
+            if of_kind == kind and all(rate in data.values for rate in rates)
+        ]
+        names = [rate for _, rates in requests for rate in rates]
+        if not names:
+            continue
+        levels = np.array(
+            [1.0 - (1.0 - level) / len(rates) for _, rates in requests for _ in rates]
+        )
+        results = _spreads(data, names, recorded, kind, levels)
+        start = 0
+        for name, rates in requests:
+            out[name] = _worse(results[start : start + len(rates)], kind)
+            start += len(rates)
+    return out
 
 
 def _summaries(
@@ -288,22 +351,26 @@ def _summaries(
     recorded = np.flatnonzero(~data.unknown)
     counts = data.values["count"]
     judged_n, recorded_n = round(float(counts[judged].sum())), round(float(counts[recorded].sum()))
+    levels = np.full(len(compared), level)
     kinds: tuple[Kind, Kind] = ("difference", "ratio")
+    by_kind = {
+        kind: dict(zip(compared, _spreads(data, compared, judged, kind, levels), strict=True))
+        for kind in kinds
+    }
     for metric in compared:
         for kind in kinds:
-            point, interval = spread(data.measure(metric), judged, kind, level)
+            point, interval = by_kind[kind][metric]
             collected.disparities.append(
                 rows.summary(f"{metric}_{kind}", judged_n, point, interval)
             )
+    # The lowest impact ratio among judged groups is the smallest ratio of their rates.
     lowest = {"impact_ratio": "selection_rate", "scoring_impact_ratio": "scoring_rate"}
     for name, rate in lowest.items():
-        if rate in data.values:
-            point, interval = spread(data.measure(rate), judged, "ratio", level)
+        if rate in by_kind["ratio"]:
+            point, interval = by_kind["ratio"][rate]
             collected.disparities.append(rows.summary(name, judged_n, point, interval))
-    for name, (rates, kind) in FAIRLEARN_SUMMARIES.items():
-        if all(rate in data.values for rate in rates):
-            point, interval = _combined_spread(data, rates, recorded, kind, level)
-            collected.disparities.append(rows.summary(name, recorded_n, point, interval))
+    for name, (point, interval) in _fairlearn_summaries(data, recorded, level).items():
+        collected.disparities.append(rows.summary(name, recorded_n, point, interval))
     collected.coverage.append(
         SummaryCoverage(
             attribute=data.name,
