@@ -17,6 +17,7 @@ from govern.audits.fairness import engine as engine_module
 from govern.audits.fairness.table import marginal
 from govern.data import EvaluationData
 from govern.errors import DataError
+from govern.evidence.fairness import FairnessEvidence
 from govern.results import ALL_GROUPS
 
 FIXTURES = Path(__file__).parent / "fixtures" / "fairness"
@@ -463,3 +464,133 @@ def test_weights_that_vary_within_cells_use_their_squares() -> None:
     low, high = wilson_interval(3.2, 6.4, modified=True)
     rate = _one(evidence, "selection_rate", "g", "a")
     assert (rate.ci_low, rate.ci_high) == (pytest.approx(float(low)), pytest.approx(float(high)))
+
+
+def _tiny_top() -> pd.DataFrame:
+    # big1: 20 of 50; big2: 30 of 50; tiny: 4 of 4, the highest rate by chance.
+    return pd.DataFrame(
+        {
+            "g": ["big1"] * 50 + ["big2"] * 50 + ["tiny"] * 4,
+            "d": [1] * 20 + [0] * 30 + [1] * 30 + [0] * 20 + [1] * 4,
+        }
+    )
+
+
+def test_overall_rate_rule_compares_each_group_with_everyone() -> None:
+    from govern.audits.fairness.intervals import miettinen_nurminen_interval, newcombe_interval
+
+    evidence = audit_fairness(
+        _tiny_top(), y_pred="d", sensitive="g", reference="overall_rate", n_boot=0,
+        min_group_size=10,
+    )  # fmt: skip
+    assert evidence.reference_groups == {}
+    (choice,) = evidence.references
+    assert (choice.rule, choice.group, choice.fallback, choice.highest_group) == (
+        "overall_rate",
+        None,
+        False,
+        "big2",
+    )
+    assert (
+        choice.explanation == "the overall selection rate of all groups of g, as the policy asks."
+    )
+    overall, w = 54 / 104, 50 / 104
+    ratio = _one(evidence, "selection_rate_ratio", "g", "big1")
+    assert ratio.value == pytest.approx(0.4 / overall)
+    # big1 against everyone else (34 of 54), mapped through phi / (w phi + 1 - w).
+    low, high = miettinen_nurminen_interval(20, 50, 34, 54)
+    assert ratio.ci_low == pytest.approx(float(low) / (w * float(low) + 1 - w))
+    assert ratio.ci_high == pytest.approx(float(high) / (w * float(high) + 1 - w))
+    difference = _one(evidence, "selection_rate_difference", "g", "big1")
+    low, high = newcombe_interval(20, 50, 34, 54)
+    assert difference.value == pytest.approx(0.4 - overall)
+    assert (difference.ci_low, difference.ci_high) == (
+        pytest.approx((1 - w) * float(low)),
+        pytest.approx((1 - w) * float(high)),
+    )
+    # Impact ratios still divide by the highest qualifying group's rate.
+    assert _one(evidence, "impact_ratio", "g", "big1").value == pytest.approx(0.4 / 0.6)
+    test = evidence.test_for("g", "big1")
+    assert test is not None
+    assert (test.reference, test.reference_n, test.reference_selected) == ("*", 54, 34.0)
+    assert test.shortfall == pytest.approx(50 * overall - 20)
+    assert evidence.test_for("g", "big2") is not None  # every group is tested against the rest
+
+
+def test_a_named_reference_too_small_falls_back_to_the_overall_rate() -> None:
+    evidence = audit_fairness(
+        _tiny_top(), y_pred="d", sensitive="g", reference="tiny", n_boot=0, min_group_size=10
+    )
+    (choice,) = evidence.references
+    assert (choice.rule, choice.group, choice.fallback) == ("named_group", None, True)
+    assert choice.explanation == (
+        "the overall selection rate of all groups of g: the named group 'tiny' does not qualify "
+        "(10 or more records), so it cannot serve as the reference."
+    )
+    assert evidence.reference_groups == {}
+    assert not any(g.is_reference for g in evidence.groups)
+    # A named group that qualifies is used.
+    named = audit_fairness(
+        _tiny_top(), y_pred="d", sensitive="g", reference="big1", n_boot=0, min_group_size=10
+    )
+    assert named.reference_groups == {"g": "big1"}
+    assert named.references[0].explanation == (
+        "'big1', as the policy names it; it qualifies (10 or more records)."
+    )
+
+
+def test_the_reference_choice_is_in_every_output() -> None:
+    from govern.audits.fairness.summary import render_text, to_json_payload
+
+    evidence = audit_fairness(_tiny_top(), y_pred="d", sensitive="g", n_boot=0, min_group_size=10)
+    text = render_text(evidence).splitlines()
+    assert text[0] == "g (reference: big2)"
+    assert (
+        "  Compared with 'big2', the highest selection rate among groups that qualify (10 or "
+        "more records)."
+    ) in text
+    assert (
+        "  Attribute-wide figures: fairlearn's over all 3 groups; the others over the 2 groups "
+        "judged (left out: tiny)."
+    ) in text
+    payload = to_json_payload(evidence)
+    assert payload["references"] == [r.model_dump(mode="json") for r in evidence.references]
+    assert payload["summary_coverage"][0]["left_out"] == ["tiny"]
+    fallback = audit_fairness(_tiny_top(), y_pred="d", sensitive="g", n_boot=0)
+    assert render_text(fallback).splitlines()[0] == "g (reference: overall rate, fallback)"
+
+
+@pytest.mark.parametrize(
+    ("rule", "expected"),
+    [
+        ("overall_rate", ("overall_rate", None)),
+        ("highest_selection_rate", ("highest_selection_rate", "big2")),
+        ("big1", ("named_group", "big1")),
+    ],
+)
+def test_the_policys_reference_rule_reaches_the_engine(
+    tmp_path: Path, rule: str, expected: tuple[str, str | None]
+) -> None:
+    from govern.policies import load_policy
+    from govern.services.gathering import AuditInputs, fairness_gatherer
+
+    path = tmp_path / "policy.yaml"
+    path.write_text(
+        'name: reference-rule\nversion: "1"\n'
+        f"settings: {{reference: {rule}, min_group_size: 10, n_boot: 0}}\n"
+        "rules:\n  - id: ratio\n    title: Impact ratio\n    rationale: Compare the groups.\n"
+        "    check: {kind: metric, metric: impact_ratio, comparison: '>=', threshold: 0.8}\n",
+        encoding="utf-8",
+    )
+    frame = _tiny_top()
+    inputs = AuditInputs(
+        frame=frame,
+        evaluation=EvaluationData.from_frame(frame, y_pred="d", sensitive=["g"]),
+        policy=load_policy(path),
+        y_pred="d",
+        sensitive=["g"],
+    )
+    evidence = fairness_gatherer(inputs)
+    assert isinstance(evidence, FairnessEvidence)
+    (choice,) = evidence.references
+    assert (choice.rule, choice.group) == expected
