@@ -7,6 +7,8 @@ and already suppressed; templates never see row-level data or the counts of supp
 
 from __future__ import annotations
 
+from typing import Any
+
 from pydantic import BaseModel, ConfigDict, Field
 
 
@@ -69,6 +71,15 @@ class ChartContext(_Context):
     alt: str = Field(description="Text alternative describing what the chart shows.")
 
 
+class FairnessSectionContext(_Context):
+    """Context of ``_fairness.html.j2`` and ``_fairness.md.j2`` (``body`` in the partials)."""
+
+    tables: list[FairnessTableContext]
+    charts: list[ChartContext]
+    suppression_note: str = Field(description="Why some groups are suppressed, or ''.")
+    level: str = Field(description="Confidence level of the intervals, e.g. '95%'.")
+
+
 class RuleRowContext(_Context):
     rule_id: str
     title: str
@@ -96,19 +107,31 @@ class ProvenanceContext(_Context):
     model: str = Field(description="'name version N', or 'no registered model (data audit)'.")
 
 
+class SectionContext(_Context):
+    """One section of a document, drawn by its own partial templates."""
+
+    kind: str = Field(description="The evidence kind the section shows.")
+    title: str = Field(description="The section heading, plain language.")
+    anchor: str = Field(description="HTML id of the heading.")
+    intro: str = Field(description="What the section shows and how to read it, or ''.")
+    html_partial: str = Field(description="Template drawing the body in HTML.")
+    markdown_partial: str = Field(description="Template drawing the body in Markdown.")
+    body: Any = Field(description="The partial's own typed context (a pydantic model).")
+
+
 class ReportContext(_Context):
     """Context of ``report.html.j2`` and ``report.md.j2``: the compliance report."""
 
     title: str
     css: str = Field(description="The stylesheet, inlined so the page is self-contained.")
-    status: str = Field(description="pass, fail or no_policy.")
+    status: str = Field(description="pass, fail, inconclusive or no_policy.")
     verdict_heading: str = Field(description="The verdict in a few words.")
     verdict_sentence: str = Field(description="The verdict in one plain-language paragraph.")
     counts: list[str] = Field(description="'3 passed', '1 failed', ... in a fixed order.")
     rules: list[RuleRowContext]
-    tables: list[FairnessTableContext]
-    charts: list[ChartContext]
-    suppression_note: str = Field(description="Why some groups are suppressed, or ''.")
+    sections: list[SectionContext] = Field(
+        description="One section per evidence kind shown (govern.model_cards.sections)."
+    )
     provenance: ProvenanceContext
 
 
@@ -129,9 +152,9 @@ class ModelCardContext(_Context):
     summary: str = Field(description="The model's description, or 'Not documented.'.")
     missing_count: int = Field(description="How many documentation fields are empty.")
     sections: list[CardSectionContext]
-    tables: list[FairnessTableContext]
-    charts: list[ChartContext]
-    suppression_note: str
+    fairness: FairnessSectionContext | None = Field(
+        description="Measured results by group (the quantitative analyses), or None."
+    )
     audit_status: str = Field(description="Plain sentence about the latest audit, or ''.")
     generated_at: str
     govern_version: str

@@ -20,9 +20,9 @@ from report_helpers import make_audit, suppressed_groups
 from govern.errors import BadInputError
 from govern.evidence.fairness import FairnessEvidence
 from govern.model_cards.card import load_model_card
+from govern.model_cards.disclosure import SUPPRESSION_NOTE
+from govern.model_cards.format import BAD_SOURCE_DATE_EPOCH
 from govern.model_cards.render import (
-    BAD_SOURCE_DATE_EPOCH,
-    SUPPRESSION_NOTE,
     UNKNOWN_FORMAT,
     render_model_card,
     render_report,

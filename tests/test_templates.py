@@ -14,14 +14,18 @@ from importlib.resources import files
 from pathlib import Path
 
 import pytest
-from jinja2 import UndefinedError
+from jinja2 import UndefinedError, meta
 from report_helpers import make_audit
 
 from govern.model_cards.card import ModelCard, ModelDetails, load_model_card
+from govern.model_cards.card_page import CARD_SECTIONS
 from govern.model_cards.charts import ChartPoint, fairness_chart_svg
-from govern.model_cards.context import ModelCardContext, ReportContext
+from govern.model_cards.context import (
+    FairnessSectionContext,
+    ModelCardContext,
+    ReportContext,
+)
 from govern.model_cards.render import (
-    CARD_SECTIONS,
     model_card_context,
     render_model_card,
     render_report,
@@ -114,12 +118,10 @@ def test_missing_context_field_fails_loudly(fmt: str) -> None:
         template_environment().from_string("{{ nothing_here }}").render()
 
 
-def _fields_used(source: str) -> set[str]:
-    """Top-level names a template reads (first identifier of each expression)."""
-    names = set(re.findall(r"\{\{-?\s*([a-z_]+)", source))
-    names |= set(re.findall(r"\{%-?\s*(?:if|elif)\s+([a-z_]+)", source))
-    names |= set(re.findall(r"\{%-?\s*for\s+[a-z_, ]+\s+in\s+([a-z_]+)", source))
-    return names
+def _fields_used(source: str, fmt: str) -> set[str]:
+    """Top-level names a template reads (Jinja's own analysis of the parsed template)."""
+    environment = template_environment(fmt)  # type: ignore[arg-type]
+    return set(meta.find_undeclared_variables(environment.parse(source)))
 
 
 @pytest.mark.parametrize(
@@ -127,32 +129,25 @@ def _fields_used(source: str) -> set[str]:
 )
 def test_templates_use_every_field_of_their_context(stem: str, context: type) -> None:
     root = files("govern.templates")
-    for suffix in ("html", "md"):
+    for suffix, fmt in (("html", "html"), ("md", "markdown")):
         source = (root / f"{stem}.{suffix}.j2").read_text(encoding="utf-8")
-        source += (root / f"_fairness.{suffix}.j2").read_text(encoding="utf-8")
-        used = _fields_used(source)
-        # loop variables and Jinja names are not context fields
-        used -= {
-            "table",
-            "row",
-            "cell",
-            "column",
-            "line",
-            "test",
-            "chart",
-            "rule",
-            "label",
-            "text",
-            "section",
-            "loop",
-            "measure",
-        }
+        used = _fields_used(source, fmt)
         unknown = used - set(context.model_fields)
         assert not unknown, f"{stem}.{suffix}.j2 reads names its context lacks: {unknown}"
         unused = set(context.model_fields) - used
         if suffix == "md":
-            unused -= {"css", "charts"}  # Markdown has no stylesheet and no charts
+            unused -= {"css"}  # Markdown has no stylesheet
         assert not unused, f"{stem}.{suffix}.j2 ignores context fields: {unused}"
+
+
+@pytest.mark.parametrize("suffix", ["html", "md"])
+def test_the_fairness_partial_uses_every_field_of_its_context(suffix: str) -> None:
+    source = (files("govern.templates") / f"_fairness.{suffix}.j2").read_text(encoding="utf-8")
+    used = set(re.findall(r"\bbody\.([a-z_]+)", source))
+    fields = set(FairnessSectionContext.model_fields)
+    assert used <= fields, used - fields
+    unused = fields - used - ({"charts", "level"} if suffix == "md" else set())
+    assert not unused, f"_fairness.{suffix}.j2 ignores context fields: {unused}"
 
 
 def test_card_shows_every_documentation_field() -> None:
