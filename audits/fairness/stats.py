@@ -490,17 +490,16 @@ def is_flip_flop(
     >>> is_flip_flop(n_group=100, selected_group=30, n_reference=100, selected_reference=50)
     False
     """
-    if n_group <= 0 or n_reference <= 0 or selected_reference <= 0:
-        return False
-    reference_rate = selected_reference / n_reference
-    ratio = (selected_group / n_group) / reference_rate
-    if not ratio < threshold or selected_group + 1 > n_group:
-        return False
-    reference_after = (
-        (selected_reference + 1) / n_reference if reference_includes_group else reference_rate
+    from govern.evidence.fairness import flips_at
+
+    return flips_at(
+        n_group=n_group,
+        selected_group=selected_group,
+        n_reference=n_reference,
+        selected_reference=selected_reference,
+        threshold=threshold,
+        reference_includes_group=reference_includes_group,
     )
-    ratio_after = ((selected_group + 1) / n_group) / reference_after
-    return ratio_after >= threshold
 
 
 @lru_cache(maxsize=256)

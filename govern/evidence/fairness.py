@@ -38,6 +38,42 @@ class GroupSummary(BaseModel):
     )
 
 
+def flips_at(
+    *,
+    n_group: float,
+    selected_group: float,
+    n_reference: float,
+    selected_reference: float,
+    threshold: float,
+    reference_includes_group: bool = False,
+) -> bool:
+    """Would one more selected person of the group reverse an impact ratio below ``threshold``?
+
+    UGESP Questions and Answers, Q&A 21: when moving one person of the group from rejected to
+    selected turns a ratio below the threshold into one at or above it, the finding rests on too
+    few people to be relied on. False when there is no finding to reverse (ratio undefined or
+    already at or above the threshold) or when nobody in the group is left to move. With
+    ``reference_includes_group`` the reference counts are everyone's (the overall rate), so the
+    person moved counts in the reference too.
+
+    Examples
+    --------
+    >>> flips_at(n_group=10, selected_group=3, n_reference=10, selected_reference=4,
+    ...          threshold=0.8)
+    True
+    """
+    if n_group <= 0 or n_reference <= 0 or selected_reference <= 0:
+        return False
+    reference_rate = selected_reference / n_reference
+    ratio = (selected_group / n_group) / reference_rate
+    if not ratio < threshold or selected_group + 1 > n_group:
+        return False
+    reference_after = (
+        (selected_reference + 1) / n_reference if reference_includes_group else reference_rate
+    )
+    return ((selected_group + 1) / n_group) / reference_after >= threshold
+
+
 class SelectionRateTest(BaseModel):
     """Statistical and practical significance of one group's selection-rate disparity.
 
@@ -69,11 +105,27 @@ class SelectionRateTest(BaseModel):
     shortfall: float = Field(
         description="People short of the reference rate: n*ref_rate - selected."
     )
-    flip_flop: bool = Field(description="Moving one person to selected reverses IR < 0.8.")
+    flip_flop: bool = Field(
+        description="Moving one person to selected reverses an impact ratio under 0.8 (the "
+        "four-fifths mark); rules with another threshold ask flips_at(threshold)."
+    )
     records_needed: int | None = Field(
         default=None,
         description="Rough group size needed to detect an impact ratio below 0.8 (80% power).",
     )
+
+    def flips_at(self, threshold: float) -> bool:
+        """The flip-flop test (UGESP Q&A 21) at a rule's own threshold; against the overall
+        rate (reference '*') the reference is everyone, the group included."""
+        overall = self.reference == ALL_GROUPS
+        return flips_at(
+            n_group=self.n,
+            selected_group=self.selected,
+            n_reference=self.reference_n + (self.n if overall else 0),
+            selected_reference=self.reference_selected + (self.selected if overall else 0.0),
+            threshold=threshold,
+            reference_includes_group=overall,
+        )
 
 
 ReferenceRule = Literal["highest_selection_rate", "named_group", "overall_rate"]
