@@ -70,7 +70,7 @@ def difference_spread_interval(
     --------
     >>> low, high = difference_spread_interval(np.array([30, 30]), np.array([60, 60]))
     >>> float(low), round(float(high), 4)
-    (0.0, 0.1751)
+    (0.0, 0.1735)
     """
     x, n = np.broadcast_arrays(np.asarray(successes, float), np.asarray(trials, float))
     groups = x.shape[-1]
@@ -99,7 +99,7 @@ def ratio_spread_interval(
     --------
     >>> low, high = ratio_spread_interval(np.array([30, 30]), np.array([60, 60]))
     >>> round(float(low), 4), float(high)
-    (0.6914, 1.0)
+    (0.6959, 1.0)
     """
     x, n = np.broadcast_arrays(np.asarray(successes, float), np.asarray(trials, float))
     groups = x.shape[-1]
