@@ -6,6 +6,8 @@ import json
 
 import click
 
+from govern.cli.options import format_option
+
 
 @click.group()
 def datasets() -> None:
@@ -13,14 +15,12 @@ def datasets() -> None:
 
 
 @datasets.command("list")
-@click.option(
-    "--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True
-)
-def list_command(fmt: str) -> int:
+@format_option
+def list_command(output_format: str) -> int:
     """List the data sets and what their rows are."""
     from govern.datasets import SCENARIOS
 
-    if fmt == "json":
+    if output_format == "json":
         payload = [
             {
                 "name": s.name,
@@ -55,15 +55,15 @@ def list_command(fmt: str) -> int:
     required=True,
     help="Output file; .csv or .parquet.",
 )
-@click.option(
-    "--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True
-)
-def generate_command(name: str, rows: int, seed: int, disparity: float, out: str, fmt: str) -> int:
+@format_option
+def generate_command(
+    name: str, rows: int, seed: int, disparity: float, out: str, output_format: str
+) -> int:
     """Generate data set NAME (see `govern datasets list`) and write it to --out."""
     from govern.datasets import write_dataset
 
     path = write_dataset(name, out, rows=rows, seed=seed, disparity=disparity)
-    if fmt == "json":
+    if output_format == "json":
         click.echo(
             json.dumps(
                 {
