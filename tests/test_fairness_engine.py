@@ -595,3 +595,34 @@ def test_the_policys_reference_rule_reaches_the_engine(
     assert isinstance(evidence, FairnessEvidence)
     (choice,) = evidence.references
     assert (choice.rule, choice.group) == expected
+
+
+def test_a_rule_against_the_overall_rate_says_so_in_words(tmp_path: Path) -> None:
+    from govern.evidence import Evidence
+    from govern.policies import evaluate, load_policy
+
+    path = tmp_path / "policy.yaml"
+    path.write_text(
+        'name: overall\nversion: "1"\n'
+        "settings: {reference: overall_rate, min_group_size: 10, n_boot: 0}\n"
+        "rules:\n  - id: ratio\n    title: Selection-rate ratio\n    rationale: Compare.\n"
+        "    check: {kind: metric, metric: selection_rate_ratio, attributes: [g],\n"
+        "            comparison: '>=', threshold: 0.8}\n",
+        encoding="utf-8",
+    )
+    # a: 15 of 50, b: 30 of 50, c: 25 of 50; overall 70 of 150, so a is at 0.3 / 0.467 = 64%.
+    frame = pd.DataFrame(
+        {
+            "g": ["a"] * 50 + ["b"] * 50 + ["c"] * 50,
+            "d": [1] * 15 + [0] * 35 + [1] * 30 + [0] * 20 + [1] * 25 + [0] * 25,
+        }
+    )
+    evidence = audit_fairness(
+        frame, y_pred="d", sensitive="g", reference="overall_rate", n_boot=0, min_group_size=10
+    )
+    result = evaluate(load_policy(path), Evidence.of(evidence), today="2026-12-01")
+    (rule,) = result.rules
+    assert rule.verdict == "fail"
+    assert rule.sentence.startswith(
+        "Group 'a' of g was selected at 64% of the rate of all groups together"
+    )
