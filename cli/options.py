@@ -42,13 +42,3 @@ engine_option = click.option(
     show_default=True,
     help=_engine_help(),
 )
-
-
-# Which engine builds the contingency table (pandas in memory, DuckDB out of core, Spark).
-engine_option = click.option(
-    "--engine",
-    type=click.Choice(["auto", "pandas", "duckdb", "spark"]),
-    default="auto",
-    show_default=True,
-    help=_engine_help(),
-)
