@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from govern.audits.fairness.summary import NOT_JUDGED
 from govern.cli.main import main
 
 FIXTURE = Path(__file__).parent / "fixtures" / "fairness" / "hand_table.csv"
@@ -67,11 +68,13 @@ def test_table_output(capsys: pytest.CaptureFixture[str]) -> None:
         "  group   n   selection rate [CI]     impact ratio [CI]  p (Holm)  flags",
         # Wilson for 6 of 20; Miettinen-Nurminen for 6/20 over 11/20 (both checked against
         # their published formulas in tests/test_fairness_intervals.py).
-        "  F      20  0.300 [0.145, 0.519]  0.545 [0.242, 1.150]    0.2003  below 4/5",
+        # No threshold without a policy: nothing is flagged as falling short.
+        "  F      20  0.300 [0.145, 0.519]  0.545 [0.242, 1.150]    0.2003",
         "  M      20  0.550 [0.342, 0.742]                 1.000         -  reference",
         "  Compared with 'M', the highest selection rate among groups that qualify (5 or more "
         "records).",
     ]
+    assert NOT_JUDGED in out.splitlines()
 
 
 @pytest.mark.parametrize(

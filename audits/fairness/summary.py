@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from govern.evidence.fairness import FairnessEvidence
 
-# The four-fifths rule (29 CFR 1607.4(D)): a flag for the reader, not a verdict; policies decide.
-FOUR_FIFTHS = 0.8
+NOT_JUDGED = "Impact ratios are measured, not judged: a policy's threshold judges them (--policy)."
 
 
 def _rate(value: float | None, low: float | None, high: float | None) -> str:
@@ -45,16 +44,24 @@ def _reference_lines(evidence: FairnessEvidence, attribute: str) -> tuple[str, l
             f"{len(coverage.judged_groups)} groups judged (left out: "
             f"{', '.join(coverage.left_out)})."
         )
+    if coverage is not None:
+        for metric, groups in coverage.counted_as_zero.items():
+            lines.append(
+                f"  {metric}: fairlearn counts the undefined rate (0/0) of "
+                f"{', '.join(groups)} as 0; no interval."
+            )
     return heading, lines
 
 
-def render_text(evidence: FairnessEvidence) -> str:
+def render_text(evidence: FairnessEvidence, *, impact_threshold: float | None = None) -> str:
     """A readable table per attribute: group, n, selection rate, impact ratio, p-value, flags.
 
     Intervals are at the audit's confidence level, each by the method of its kind (Wilson for
     rates, Miettinen-Nurminen for ratios; ``evidence.interval_methods``); the p-value is
     Holm-adjusted over the groups of the attribute. Under each table: what the groups were
-    compared with and why.
+    compared with and why. An impact ratio under ``impact_threshold`` (a policy's, for
+    example 0.8 under the four-fifths rule) is flagged; without one nothing is flagged, since
+    the threshold is the policy's to set, not the measurement's.
 
     Examples
     --------
@@ -90,8 +97,12 @@ def render_text(evidence: FairnessEvidence) -> str:
             if summary.status != "ok":
                 flags.append(summary.status)
             impact_value = impact[0].value if impact else None
-            if impact_value is not None and impact_value < FOUR_FIFTHS:
-                flags.append("below 4/5")
+            if (
+                impact_threshold is not None
+                and impact_value is not None
+                and impact_value < impact_threshold
+            ):
+                flags.append(f"below {impact_threshold:g}")
             if test is not None and test.significant:
                 flags.append("significant")
             if test is not None and test.flip_flop:
@@ -127,4 +138,6 @@ def render_text(evidence: FairnessEvidence) -> str:
     score = evidence.interval_methods.get("score_metrics")
     if score is not None:
         lines.append(f"Score metrics: {score}.")
+    if impact_threshold is None:
+        lines.append(NOT_JUDGED)
     return "\n".join(lines)

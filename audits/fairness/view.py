@@ -307,11 +307,43 @@ def _worse(parts: list[Spread], kind: Kind) -> Spread:
     )
 
 
-def _fairlearn_summaries(data: ViewData, recorded: np.ndarray, level: float) -> dict[str, Spread]:
-    """fairlearn's attribute-wide metrics over every recorded group. Equalized odds is the
-    worse of two rates' spreads, each at half the error rate (Bonferroni), so that the
+def _fairlearn_point(values: np.ndarray, kind: Kind) -> float:
+    """fairlearn's ``difference()`` or ``ratio()`` of one rate over groups whose undefined
+    rates (0/0) already count as 0, as scikit-learn's confusion matrix counts them."""
+    high, low = float(values.max()), float(values.min())
+    if kind == "difference":
+        return high - low
+    return low / high if high > 0 else float("nan")
+
+
+def _as_fairlearn_combines(parts: list[Spread], kind: Kind) -> Spread:
+    """The worse of several rates' spreads as fairlearn takes it: Python's ``max`` (or
+    ``min``) over them in order, so an undefined first part makes the result undefined and an
+    undefined later part is passed over. The interval is the worse of the parts' limits (the
+    worse of two values lies between them), and none when a part has none."""
+    if not np.isfinite(parts[0][0]):
+        return float("nan"), (float("nan"), float("nan"))
+    defined = [part for part in parts if np.isfinite(part[0])]
+    point, _ = _worse(defined, kind)
+    limits = [limit for _, interval in parts for limit in interval]
+    if not all(np.isfinite(limit) for limit in limits):
+        return point, (float("nan"), float("nan"))
+    return point, _worse(parts, kind)[1]
+
+
+def _fairlearn_summaries(
+    data: ViewData, recorded: np.ndarray, level: float
+) -> tuple[dict[str, Spread], dict[str, list[str]]]:
+    """fairlearn's attribute-wide metrics over every recorded group, and the groups each one
+    counts as 0 because their rate is undefined (0/0: no positives, or no negatives).
+
+    The points are fairlearn's, conventional zeros included, so that a row named after its
+    metric equals it. A conventional zero is not a measurement: a spread that includes one has
+    no interval (and the policy's metric check does not judge it). Equalized odds is the worse
+    of two rates' spreads, each interval at half the error rate (Bonferroni), so that the
     combination keeps the level."""
     out: dict[str, Spread] = {}
+    zeros: dict[str, list[str]] = {}
     kinds: tuple[Kind, Kind] = ("difference", "ratio")
     for kind in kinds:
         requests = [
@@ -328,9 +360,19 @@ def _fairlearn_summaries(data: ViewData, recorded: np.ndarray, level: float) -> 
         results = _spreads(data, names, recorded, kind, levels)
         start = 0
         for name, rates in requests:
-            out[name] = _worse(results[start : start + len(rates)], kind)
+            parts: list[Spread] = []
+            undefined: list[str] = []
+            for rate, (_, interval) in zip(rates, results[start : start + len(rates)], strict=True):
+                values = data.values[rate][recorded]
+                missing = ~np.isfinite(values)
+                undefined += [data.labels[i] for i in recorded[missing]]
+                point = _fairlearn_point(np.where(missing, 0.0, values), kind)
+                parts.append((point, (float("nan"), float("nan")) if missing.any() else interval))
+            out[name] = _as_fairlearn_combines(parts, kind)
+            if undefined:
+                zeros[name] = list(dict.fromkeys(undefined))
             start += len(rates)
-    return out
+    return out, zeros
 
 
 def _summaries(
@@ -369,7 +411,8 @@ def _summaries(
         if rate in by_kind["ratio"]:
             point, interval = by_kind["ratio"][rate]
             collected.disparities.append(rows.summary(name, judged_n, point, interval))
-    for name, (point, interval) in _fairlearn_summaries(data, recorded, level).items():
+    fairlearn, counted_as_zero = _fairlearn_summaries(data, recorded, level)
+    for name, (point, interval) in fairlearn.items():
         collected.disparities.append(rows.summary(name, recorded_n, point, interval))
     collected.coverage.append(
         SummaryCoverage(
@@ -377,6 +420,7 @@ def _summaries(
             fairlearn_groups=[data.labels[i] for i in recorded],
             judged_groups=[data.labels[i] for i in judged],
             left_out=[data.labels[i] for i in recorded if not qualifying[i]],
+            counted_as_zero=counted_as_zero,
         )
     )
 

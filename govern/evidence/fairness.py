@@ -171,6 +171,13 @@ class SummaryCoverage(BaseModel):
         default_factory=list,
         description="Recorded groups not among judged_groups (too small, or under the share).",
     )
+    counted_as_zero: dict[str, list[str]] = Field(
+        default_factory=dict,
+        description="Per row named after a fairlearn metric, the groups whose rate is undefined "
+        "(0/0: no positives, or no negatives) and which fairlearn counts as 0. Such a row equals "
+        "fairlearn's figure but is not a measurement: it has no interval and policies do not "
+        "judge it.",
+    )
 
 
 _INDEX_KEY = "_govern_lookup_index"
