@@ -11,9 +11,17 @@ AUDIT_COMMANDS: dict[str, tuple[str, str]] = {
         "govern.cli.audit_fairness:fairness",
         "Data-only fairness audit of decisions in a file (no registry, no policy).",
     ),
+    "recommendations": (
+        "govern.cli.audit_recommendations:recommendations",
+        "Fairness of a recommendation log: who is served, who is shown (no registry).",
+    ),
     "run": (
         "govern.cli.audit_run:run",
         "Audit a registered model version against a policy and record the evidence.",
+    ),
+    "transparency": (
+        "govern.cli.audit_transparency:transparency",
+        "What a model reads, its proxies, what drives its decisions (with intervals).",
     ),
 }
 

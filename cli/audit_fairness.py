@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import click
 
-from govern.cli.options import engine_option, format_option
+from govern.cli.options import bootstrap_option_with, engine_option, format_option, seed_option
 
 
 def _split(value: str) -> list[str]:
@@ -61,15 +61,12 @@ def _split(value: str) -> list[str]:
     default=None,
     help="Write audit.json and the compliance report (Markdown and HTML) into this folder.",
 )
-@click.option(
-    "--bootstrap",
-    "n_boot",
-    type=click.IntRange(min=0),
-    default=None,
-    help="Bootstrap replicates for the intervals of score metrics; 0 skips them (rates and "
-    "ratios get closed-form intervals) [default: 1000; with --policy, the policy's n_boot].",
+@bootstrap_option_with(
+    "Bootstrap replicates for the intervals of score metrics; 0 skips them (rates and ratios get "
+    "closed-form intervals) [default: 1000; with --policy, the policy's n_boot; at most "
+    "limits.max_bootstrap in govern.yaml, 10000]."
 )
-@click.option("--seed", type=int, default=0, show_default=True, help="Seed of the bootstrap.")
+@seed_option(0, "Seed of the bootstrap.")
 @click.option(
     "--min-group-size",
     type=click.FloatRange(min=0),

@@ -6,7 +6,7 @@ import json
 
 import click
 
-from govern.cli.options import format_option
+from govern.cli.options import format_option, seed_option
 
 
 @click.group()
@@ -40,8 +40,15 @@ def list_command(output_format: str) -> int:
 
 @datasets.command("generate")
 @click.argument("name")
-@click.option("--rows", type=click.IntRange(min=1), default=5000, show_default=True)
-@click.option("--seed", type=int, default=0, show_default=True)
+@click.option(
+    "--rows",
+    type=click.IntRange(min=1, max=10_000_000),
+    default=5000,
+    show_default=True,
+    help="How many to generate: rows, or for a log the unit `govern datasets list` names "
+    "(employees for learning_pathways, posts for talent_shortlist); at most 10,000,000.",
+)
+@seed_option(0)
 @click.option(
     "--disparity",
     type=click.FloatRange(min=0.0, max=1.0, max_open=True),
@@ -60,21 +67,19 @@ def generate_command(
     name: str, rows: int, seed: int, disparity: float, out: str, output_format: str
 ) -> int:
     """Generate data set NAME (see `govern datasets list`) and write it to --out."""
-    from govern.datasets import write_dataset
+    from govern.datasets import get_scenario, rows_written, write_dataset
 
     path = write_dataset(name, out, rows=rows, seed=seed, disparity=disparity)
+    scenario = get_scenario(name)
+    written = rows_written(name, rows)
     if output_format == "json":
-        click.echo(
-            json.dumps(
-                {
-                    "name": name,
-                    "path": str(path),
-                    "rows": rows,
-                    "seed": seed,
-                    "disparity": disparity,
-                }
-            )
-        )
+        payload: dict[str, object] = {"name": name, "path": str(path), "rows": written}
+        if scenario.rows_per_unit != 1:
+            payload[scenario.unit] = rows
+        click.echo(json.dumps({**payload, "seed": seed, "disparity": disparity}))
     else:
-        click.echo(f"wrote {name} ({rows} rows, seed {seed}, disparity {disparity}) to {path}")
+        counted = f"{written} rows"
+        if scenario.rows_per_unit != 1:
+            counted += f": {rows} {scenario.unit} x {scenario.rows_per_unit}"
+        click.echo(f"wrote {name} ({counted}, seed {seed}, disparity {disparity}) to {path}")
     return 0

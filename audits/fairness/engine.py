@@ -458,6 +458,15 @@ def _add_score_replicates(
     )
 
 
+def _within_bootstrap_limit(n_boot: int) -> None:
+    """The configured bound (limits.max_bootstrap in govern.yaml) holds for the library too,
+    not only for --bootstrap and a policy's n_boot: replicates cost memory for every group."""
+    from govern.limits import check_bootstrap
+    from govern.settings import load_settings
+
+    check_bootstrap(n_boot, load_settings(create_home=False).limits, where="n_boot: ")
+
+
 def _check_options(
     n_boot: int, min_group_size: float, exclude_below_share: float | None, alpha: float
 ) -> None:
@@ -465,6 +474,7 @@ def _check_options(
         raise DataError(
             BAD_OPTION.format(name="n_boot", expected="a whole number, 0 or more", found=n_boot)
         )
+    _within_bootstrap_limit(n_boot)
     if not np.isfinite(min_group_size) or min_group_size < 0:
         raise DataError(
             BAD_OPTION.format(name="min_group_size", expected="0 or more", found=min_group_size)

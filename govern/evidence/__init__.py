@@ -32,6 +32,7 @@ BUILTIN_EVIDENCE_MODULES = (
     "govern.evidence.transparency",
     "govern.evidence.documentation",
     "govern.evidence.process",
+    "govern.evidence.ranking",
 )
 
 MSG_NO_KIND_DEFAULT = (

@@ -11,10 +11,11 @@
    the process facts from the register;
 4. **judge**: the policy's verdicts (:func:`govern.policies.evaluate`);
 5. **record**, all or nothing: an MLflow run in ``govern-audits`` (params, headline metrics,
-   ``audit.json`` and the compliance report), the version's ``govern.audit.*`` tags (run id
-   last, the tag readers key on), the output files, and a trail record (EU AI Act Art. 12). If a
-   step fails after the run started, the run is marked FAILED and the tags are put back as they
-   were, so nothing is left claiming an audit that was not recorded.
+   ``audit.json`` and the compliance report), the version's ``govern.audit.*`` tags (with the
+   index and hash of the audit's trail record, which anchor the trail outside its file; run id
+   last, the tag readers key on), the output files, and the trail record (EU AI Act Art. 12).
+   If a step fails after the run started, the run is marked FAILED and the tags are put back as
+   they were, so nothing is left claiming an audit that was not recorded.
 
 :func:`govern.services.data_audit.audit_data` is the same audit of a decision file with no
 register (an ethics officer's audit of a vendor tool's historical outcomes): steps 1 to 4, and
@@ -28,6 +29,7 @@ import hashlib
 import os
 import re
 from collections.abc import Sequence
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -40,6 +42,7 @@ if TYPE_CHECKING:
 
     from govern.adapters.files import OutputFolder
     from govern.adapters.registry import LoadedModel, ModelVersionInfo, Registry, RunRecorder
+    from govern.adapters.trail import TrailRecord
     from govern.evidence import Evidence, EvidencePart
     from govern.evidence.fairness import FairnessEvidence
     from govern.metadata import GovernanceMetadata
@@ -47,6 +50,7 @@ if TYPE_CHECKING:
     from govern.policies import Policy, Waiver
     from govern.results import AuditResult, ModelRef, PolicyResult
     from govern.services.gathering import AuditInputs
+    from govern.services.recommendations import RankingColumns
 
 AUDIT_ARTIFACT = "audit.json"
 REPORT_ARTIFACT_MD = "compliance_report.md"
@@ -81,6 +85,9 @@ MSG_PREDICTIONS_NOT_BINARY = (
     "decisions, or audit recorded decisions with --y-pred COLUMN."
 )
 MSG_BAD_CARD = "the model card stored with {name!r} version {version} cannot be read: {problem}"
+MSG_BAD_SEED = "seed must be a whole number, 0 or more; found {seed!r}."
+# Messages list at most this many column names.
+MAX_LISTED = 25
 
 _METRIC_NAME_UNSAFE = re.compile(r"[^A-Za-z0-9_./ -]+")
 
@@ -181,6 +188,32 @@ def _check_decisions(predictions: np.ndarray, name: str, version: str) -> np.nda
     return predictions.astype(np.int8)
 
 
+def _listed(names: list[str]) -> str:
+    """Column names for a message: quoted, each cut short, at most MAX_LISTED of them."""
+    shown = ", ".join(repr(n if len(n) <= 60 else n[:60] + "…") for n in names[:MAX_LISTED])
+    more = len(names) - MAX_LISTED
+    return shown + (f" and {more} more" if more > 0 else "")
+
+
+def check_seed(seed: int) -> int:
+    """``seed`` when it is a whole number from 0 (numpy's generators take no other)."""
+    if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
+        raise BadInputError(MSG_BAD_SEED.format(seed=seed))
+    return seed
+
+
+def _check_user_columns(
+    frame: pd.DataFrame, columns: list[str], y_true: str | None, score: str | None, where: str
+) -> None:
+    """The columns the user named exist in the data, checked before the model's decisions are
+    added, so a message lists only the data's own columns."""
+    from govern.data import check_role_columns
+
+    roles = [("sensitive", column) for column in columns]
+    roles += [(role, column) for role, column in (("y_true", y_true), ("score", score)) if column]
+    check_role_columns(roles, [str(c) for c in frame.columns], where)
+
+
 def predict_decisions(
     model: LoadedModel, frame: pd.DataFrame, features: list[str], name: str, version: str
 ) -> np.ndarray:
@@ -194,9 +227,8 @@ def predict_decisions(
                 count=len(missing),
                 name=name,
                 version=version,
-                missing=", ".join(repr(m) for m in missing),
-                available=", ".join(repr(str(c)) for c in frame.columns[:25])
-                + (f" and {len(frame.columns) - 25} more" if len(frame.columns) > 25 else ""),
+                missing=_listed([str(m) for m in missing]),
+                available=_listed([str(c) for c in frame.columns]),
             )
         )
     try:
@@ -335,13 +367,17 @@ def _log_run(
     run.set_tags({"govern.audit.status": result.status})
 
 
-def _audit_tags(plan: _Registered, result: AuditResult, run_id: str) -> dict[str, str]:
+def _audit_tags(
+    plan: _Registered, result: AuditResult, run_id: str, record: TrailRecord
+) -> dict[str, str]:
     from govern.adapters.registry import (
         TAG_AUDIT_AT,
         TAG_AUDIT_POLICY,
         TAG_AUDIT_POLICY_SHA256,
         TAG_AUDIT_RUN_ID,
         TAG_AUDIT_STATUS,
+        TAG_AUDIT_TRAIL_HASH,
+        TAG_AUDIT_TRAIL_INDEX,
     )
     from govern.policies import policy_sha256
 
@@ -351,16 +387,21 @@ def _audit_tags(plan: _Registered, result: AuditResult, run_id: str) -> dict[str
         TAG_AUDIT_POLICY: plan.policy_source,
         TAG_AUDIT_POLICY_SHA256: policy_sha256(plan.policy),
         TAG_AUDIT_AT: result.created_at.isoformat(),
+        TAG_AUDIT_TRAIL_INDEX: str(record.index),
+        TAG_AUDIT_TRAIL_HASH: record.record_hash,
         TAG_AUDIT_RUN_ID: run_id,
     }
 
 
-def _trail_record(plan: _Registered, result: AuditResult, audit_json: str, trail: Path) -> None:
-    from govern.adapters.trail import append_record
+def _trail_record(
+    plan: _Registered, result: AuditResult, audit_json: str, trail: Path
+) -> AbstractContextManager[TrailRecord]:
+    """The audit's trail record, written when the ``with`` block around it succeeds."""
+    from govern.adapters.trail import prepared_record
     from govern.policies import policy_sha256
 
     assert result.policy is not None and result.model is not None
-    append_record(
+    return prepared_record(
         "audit",
         model=plan.name,
         version=plan.version,
@@ -406,18 +447,21 @@ def _record(
         )
         files = render_reports(result, plan.card)
         _log_run(run, plan, result, files)
-        tags = _audit_tags(plan, result, run.run_id)
         previous = registry.get_version_tags(plan.name, plan.version)
+        trail_file = trail or registry.settings.trail_path
+        tags: dict[str, str] = {}
         try:
-            registry.set_version_tags(plan.name, plan.version, tags)
-            if out is not None:
-                out.write(files)
-            _trail_record(
-                plan, result, files[AUDIT_ARTIFACT], trail or registry.settings.trail_path
-            )
+            # The trail stays locked while the tags (which anchor its record) and the files are
+            # written; the record itself is written last, when the block succeeds.
+            with _trail_record(plan, result, files[AUDIT_ARTIFACT], trail_file) as record:
+                tags = _audit_tags(plan, result, run.run_id, record)
+                registry.set_version_tags(plan.name, plan.version, tags)
+                if out is not None:
+                    out.write(files)
         except BaseException:
             # Leave nothing claiming an audit that was not recorded in full.
-            registry.restore_version_tags(plan.name, plan.version, previous, list(tags))
+            if tags:
+                registry.restore_version_tags(plan.name, plan.version, previous, list(tags))
             raise
     return result
 
@@ -442,6 +486,7 @@ def run_audit(
     trail: Path | None = None,
     seed: int = 0,
     engine: str = "auto",
+    ranking: RankingColumns | None = None,
 ) -> AuditResult:
     """Audit version ``version`` of registered model ``name`` against ``policy`` and record it.
 
@@ -479,6 +524,11 @@ def run_audit(
         Who builds the fairness table (:mod:`govern.audits.sources.choose`; auto: DuckDB for
         a data file of 512 MiB or more, else pandas). The data is read into memory either
         way, since the model predicts on it; recorded as ``engine`` in the fairness evidence.
+    ranking : RankingColumns, optional
+        For a recommender or a ranker (purpose ``learning_recommendation``, say): ``data`` is
+        its log and these are its columns; the recorded recommendations are audited (ranking
+        evidence), the model is not run, and ``sensitive`` (or the metadata) names the users'
+        attributes.
 
     Returns
     -------
@@ -504,6 +554,7 @@ def run_audit(
     from govern.results import ModelRef
 
     version = str(version)
+    check_seed(seed)
     the_policy, policy_source = load_policy_source(policy)
     the_waivers = load_waivers_source(waivers)
     out = output_folder(out_dir)
@@ -512,36 +563,48 @@ def run_audit(
     info = registry.get_version(name, version)
     model_tags = registry.get_model_tags(name)
     meta = metadata_from_tags(name, model_tags)
-    columns = sensitive_columns(sensitive, meta, name)
     card = load_card(registry, info)
+    now = dt.datetime.now(dt.UTC).replace(microsecond=0)
+    purpose = meta.purpose if meta else None
+    if ranking is not None:
+        # A recommender is audited on its recorded recommendations, never re-run.
+        from govern.services.recommendations import (
+            ranking_inputs,
+            ranking_sensitive,
+            refuse_decision_columns,
+            refuse_engine,
+        )
+
+        refuse_decision_columns(y_pred=y_pred, y_true=y_true, score=score)
+        refuse_engine(engine)
+        columns = ranking_sensitive(sensitive, meta, ranking, name)
+        inputs = ranking_inputs(
+            frame,
+            ranking,
+            policy=the_policy,
+            sensitive=columns,
+            source=source,
+            seed=seed,
+            purpose=purpose,
+        )
+    else:
+        columns = sensitive_columns(sensitive, meta, name)
+        inputs = _decision_inputs(
+            registry,
+            info,
+            frame,
+            policy=the_policy,
+            y_pred=y_pred,
+            sensitive=columns,
+            y_true=y_true,
+            score=score,
+            source=source,
+            seed=seed,
+            purpose=purpose,
+            options={"engine": engine_for(engine, data)},
+        )
     plan = _Registered(
         name, version, registry, info, model_tags, the_policy, policy_source, card, columns
-    )
-
-    model, features, decision_column = None, None, y_pred
-    if decision_column is None:
-        if info.outcome_only:
-            raise BadInputError(MSG_OUTCOME_ONLY_NEEDS_Y_PRED.format(name=name, version=version))
-        model = registry.load_model(name, version)
-        features = _feature_names(model, frame, {*columns, *(c for c in (y_true, score) if c)})
-        decisions = predict_decisions(model, frame, features, name, version)
-        frame = frame.assign(**{DECISION_COLUMN: decisions})
-        decision_column = DECISION_COLUMN
-
-    now = dt.datetime.now(dt.UTC).replace(microsecond=0)
-    inputs = audit_inputs(
-        frame,
-        policy=the_policy,
-        y_pred=decision_column,
-        sensitive=columns,
-        y_true=y_true,
-        score=score,
-        model=model,
-        features=features,
-        source=source,
-        seed=seed,
-        purpose=meta.purpose if meta else None,
-        options={"engine": engine_for(engine, data)},
     )
     evidence = gathered(inputs).with_parts(
         documentation_evidence(card, on_record=True), process_evidence(name, model_tags, now)
@@ -555,6 +618,41 @@ def run_audit(
         model=ModelRef(name=name, version=version),
     )
     return _record(plan, draft, out, trail)
+
+
+def _decision_inputs(
+    registry: Registry,
+    info: ModelVersionInfo,
+    frame: pd.DataFrame,
+    *,
+    y_pred: str | None,
+    sensitive: list[str],
+    y_true: str | None,
+    score: str | None,
+    **fields: Any,
+) -> AuditInputs:
+    """Step 2 for a decision model: its decisions (recorded, or predicted now), then the inputs."""
+    name, version = info.name, info.version
+    model, features, decision_column = None, None, y_pred
+    if decision_column is None:
+        _check_user_columns(frame, sensitive, y_true, score, fields.get("source") or "the data")
+        if info.outcome_only:
+            raise BadInputError(MSG_OUTCOME_ONLY_NEEDS_Y_PRED.format(name=name, version=version))
+        model = registry.load_model(name, version)
+        features = _feature_names(model, frame, {*sensitive, *(c for c in (y_true, score) if c)})
+        decisions = predict_decisions(model, frame, features, name, version)
+        frame = frame.assign(**{DECISION_COLUMN: decisions})
+        decision_column = DECISION_COLUMN
+    return audit_inputs(
+        frame,
+        y_pred=decision_column,
+        sensitive=sensitive,
+        y_true=y_true,
+        score=score,
+        model=model,
+        features=features,
+        **fields,
+    )
 
 
 def engine_for(engine: str, data: pd.DataFrame | str | os.PathLike[str]) -> str:
@@ -617,7 +715,7 @@ def judged(
         govern_version=__version__,
         created_at=now,
         model=model,
-        data=inputs.evaluation.fingerprint(),
+        data=inputs.data_fingerprint(),
         evidence=evidence,
         policy=verdicts,
         disclosure=inputs.policy.disclosure(),

@@ -20,7 +20,11 @@ from govern.model_cards.templating import Format
 from govern.results import DisclosureRule, RuleResult
 
 # Modules defining the sections that ship with govern; each registers its builder on import.
-BUILTIN_SECTION_MODULES = ("govern.model_cards.sections.fairness",)
+BUILTIN_SECTION_MODULES = (
+    "govern.model_cards.sections.fairness",
+    "govern.model_cards.sections.transparency",
+    "govern.model_cards.sections.ranking",
+)
 
 
 @dataclass(frozen=True)
