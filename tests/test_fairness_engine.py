@@ -283,6 +283,15 @@ def test_bad_options() -> None:
     with pytest.raises(DataError) as error:
         audit_fairness(frame, y_pred="decision", sensitive=["sex"], exclude_below_share=2.0)
     assert str(error.value) == "exclude_below_share must be a share in [0, 1); found 2.0."
+    # The configured bound on replicates (limits.max_bootstrap) holds for the library too.
+    from govern.errors import BadInputError
+    from govern.limits import MSG_TOO_MANY_REPLICATES
+
+    with pytest.raises(BadInputError) as too_many:
+        audit_fairness(frame, y_pred="decision", sensitive=["sex"], n_boot=10_001)
+    assert str(too_many.value) == MSG_TOO_MANY_REPLICATES.format(
+        where="n_boot: ", n_boot=10001, limit=10000
+    )
 
 
 def test_table_marginals_match_groupby() -> None:
@@ -559,6 +568,47 @@ def test_the_reference_choice_is_in_every_output() -> None:
     assert payload["summary_coverage"][0]["left_out"] == ["tiny"]
     fallback = audit_fairness(_tiny_top(), y_pred="d", sensitive="g", n_boot=0, min_group_size=60)
     assert render_text(fallback).splitlines()[0] == "g (reference: overall rate, fallback)"
+
+
+def test_the_terminal_table_flags_impact_ratios_only_against_a_given_threshold() -> None:
+    from govern.audits.fairness.summary import NOT_JUDGED, render_text
+
+    # 6 of 20 against 11 of 20: an impact ratio of 6/11 = 0.545.
+    frame = pd.DataFrame(
+        {"g": ["F"] * 20 + ["M"] * 20, "d": [1] * 6 + [0] * 14 + [1] * 11 + [0] * 9}
+    )
+    evidence = audit_fairness(frame, y_pred="d", sensitive="g", n_boot=0, min_group_size=5)
+
+    def line_of_f(text: str) -> str:
+        return next(line for line in text.splitlines() if line.startswith("  F "))
+
+    plain = render_text(evidence)
+    assert not line_of_f(plain).endswith("below 0.8") and NOT_JUDGED in plain.splitlines()
+    flagged = render_text(evidence, impact_threshold=0.8)
+    assert line_of_f(flagged).endswith("  below 0.8") and NOT_JUDGED not in flagged
+    assert "below" not in render_text(evidence, impact_threshold=0.5)
+
+
+def test_the_terminal_table_names_the_groups_fairlearn_counts_as_zero() -> None:
+    from govern.audits.fairness.summary import render_text
+
+    # 'small' has no positives: fairlearn counts its true positive rate (0/0) as 0.
+    frame = pd.DataFrame(
+        {
+            "g": ["a"] * 4 + ["b"] * 4 + ["small"] * 2,
+            "t": [1, 1, 0, 0] * 2 + [0, 0],
+            "d": [1, 0, 1, 0, 1, 1, 0, 0, 1, 0],
+        }
+    )
+    evidence = audit_fairness(
+        frame, y_pred="d", y_true="t", sensitive="g", n_boot=0, min_group_size=4
+    )
+    lines = render_text(evidence).splitlines()
+    for metric in ("equalized_odds_difference", "equal_opportunity_ratio"):
+        assert (
+            f"  {metric}: fairlearn counts the undefined rate (0/0) of small as 0; no interval."
+            in lines
+        )
 
 
 @pytest.mark.parametrize(

@@ -169,7 +169,9 @@ def _skipped_detail(row: MetricRow, status: str, evidence: FairnessEvidence, hid
         coverage = evidence.coverage_for(row.attribute)
         groups = coverage.counted_as_zero.get(row.metric, []) if coverage is not None else []
         return MSG_COUNTED_AS_ZERO.format(
-            metric=row.metric, attribute=row.attribute, groups=say.listing(groups)
+            metric=row.metric,
+            attribute=row.attribute,
+            groups=say.listing([f"'{group}'" for group in groups]),
         )
     return f"group '{row.group}' of {row.attribute} (n={row.n}): too few records, not judged"
 
