@@ -21,7 +21,7 @@ fairness engine reports, over a grid of group sizes (5 to 5,000 per group), true
 
 The intervals are govern's own functions (``govern.audits.fairness.intervals`` and
 ``attribute_wide``); ``tests/test_fairness_coverage.py`` checks that ``audit_fairness`` reports
-exactly these intervals and re-checks three grid points by simulation.
+exactly these intervals and re-checks four grid points by simulation.
 
 Usage::
 

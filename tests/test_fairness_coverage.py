@@ -1,13 +1,13 @@
 """Do govern's 95% intervals contain the truth 95% of the time at the sizes public bodies audit?
 
-Three grid points of the coverage study (``benchmarks/coverage_study.py``, whose table is in
+Four grid points of the coverage study (``benchmarks/coverage_study.py``, whose table is in
 ``docs/statistics.md``) are re-checked here by simulation, with 2,000 simulated data sets each:
 the standard error of a coverage estimate is then 0.5 points, so 90% and 95% are ten standard
-errors apart and the 93-97% band tells them apart. The points are the issue's: 200 vs 60
-people at rates 0.50 vs 0.35, about 40 vs 15 at 0.6 vs 0.2, and about 25 vs 8 (8 people per
-group) at 0.6 vs 0.4, where the percentile bootstrap govern used before covered 94.7%, 92.7%
-and 87.0%; and exactly 8 vs 8 people at 0.8 vs 0.64. Each check also runs a method that falls
-short there (the previous bootstrap, or Wald's interval), to show the check can fail.
+errors apart and the 93-97% band tells them apart. Three are the issue's: 200 vs 60 people at
+rates 0.50 vs 0.35, about 40 vs 15 at 0.6 vs 0.2, and about 25 vs 8 at 0.6 vs 0.4, where the
+percentile bootstrap govern used before covered 94.7%, 92.7% and 87.0%; the fourth is exactly
+8 people per group, at 0.8 vs 0.64. Checks also run a method that falls short there (the
+previous bootstrap, or Wald's interval), to show the check can fail.
 
 The simulations call the interval functions directly, vectorised over data sets;
 ``test_the_engine_reports_exactly_these_intervals`` holds ``audit_fairness``'s rows to those
