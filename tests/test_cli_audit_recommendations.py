@@ -34,6 +34,18 @@ GOVERN = Path(sys.executable).parent / "govern"
 BASE = ["--user", "user", "--rank", "rank", "--k", "2"]
 
 
+def test_bootstrap_over_the_limit_is_bad_input(capsys: pytest.CaptureFixture[str]) -> None:
+    from govern.limits import MSG_TOO_MANY_REPLICATES
+
+    code, out, err = _run(
+        capsys, "--data", str(HAND), *BASE, "--sensitive", "sex", "--bootstrap", "100000000"
+    )
+    assert (code, out) == (2, "")
+    assert (
+        MSG_TOO_MANY_REPLICATES.format(where="--bootstrap: ", n_boot=100000000, limit=10000) in err
+    )
+
+
 def _run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
     code = main(["audit", "recommendations", *args])
     captured = capsys.readouterr()
