@@ -436,6 +436,7 @@ def run_audit(
     out_dir: str | os.PathLike[str] | None = None,
     trail: Path | None = None,
     seed: int = 0,
+    options: dict[str, Any] | None = None,
 ) -> AuditResult:
     """Audit version ``version`` of registered model ``name`` against ``policy`` and record it.
 
@@ -469,6 +470,9 @@ def run_audit(
         Trail file (default: the configured one).
     seed : int, default 0
         Seed of the bootstrap and the permutation importances (same seed, same numbers).
+    options : dict, optional
+        Inputs of further gatherers (``AuditInputs.options``), e.g. ``{"oversight":
+        OversightRoles(...)}`` to audit human review of the model's decisions.
 
     Returns
     -------
@@ -531,6 +535,7 @@ def run_audit(
         source=source,
         seed=seed,
         purpose=meta.purpose if meta else None,
+        options=dict(options or {}),
     )
     evidence = gathered(inputs).with_parts(
         documentation_evidence(card, on_record=True), process_evidence(name, model_tags, now)
@@ -617,6 +622,7 @@ def audit_data(
     today: dt.date | None = None,
     out_dir: str | os.PathLike[str] | None = None,
     seed: int = 0,
+    options: dict[str, Any] | None = None,
 ) -> AuditResult:
     """Judge a decision file against a policy with no register: a vendor tool's outcomes.
 
@@ -624,7 +630,8 @@ def audit_data(
     proxies between the data's columns and the sensitive attributes) and, with ``card``, the
     documentation; rules about the register and the process have no evidence here, so they are
     ``insufficient_data``. Nothing is recorded in MLflow or the trail; ``out_dir`` receives
-    ``audit.json`` and the report.
+    ``audit.json`` and the report. ``options`` are the inputs of further gatherers, as for
+    :func:`run_audit`.
 
     Examples
     --------
@@ -655,6 +662,7 @@ def audit_data(
         score=score,
         source=source,
         seed=seed,
+        options=dict(options or {}),
     )
     evidence = gathered(inputs).with_parts(documentation_evidence(the_card, on_record=False))
     result = judged(

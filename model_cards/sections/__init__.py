@@ -19,7 +19,11 @@ from govern.model_cards.context import SectionContext
 from govern.model_cards.templating import Format
 
 # Modules defining the sections that ship with govern; each registers its builder on import.
-BUILTIN_SECTION_MODULES = ("govern.model_cards.sections.fairness",)
+BUILTIN_SECTION_MODULES = (
+    "govern.model_cards.sections.fairness",
+    "govern.model_cards.sections.oversight",
+    "govern.model_cards.sections.monitoring",
+)
 
 
 @dataclass(frozen=True)

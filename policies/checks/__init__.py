@@ -199,7 +199,14 @@ else:
 
 
 # The kinds that ship with govern, in the order messages and `policy show` list them.
-BUILTIN_CHECK_MODULES = ("metric", "transparency", "documentation", "process")
+BUILTIN_CHECK_MODULES = (
+    "metric",
+    "transparency",
+    "documentation",
+    "process",
+    "oversight",
+    "drift",
+)
 
 
 def _register_builtins() -> tuple[str, ...]:

@@ -1,0 +1,227 @@
+"""``govern audit oversight``: how human reviewers used a model's recommendations."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import click
+
+from govern.cli.options import format_option
+from govern.errors import EXIT_OK, EXIT_POLICY_FAILED
+
+if TYPE_CHECKING:
+    from govern.evidence.oversight import OversightEvidence
+    from govern.results import AuditResult, MetricRow
+
+HEADLINE = "Oversight of {source}: {n:,} decisions{reviewers}."
+OVERALL = (
+    "Reviewers kept {agreement} of the model's recommendations; of the people it did not "
+    "recommend they selected {up}, of those it recommended they turned down {down}."
+)
+SIGNALS_HEADER = "Signals for a person to look at (not findings about reviewers):"
+POLICY_LINE = "Policy {policy} {version}: {status} ({counts})"
+COLUMNS = (
+    ("agreement_rate", "agreement"),
+    ("override_up_rate", "up"),
+    ("override_down_rate", "down"),
+    ("appeal_rate", "appeals"),
+    ("appeal_upheld_rate", "upheld"),
+)
+
+
+def _percent(row: MetricRow | None) -> str:
+    if row is None or row.value is None:
+        return "-"
+    return f"{row.value * 100:.1f}%"
+
+
+def _ratio(row: MetricRow | None) -> str:
+    return "-" if row is None or row.value is None else f"{row.value:.2f}"
+
+
+def _interval(row: MetricRow | None) -> str:
+    if row is None or row.ci_low is None or row.ci_high is None:
+        return ""
+    return f" [{row.ci_low:+.2f} to {row.ci_high:+.2f}]"
+
+
+def _attribute_lines(evidence: OversightEvidence, attribute: str) -> list[str]:
+    present = [(m, label) for m, label in COLUMNS if evidence.find(m, attribute=attribute)]
+    header = f"  {'group':<24}{'n':>8}" + "".join(f"{label:>11}" for _, label in present)
+    lines = [f"By {attribute}:", header + "   impact ratio model -> final"]
+    for group in [g for g in evidence.groups if g.attribute == attribute]:
+        cells = "".join(
+            f"{_percent(evidence.value(m, attribute, group.group)):>11}" for m, _ in present
+        )
+        before = evidence.value("impact_ratio_recommended", attribute, group.group)
+        after = evidence.value("impact_ratio_decided", attribute, group.group)
+        change = f"   {_ratio(before)} -> {_ratio(after)}"
+        small = "  (too few to judge)" if group.status != "ok" else ""
+        lines.append(f"  {group.group:<24}{group.n:>8,}{cells}{change}{small}")
+    lowest = evidence.value("impact_ratio_change", attribute, "*")
+    if lowest is not None:
+        before = evidence.value("impact_ratio_recommended", attribute, "*")
+        after = evidence.value("impact_ratio_decided", attribute, "*")
+        lines.append(
+            f"  lowest impact ratio {_ratio(before)} -> {_ratio(after)} "
+            f"(change {_ratio(lowest) if lowest.value is None else f'{lowest.value:+.2f}'}"
+            f"{_interval(lowest)})"
+        )
+    return lines
+
+
+def render_oversight(result: AuditResult) -> str:
+    """The text a person reads at the terminal."""
+    from collections import Counter
+
+    from govern.cli.audit_run import MARKS, RULE_LINE
+    from govern.evidence.oversight import OversightEvidence
+
+    evidence = result.evidence.get(OversightEvidence)
+    assert evidence is not None
+    reviewers = f", {len(evidence.reviewers)} reviewers" if evidence.reviewers else ""
+    lines = [
+        HEADLINE.format(
+            source=result.data.source or "the data", n=evidence.n_rows, reviewers=reviewers
+        ),
+        OVERALL.format(
+            agreement=_percent(evidence.overall_value("agreement_rate")),
+            up=_percent(evidence.overall_value("override_up_rate")),
+            down=_percent(evidence.overall_value("override_down_rate")),
+        ),
+    ]
+    for attribute in evidence.attributes:
+        lines += ["", *_attribute_lines(evidence, attribute)]
+    if evidence.signals:
+        lines += ["", SIGNALS_HEADER, *(f"  - {s.sentence}" for s in evidence.signals)]
+    if result.policy is not None:
+        counts = Counter(rule.verdict for rule in result.policy.rules)
+        lines += [
+            "",
+            POLICY_LINE.format(
+                policy=result.policy.policy_name,
+                version=result.policy.policy_version,
+                status=result.status.upper(),
+                counts=", ".join(f"{n} {v}" for v, n in sorted(counts.items())),
+            ),
+        ]
+        lines += [
+            RULE_LINE.format(
+                mark=MARKS.get(rule.verdict, "  "),
+                rule_id=rule.rule_id,
+                severity=rule.severity,
+                verdict=rule.verdict,
+                sentence=rule.sentence,
+            )
+            for rule in result.policy.rules
+        ]
+    return "\n".join(lines)
+
+
+def _split(value: str) -> list[str]:
+    return [part.strip() for part in value.split(",") if part.strip()]
+
+
+@click.command()
+@click.option(
+    "--data",
+    "data_path",
+    required=True,
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Decision log (CSV or Parquet), one row per person.",
+)
+@click.option("--recommendation", required=True, help="Column of the model's recommendation.")
+@click.option("--decision", required=True, help="Column of the final human decision.")
+@click.option("--sensitive", required=True, help="Sensitive attribute column(s), comma-separated.")
+@click.option("--appeal", default=None, help="Column: 1 when the person appealed.")
+@click.option(
+    "--appeal-upheld",
+    default=None,
+    help="Column: 1 when the appeal was upheld (empty while pending); needs --appeal.",
+)
+@click.option("--reviewer", default=None, help="Column naming the reviewer or team.")
+@click.option("--recommended-at", default=None, help="Column: when the model recommended.")
+@click.option("--decided-at", default=None, help="Column: when the decision was taken.")
+@click.option("--policy", default=None, help="Policy pack or YAML file (e.g. human-oversight).")
+@click.option(
+    "--waivers",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Waivers YAML (with --policy).",
+)
+@click.option(
+    "--out",
+    "out_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Also write audit.json and the compliance report into this folder.",
+)
+@click.option(
+    "--min-group-size",
+    type=click.IntRange(min=1),
+    default=30,
+    show_default=True,
+    help="Without --policy: smaller groups are reported, not judged.",
+)
+@click.option(
+    "--bootstrap",
+    "n_boot",
+    type=click.IntRange(min=0),
+    default=1000,
+    show_default=True,
+    help="Without --policy: bootstrap replicates for the intervals.",
+)
+@click.option("--seed", type=int, default=0, show_default=True, help="Seed of the bootstrap.")
+@format_option
+def oversight(
+    data_path: Path,
+    recommendation: str,
+    decision: str,
+    sensitive: str,
+    appeal: str | None,
+    appeal_upheld: str | None,
+    reviewer: str | None,
+    recommended_at: str | None,
+    decided_at: str | None,
+    policy: str | None,
+    waivers: Path | None,
+    out_dir: Path | None,
+    min_group_size: int,
+    n_boot: int,
+    seed: int,
+    output_format: str,
+) -> int:
+    """Audit how reviewers used a model's recommendations, by group.
+
+    Override rates (up and down), agreement, appeals and appeals upheld per group with
+    intervals; the impact ratio of the recommendations and of the final decisions on the same
+    people, with a paired interval for the change; per-reviewer override rates and
+    automation-bias signals. With --policy the evidence is judged (exit 1 when the policy fails
+    or is inconclusive); without it, exit 0 unless the input is bad (2).
+    """
+    from govern.services.oversight import audit_oversight_data
+
+    result = audit_oversight_data(
+        data_path,
+        recommendation=recommendation,
+        decision=decision,
+        sensitive=_split(sensitive),
+        appeal=appeal,
+        appeal_upheld=appeal_upheld,
+        reviewer=reviewer,
+        recommended_at=recommended_at,
+        decided_at=decided_at,
+        policy=policy,
+        waivers=waivers,
+        out_dir=out_dir,
+        seed=seed,
+        settings={"min_group_size": min_group_size, "n_boot": n_boot},
+    )
+    if output_format == "json":
+        click.echo(result.model_dump_json(indent=2))
+    else:
+        click.echo(render_oversight(result))
+    if result.policy is None:
+        return EXIT_OK
+    return EXIT_OK if result.status == "pass" else EXIT_POLICY_FAILED
