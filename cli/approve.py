@@ -17,6 +17,12 @@ APPROVED = "signed off: {name} version {version} by {by} as {role} (trail record
 @click.option("--role", required=True, help="Role signing, as the policy names it.")
 @click.option("--by", "by", required=True, help="Person signing off.")
 @click.option("--comment", required=True, help="What was reviewed and why it is approved.")
+@click.option(
+    "--policy",
+    default=None,
+    help="Policy whose sign_off roles apply (default: govern.yaml's policy, else the policy the "
+    "latest audit used).",
+)
 @trail_option
 @format_option
 def approve(
@@ -25,19 +31,24 @@ def approve(
     role: str,
     by: str,
     comment: str,
+    policy: str | None,
     trail: Path | None,
     output_format: str,
 ) -> int:
-    """Record that PERSON, in ROLE, signed off model NAME at --version.
+    """Record that PERSON, in ROLE, signed off the latest audit of model NAME at --version.
 
-    The sign-off is kept as a model-version tag (govern.approval.ROLE) and a trail record; the
-    gate counts it while the audit it refers to is the latest.
+    The role must be one the policy's sign_off rules name. The sign-off is kept as a
+    model-version tag (govern.approval.ROLE) and a trail record; the gate counts it only while
+    the audit it was given on is the latest. Signing off an audit that failed or was
+    inconclusive is recorded with a warning (printed on stderr).
     """
     from govern.services.approvals import approve as record_approval
 
     approval = record_approval(
-        name, version=version, role=role, by=by, comment=comment, trail=trail
+        name, version=version, role=role, by=by, comment=comment, policy=policy, trail=trail
     )
+    if approval.warning:
+        click.echo(approval.warning, err=True)
     if output_format == "json":
         click.echo(approval.model_dump_json(indent=2))
     else:

@@ -1,10 +1,11 @@
-"""``govern audit fairness``: a data-only fairness audit of decisions in a file."""
+"""``govern audit fairness``: a data-only fairness audit of decisions in a file, judged against
+a policy when one is given (a vendor tool's historical outcomes)."""
 
 from __future__ import annotations
 
-import json
-
 import click
+
+from govern.cli.options import format_option
 
 
 def _split(value: str) -> list[str]:
@@ -33,20 +34,46 @@ def _split(value: str) -> list[str]:
     help="Reference group label (default: the group with the highest selection rate).",
 )
 @click.option(
+    "--policy",
+    default=None,
+    help="Judge the decisions against this policy (pack name or YAML file): the verdicts, exit "
+    "codes, audit.json and report of `govern audit run`, with no register.",
+)
+@click.option(
+    "--waivers",
+    type=click.Path(dir_okay=False),
+    default=None,
+    help="Waivers YAML (with --policy and --model-name).",
+)
+@click.option(
+    "--card",
+    type=click.Path(dir_okay=False),
+    default=None,
+    help="Model card YAML of the tool, for the policy's documentation rules (with --policy).",
+)
+@click.option("--model-name", default=None, help="Name of the tool audited (waivers name it).")
+@click.option(
+    "--out",
+    "out_dir",
+    type=click.Path(file_okay=False),
+    default=None,
+    help="Write audit.json and the compliance report (Markdown and HTML) into this folder.",
+)
+@click.option(
     "--bootstrap",
     "n_boot",
     type=click.IntRange(min=0),
-    default=1000,
-    show_default=True,
-    help="Bootstrap replicates for the confidence intervals; 0 skips them.",
+    default=None,
+    help="Bootstrap replicates for the confidence intervals; 0 skips them [default: 1000; with "
+    "--policy, the policy's n_boot].",
 )
 @click.option("--seed", type=int, default=0, show_default=True, help="Seed of the bootstrap.")
 @click.option(
     "--min-group-size",
     type=click.FloatRange(min=0),
-    default=30,
-    show_default=True,
-    help="Smaller groups are reported but marked insufficient_data.",
+    default=None,
+    help="Smaller groups are reported but marked insufficient_data [default: 30; with --policy, "
+    "the policy's min_group_size].",
 )
 @click.option(
     "--exclude-below-share",
@@ -60,9 +87,7 @@ def _split(value: str) -> list[str]:
     show_default=True,
     help="Value of the decision/outcome columns that means selected/positive.",
 )
-@click.option(
-    "--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True
-)
+@format_option
 def fairness(
     data_path: str,
     y_pred: str,
@@ -72,37 +97,59 @@ def fairness(
     sensitive: str,
     intersect: bool,
     reference: str | None,
-    n_boot: int,
+    policy: str | None,
+    waivers: str | None,
+    card: str | None,
+    model_name: str | None,
+    out_dir: str | None,
+    n_boot: int | None,
     seed: int,
-    min_group_size: float,
+    min_group_size: float | None,
     exclude_below_share: float | None,
     positive_label: str,
-    fmt: str,
+    output_format: str,
 ) -> int:
     """Audit decisions in a file for group fairness: rates, impact ratios, intervals, tests.
 
-    No registry and no policy: this measures and reports; exit 0 unless the input is bad (2).
+    No register. Without --policy this measures and reports (exit 0 unless the input is bad,
+    2). With --policy the decisions are judged: exit 0 when the policy passed, 1 when a
+    blocking rule failed or could not be checked (inconclusive), 2 on bad input. --format json
+    prints audit.json.
     """
-    from govern.audits.fairness import audit_fairness
-    from govern.audits.fairness.summary import render_text, to_json_payload
+    from govern.audits.fairness.summary import render_text
+    from govern.cli.audit_output import exit_code, print_audit
+    from govern.evidence.fairness import FairnessEvidence
+    from govern.services.data_audit import Measurement, audit_data
 
-    evidence = audit_fairness(
+    result = audit_data(
         data_path,
         y_pred=y_pred,
         y_true=y_true,
         score=score,
         sample_weight=sample_weight,
         sensitive=_split(sensitive),
-        intersections=intersect,
-        reference=reference,
-        n_boot=n_boot,
-        seed=seed,
-        min_group_size=min_group_size,
-        exclude_below_share=exclude_below_share,
         positive_label=positive_label,
+        intersections=intersect,
+        policy=policy,
+        measurement=Measurement(
+            n_boot=n_boot,
+            min_group_size=min_group_size,
+            exclude_below_share=exclude_below_share,
+            reference=reference,
+        ),
+        seed=seed,
+        waivers=waivers,
+        card=card,
+        model_name=model_name,
+        out_dir=out_dir,
     )
-    if fmt == "json":
-        click.echo(json.dumps(to_json_payload(evidence), indent=2))
+    if policy is not None:
+        print_audit(result, output_format)
+        return exit_code(result)
+    if output_format == "json":
+        click.echo(result.model_dump_json(indent=2))
     else:
+        evidence = result.evidence.get(FairnessEvidence)
+        assert evidence is not None
         click.echo(render_text(evidence))
     return 0

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 import click
 
 from govern.cli.options import format_option
-from govern.errors import EXIT_OK, EXIT_POLICY_FAILED
+from govern.errors import EXIT_OK
 
 if TYPE_CHECKING:
     from govern.evidence.oversight import OversightEvidence
@@ -20,7 +20,6 @@ OVERALL = (
     "recommend they selected {up}, of those it recommended they turned down {down}."
 )
 SIGNALS_HEADER = "Signals for a person to look at (not findings about reviewers):"
-POLICY_LINE = "Policy {policy} {version}: {status} ({counts})"
 COLUMNS = (
     ("agreement_rate", "agreement"),
     ("override_up_rate", "up"),
@@ -47,7 +46,7 @@ def _interval(row: MetricRow | None) -> str:
 
 
 def _attribute_lines(evidence: OversightEvidence, attribute: str) -> list[str]:
-    present = [(m, label) for m, label in COLUMNS if evidence.find(m, attribute=attribute)]
+    present = [(m, label) for m, label in COLUMNS if m in evidence.rates_of_roles()]
     header = f"  {'group':<24}{'n':>8}" + "".join(f"{label:>11}" for _, label in present)
     lines = [f"By {attribute}:", header + "   impact ratio model -> final"]
     for group in [g for g in evidence.groups if g.attribute == attribute]:
@@ -57,6 +56,9 @@ def _attribute_lines(evidence: OversightEvidence, attribute: str) -> list[str]:
         before = evidence.value("impact_ratio_recommended", attribute, group.group)
         after = evidence.value("impact_ratio_decided", attribute, group.group)
         change = f"   {_ratio(before)} -> {_ratio(after)}"
+        if group.n is None:  # withheld: too few people to publish their figures
+            lines.append(f"  {group.group:<24}{'withheld':>8}  (too few people to publish)")
+            continue
         small = "  (too few to judge)" if group.status != "ok" else ""
         lines.append(f"  {group.group:<24}{group.n:>8,}{cells}{change}{small}")
     lowest = evidence.value("impact_ratio_change", attribute, "*")
@@ -72,10 +74,7 @@ def _attribute_lines(evidence: OversightEvidence, attribute: str) -> list[str]:
 
 
 def render_oversight(result: AuditResult) -> str:
-    """The text a person reads at the terminal."""
-    from collections import Counter
-
-    from govern.cli.audit_run import MARKS, RULE_LINE
+    """The oversight figures a person reads at the terminal (the verdicts follow them)."""
     from govern.evidence.oversight import OversightEvidence
 
     evidence = result.evidence.get(OversightEvidence)
@@ -95,27 +94,6 @@ def render_oversight(result: AuditResult) -> str:
         lines += ["", *_attribute_lines(evidence, attribute)]
     if evidence.signals:
         lines += ["", SIGNALS_HEADER, *(f"  - {s.sentence}" for s in evidence.signals)]
-    if result.policy is not None:
-        counts = Counter(rule.verdict for rule in result.policy.rules)
-        lines += [
-            "",
-            POLICY_LINE.format(
-                policy=result.policy.policy_name,
-                version=result.policy.policy_version,
-                status=result.status.upper(),
-                counts=", ".join(f"{n} {v}" for v, n in sorted(counts.items())),
-            ),
-        ]
-        lines += [
-            RULE_LINE.format(
-                mark=MARKS.get(rule.verdict, "  "),
-                rule_id=rule.rule_id,
-                severity=rule.severity,
-                verdict=rule.verdict,
-                sentence=rule.sentence,
-            )
-            for rule in result.policy.rules
-        ]
     return "\n".join(lines)
 
 
@@ -160,17 +138,15 @@ def _split(value: str) -> list[str]:
 @click.option(
     "--min-group-size",
     type=click.IntRange(min=1),
-    default=30,
-    show_default=True,
-    help="Without --policy: smaller groups are reported, not judged.",
+    default=None,
+    help="Without --policy: smaller groups are reported, not judged (default 30).",
 )
 @click.option(
     "--bootstrap",
     "n_boot",
     type=click.IntRange(min=0),
-    default=1000,
-    show_default=True,
-    help="Without --policy: bootstrap replicates for the intervals.",
+    default=None,
+    help="Without --policy: bootstrap replicates for the intervals (default 1000).",
 )
 @click.option("--seed", type=int, default=0, show_default=True, help="Seed of the bootstrap.")
 @format_option
@@ -187,8 +163,8 @@ def oversight(
     policy: str | None,
     waivers: Path | None,
     out_dir: Path | None,
-    min_group_size: int,
-    n_boot: int,
+    min_group_size: int | None,
+    n_boot: int | None,
     seed: int,
     output_format: str,
 ) -> int:
@@ -200,8 +176,14 @@ def oversight(
     automation-bias signals. With --policy the evidence is judged (exit 1 when the policy fails
     or is inconclusive); without it, exit 0 unless the input is bad (2).
     """
+    from govern.cli.audit_output import exit_code, print_audit
     from govern.services.oversight import audit_oversight_data
 
+    settings = {
+        name: value
+        for name, value in (("min_group_size", min_group_size), ("n_boot", n_boot))
+        if value is not None
+    }
     result = audit_oversight_data(
         data_path,
         recommendation=recommendation,
@@ -216,12 +198,13 @@ def oversight(
         waivers=waivers,
         out_dir=out_dir,
         seed=seed,
-        settings={"min_group_size": min_group_size, "n_boot": n_boot},
+        settings=settings,
     )
     if output_format == "json":
         click.echo(result.model_dump_json(indent=2))
     else:
         click.echo(render_oversight(result))
-    if result.policy is None:
-        return EXIT_OK
-    return EXIT_OK if result.status == "pass" else EXIT_POLICY_FAILED
+        if result.policy is not None:
+            click.echo("")
+            print_audit(result, output_format)
+    return EXIT_OK if result.policy is None else exit_code(result)

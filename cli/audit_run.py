@@ -7,18 +7,8 @@ from pathlib import Path
 import click
 
 from govern.cli.options import format_option
-from govern.errors import EXIT_OK, EXIT_POLICY_FAILED
 
-SUMMARY = "{name} version {version}: {status} under {policy} {policy_version} ({counts})"
 RECORDED = "recorded: MLflow run {run_id}, version tags govern.audit.*, trail record"
-RULE_LINE = "  {mark} {rule_id} [{severity}] {verdict}: {sentence}"
-MARKS = {
-    "pass": "ok",
-    "fail": "XX",
-    "waived": "w ",
-    "not_applicable": "- ",
-    "insufficient_data": "? ",
-}
 
 
 @click.command()
@@ -76,10 +66,10 @@ def run(
     """Audit version --version of registered model NAME against --policy and record it.
 
     Records an MLflow run (audit.json, report), govern.audit.* tags on the version and a trail
-    record. Exit 0 when no blocking rule failed, 1 when one did, 2 on bad input.
+    record. Exit 0 when the policy passed, 1 when a blocking rule failed or could not be checked
+    (inconclusive), 2 on bad input.
     """
-    from collections import Counter
-
+    from govern.cli.audit_output import exit_code, print_audit
     from govern.services.audit import run_audit
 
     result = run_audit(
@@ -96,29 +86,7 @@ def run(
         seed=seed,
     )
     assert result.policy is not None and result.model is not None
-    if output_format == "json":
-        click.echo(result.model_dump_json(indent=2))
-    else:
-        counts = Counter(rule.verdict for rule in result.policy.rules)
-        click.echo(
-            SUMMARY.format(
-                name=name,
-                version=version,
-                status=result.status.upper(),
-                policy=result.policy.policy_name,
-                policy_version=result.policy.policy_version,
-                counts=", ".join(f"{n} {verdict}" for verdict, n in sorted(counts.items())),
-            )
-        )
-        for rule in result.policy.rules:
-            click.echo(
-                RULE_LINE.format(
-                    mark=MARKS.get(rule.verdict, "  "),
-                    rule_id=rule.rule_id,
-                    severity=rule.severity,
-                    verdict=rule.verdict,
-                    sentence=rule.sentence,
-                )
-            )
+    print_audit(result, output_format)
+    if output_format != "json":
         click.echo(RECORDED.format(run_id=result.model.run_id), err=True)
-    return EXIT_OK if result.status == "pass" else EXIT_POLICY_FAILED
+    return exit_code(result)

@@ -18,7 +18,12 @@ GATE_NOT_PROMOTED = "not promoted: alias {alias!r} left unchanged."
 @click.command()
 @click.argument("name")
 @click.option("--version", "version", required=True, help="Model version to gate.")
-@click.option("--policy", default=None, help="Pack name or policy file the audit must have used.")
+@click.option(
+    "--policy",
+    default=None,
+    help="Pack name or policy file to judge against; the latest audit must have used it (same "
+    "sha256). Required unless govern.yaml names the organisation's policy.",
+)
 @click.option(
     "--max-age",
     "max_age",
@@ -52,8 +57,9 @@ def gate(
     trail: Path | None,
     output_format: str,
 ) -> int:
-    """Open the gate for model NAME at --version only if its latest audit passed under the same
-    policy, is recent enough and has every required sign-off.
+    """Open the gate for model NAME at --version only if its latest audit passed (no blocking
+    rule failed or lacked evidence) under the policy named by --policy (or govern.yaml), is
+    recent enough, and every sign-off the policy requires was given on that audit.
 
     Exit 0 open, 1 closed (every reason is printed), 2 bad input.
     """

@@ -13,7 +13,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import TYPE_CHECKING, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, computed_field
 
 from govern.evidence import Evidence
 
@@ -98,6 +98,11 @@ class RuleResult(BaseModel):
     comparison: str | None = Field(default=None, description="For example 'impact_ratio >= 0.8'.")
     attribute: str | None = None
     group: str | None = None
+    shortfalls: list[tuple[str, str]] = Field(
+        default_factory=list,
+        description="Every (attribute, group) that fell short of the rule, judged or too small "
+        "to judge; reports mark them even where their figures are withheld.",
+    )
     details: list[str] = Field(default_factory=list)
     references: list[str] = Field(default_factory=list)
     waiver: WaiverApplied | None = None
@@ -162,6 +167,27 @@ class PolicyResult(BaseModel):
         return self.status == "pass"
 
 
+class DisclosureRule(BaseModel):
+    """Which figures an audit's outputs may publish (the policy's disclosure settings).
+
+    A group (a cell of a table: one group of an attribute or of an intersection) with fewer than
+    ``min_size`` people is never shown with its count or rates, in any output; when exactly one
+    group of a table is hidden, the next smallest is hidden too, so the first cannot be worked
+    out from the total. ``required_by`` names a law that requires every category to be published
+    (then nothing is hidden, and documents say which law requires it).
+    """
+
+    model_config = ConfigDict(frozen=True)
+
+    min_size: int = Field(10, ge=1, description="Smallest group whose figures may be shown.")
+    audience: Literal["internal", "public"] = Field(
+        "internal", description="Who reads the outputs: the organisation and its board, or all."
+    )
+    required_by: str | None = Field(
+        default=None, description="Citation of a law requiring every category to be published."
+    )
+
+
 class ModelRef(BaseModel):
     """Which registered model version (if any) an audit is about."""
 
@@ -188,7 +214,18 @@ class AuditResult(BaseModel):
     data: DataFingerprint
     evidence: Evidence
     policy: PolicyResult | None = None
+    disclosure: DisclosureRule = Field(
+        default_factory=DisclosureRule,
+        description="The disclosure control applied to this result's figures.",
+    )
 
     @property
     def status(self) -> Literal["pass", "fail", "inconclusive", "no_policy"]:
         return "no_policy" if self.policy is None else self.policy.status
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def verdict(self) -> Literal["pass", "fail", "inconclusive", "no_policy"]:
+        """The audit's outcome, written at the top level of audit.json for scripts: pass,
+        fail, inconclusive (a blocking rule lacked evidence), or no_policy."""
+        return self.status

@@ -10,6 +10,7 @@ shared MLflow tracking server instead, for example one backed by PostgreSQL for 
     tracking_uri: http://mlflow.internal:5000   # or sqlite:///register.db (relative to this file)
     artifact_location: /srv/govern/artifacts    # where new experiments keep their artifacts
     trail_path: audit/trail.jsonl               # relative to this file
+    policy: public-sector-baseline              # the organisation's policy (pack or file)
 
 Precedence: ``MLFLOW_TRACKING_URI`` > ``govern.yaml`` > embedded default.
 """
@@ -32,7 +33,7 @@ DEFAULT_ARTIFACTS_DIR = "artifacts"
 DEFAULT_TRAIL_NAME = "trail.jsonl"
 ENV_TRACKING_URI = "MLFLOW_TRACKING_URI"
 
-KNOWN_KEYS = ("tracking_uri", "artifact_location", "trail_path")
+KNOWN_KEYS = ("tracking_uri", "artifact_location", "trail_path", "policy")
 
 MSG_CONFIG_UNREADABLE = "{path}: cannot read the file ({reason}). Check its permissions."
 MSG_CONFIG_YAML = "{path}:{line}:{column}: not valid YAML ({problem}). Fix the syntax and retry."
@@ -67,6 +68,10 @@ class GovernSettings:
         The audit trail file (JSON lines).
     home : pathlib.Path
         The ``.govern/`` folder of the working directory.
+    policy : str or None
+        The organisation's policy (a shipped pack name, or a file path resolved against
+        govern.yaml's folder), which the deployment gate judges against when no ``--policy`` is
+        given; None when govern.yaml names none.
     """
 
     tracking_uri: str
@@ -74,6 +79,7 @@ class GovernSettings:
     artifact_location: str | None
     trail_path: Path
     home: Path
+    policy: str | None = None
 
 
 def _base(cwd: Path | None) -> Path:
@@ -206,12 +212,16 @@ def load_settings(cwd: Path | None = None, *, create_home: bool = True) -> Gover
     if artifact_location is not None and "://" not in artifact_location:
         artifact_location = (base / artifact_location).resolve().as_uri()
 
+    policy = config.get("policy")
+    if policy is not None and (policy.endswith((".yaml", ".yml")) or "/" in policy):
+        policy = str((base / policy).resolve())
+
     env_uri = os.environ.get(ENV_TRACKING_URI, "").strip()
     if env_uri:
-        return GovernSettings(env_uri, "environment", artifact_location, trail, home)
+        return GovernSettings(env_uri, "environment", artifact_location, trail, home, policy)
     if "tracking_uri" in config:
         uri = _anchor_sqlite(config["tracking_uri"], base)
-        return GovernSettings(uri, "config_file", artifact_location, trail, home)
+        return GovernSettings(uri, "config_file", artifact_location, trail, home, policy)
     if create_home:
         (home / DEFAULT_ARTIFACTS_DIR).mkdir(parents=True, exist_ok=True)
     return GovernSettings(
@@ -220,6 +230,7 @@ def load_settings(cwd: Path | None = None, *, create_home: bool = True) -> Gover
         artifact_location=artifact_location or (home / DEFAULT_ARTIFACTS_DIR).as_uri(),
         trail_path=trail,
         home=home,
+        policy=policy,
     )
 
 

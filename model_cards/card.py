@@ -24,7 +24,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from govern.errors import BadInputError
 from govern.evidence.documentation import DocumentationEvidence
 from govern.evidence.fairness import FairnessEvidence
-from govern.results import INTERSECTION_SEPARATOR, MetricRow
+from govern.results import INTERSECTION_SEPARATOR, DisclosureRule, MetricRow
 
 CARD_NOT_FOUND = (
     "model card file {path} does not exist. Check the path, or write one (docs/reports.md)."
@@ -203,23 +203,30 @@ class ModelCard(BaseModel):
         """The card as evidence for documentation rules."""
         return DocumentationEvidence(fields=self.documentation_fields())
 
-    def with_fairness(self, evidence: FairnessEvidence) -> ModelCard:
+    def with_fairness(
+        self, evidence: FairnessEvidence, *, disclosure: DisclosureRule | None = None
+    ) -> ModelCard:
         """A copy whose quantitative analyses hold the measured per-group metrics.
 
-        Groups below the minimum group size (status ``insufficient_data``) are not copied: only
-        their names are kept, so a card can never publish their counts or rates.
+        Groups whose figures the disclosure rule withholds (:mod:`govern.disclosure`; the
+        audit's own rule, ``audit.disclosure``) are not copied: only their names are kept, so a
+        card never publishes their counts or rates.
         """
-        hidden = [
-            (g.attribute, g.group) for g in evidence.groups if g.status == "insufficient_data"
-        ]
-        kept = [r for r in evidence.metrics if (r.attribute, r.group) not in set(hidden)]
+        from govern.disclosure import hidden_groups
+
+        hidden = hidden_groups(evidence, disclosure or DisclosureRule())
+        kept = [r for r in evidence.metrics if (r.attribute, r.group) not in hidden]
         unitary = [r for r in kept if INTERSECTION_SEPARATOR not in r.attribute]
         intersectional = [r for r in kept if INTERSECTION_SEPARATOR in r.attribute]
         analysis = self.quantitative_analysis.model_copy(
             update={
                 "unitary": unitary,
                 "intersectional": intersectional,
-                "suppressed_groups": hidden,
+                "suppressed_groups": [
+                    (g.attribute, g.group)
+                    for g in evidence.groups
+                    if (g.attribute, g.group) in hidden
+                ],
             }
         )
         return self.model_copy(update={"quantitative_analysis": analysis})

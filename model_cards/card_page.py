@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from govern import __version__
+from govern.disclosure import redact
 from govern.evidence.fairness import FairnessEvidence, GroupSummary
 from govern.model_cards.card import ModelCard
 from govern.model_cards.context import CardSectionContext, ModelCardContext
@@ -143,7 +144,9 @@ def _stored_analyses(card: ModelCard) -> FairnessEvidence:
     attributes = list(dict.fromkeys(row.attribute for row in rows))
     attributes.sort(key=lambda name: INTERSECTION_SEPARATOR in name)
     hidden = [
-        GroupSummary(attribute=a, group=g, n=0, share=0.0, status="insufficient_data")
+        GroupSummary(
+            attribute=a, group=g, n=None, share=None, status="insufficient_data", withheld="small"
+        )
         for a, g in analysis.suppressed_groups
     ]
     return FairnessEvidence(n_rows=0, attributes=attributes, metrics=rows, groups=hidden)
@@ -153,10 +156,14 @@ def model_card_context(
     card: ModelCard, audit: AuditResult | None = None, *, fmt: Format = "html"
 ) -> ModelCardContext:
     """Everything the model card shows, as a typed context."""
+    audit = redact(audit) if audit is not None else None  # only publishable figures are shown
     sections, missing = _card_sections(card)
     measured = audit.evidence.get(FairnessEvidence) if audit is not None else None
     fairness = fairness_body(
-        measured if measured is not None else _stored_analyses(card), with_charts=fmt == "html"
+        measured if measured is not None else _stored_analyses(card),
+        with_charts=fmt == "html",
+        disclosure=audit.disclosure if audit is not None else None,
+        rules=audit.policy.rules if audit is not None and audit.policy is not None else [],
     )
     audit_status = ""
     if audit is not None:

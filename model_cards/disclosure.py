@@ -1,31 +1,35 @@
-"""Disclosure control: which groups' figures a published document may show. One rule, here.
+"""How withheld figures look in a document. The rule itself is :mod:`govern.disclosure`.
 
-A group too small to report (its summary says ``insufficient_data``: fewer people than the
-policy's minimum) is suppressed: its count and rates never reach a template. When exactly one
-group of an attribute is suppressed, the next smallest group (never the reference) is suppressed
-too, since the hidden count would otherwise follow from the total minus the others
-(complementary suppression, the usual practice of statistical disclosure control for published
-tables, e.g. the ONS's and Eurostat's).
+A published audit (:func:`govern.disclosure.redact`) carries no count or rate of a group too
+small to publish; the documents show such a group by name, say why its figures are withheld,
+and still say which rules it falls short of, so suppression never hides a finding.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from govern.evidence.fairness import GroupSummary
+from govern.disclosure import COMPLEMENTARY, hidden_groups
+from govern.evidence.fairness import FairnessEvidence
+from govern.results import DisclosureRule, RuleResult
 
 SUPPRESSION_NOTE = (
     "Groups marked “suppressed” have {threshold} people in the data. Their counts and rates "
     "are not shown: figures from so few people are unreliable, and publishing them could "
-    "identify individuals."
+    "identify individuals. Their verdicts are still stated."
+)
+REQUIRED_NOTE = (
+    "Every category's count and rate is published, small categories included, because {law} "
+    "requires it."
 )
 SMALL_NOTE = "suppressed"
 COMPLEMENTARY_NOTE = "suppressed so that a smaller group's figures cannot be worked out"
+FALLS_SHORT_NOTE = "falls short of: {rules}"
 
 
 @dataclass(frozen=True)
 class Suppression:
-    """The suppressed groups of one attribute, each with the note shown in its place."""
+    """The withheld groups of one table, each with the note shown in its place."""
 
     notes: dict[str, str]
 
@@ -36,53 +40,29 @@ class Suppression:
         return bool(self.notes)
 
 
-def suppression_for(
+def table_suppression(
+    evidence: FairnessEvidence,
     attribute: str,
-    groups: list[str],
-    summaries: dict[tuple[str, str], GroupSummary],
-    reference: str | None,
+    rule: DisclosureRule,
+    rules: list[RuleResult],
 ) -> Suppression:
-    """Which of ``groups`` (one attribute's, in display order) may not be shown, and why."""
-    small = {
-        group
-        for group in groups
-        if (summary := summaries.get((attribute, group))) is not None
-        and summary.status == "insufficient_data"
-    }
-    notes = {group: SMALL_NOTE for group in groups if group in small}
-    protecting = _complementary_group(attribute, groups, small, summaries, reference)
-    if protecting is not None:
-        notes[protecting] = COMPLEMENTARY_NOTE
+    """The notes for the withheld groups of one attribute's table."""
+    hidden = hidden_groups(evidence, rule)
+    notes = {}
+    for (name, group), why in hidden.items():
+        if name != attribute:
+            continue
+        note = COMPLEMENTARY_NOTE if why == COMPLEMENTARY else SMALL_NOTE
+        failing = [r.title for r in rules if (attribute, group) in set(r.shortfalls)]
+        if failing:
+            note += "; " + FALLS_SHORT_NOTE.format(rules="; ".join(failing))
+        notes[group] = note
     return Suppression(notes)
 
 
-def _complementary_group(
-    attribute: str,
-    groups: list[str],
-    small: set[str],
-    summaries: dict[tuple[str, str], GroupSummary],
-    reference: str | None,
-) -> str | None:
-    if len(small) != 1:
-        return None
-    candidates = [
-        summaries[(attribute, group)]
-        for group in groups
-        if group not in small
-        and group != reference
-        and (attribute, group) in summaries
-        and not summaries[(attribute, group)].is_reference
-    ]
-    if not candidates:
-        return None
-    return min(candidates, key=lambda summary: (summary.n, summary.group)).group
+def suppression_note(rule: DisclosureRule) -> str:
+    return SUPPRESSION_NOTE.format(threshold=f"fewer than {rule.min_size}")
 
 
-def threshold_words(settings: dict[str, float | int | str | None]) -> str:
-    """'fewer than 30' from the evidence's settings, for the suppression note."""
-    minimum = settings.get("min_group_size")
-    return f"fewer than {int(minimum)}" if isinstance(minimum, int | float) else "too few"
-
-
-def suppression_note(settings: dict[str, float | int | str | None]) -> str:
-    return SUPPRESSION_NOTE.format(threshold=threshold_words(settings))
+def required_note(rule: DisclosureRule) -> str:
+    return REQUIRED_NOTE.format(law=rule.required_by) if rule.required_by else ""

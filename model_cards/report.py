@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from govern.disclosure import redact
 from govern.model_cards.context import ProvenanceContext, ReportContext, RuleRowContext
 from govern.model_cards.format import (
     COUNT_LABELS,
@@ -168,6 +169,7 @@ def report_context(
     audit: AuditResult, *, card: ModelCard | None = None, fmt: Format = "html"
 ) -> ReportContext:
     """Everything the compliance report shows, aggregated and suppressed, as a typed context."""
+    audit = redact(audit)  # whatever the caller passes, only publishable figures are shown
     heading, sentence = verdict_words(audit)
     rules = audit.policy.rules if audit.policy is not None else []
     counts = [
@@ -190,7 +192,12 @@ def report_context(
         verdict_sentence=sentence,
         counts=counts,
         rules=[_rule_row(r, level) for r in rules],
-        sections=report_sections(audit.evidence, fmt),
+        sections=report_sections(
+            audit.evidence,
+            fmt,
+            disclosure=audit.disclosure,
+            rules=audit.policy.rules if audit.policy is not None else [],
+        ),
         provenance=_provenance(audit),
     )
 

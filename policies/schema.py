@@ -18,7 +18,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 from govern.policies.checks import AnyCheck, rebuild_when_kinds_change
 from govern.policies.checks.metric import MetricCheck
 from govern.policies.checks.process import ProcessCheck, judged_at_gate
-from govern.results import INTERSECTION_SEPARATOR, OnInsufficientData, Severity
+from govern.results import INTERSECTION_SEPARATOR, DisclosureRule, OnInsufficientData, Severity
 
 RULE_ID_PATTERN = r"^[a-z0-9][a-z0-9_.-]*$"
 
@@ -76,6 +76,28 @@ class Settings(_Strict):
         description="Groups under this share of the data are reported but not judged "
         "(6 RCNY 5-301 allows 0.02).",
     )
+    disclosure_min_size: int = Field(
+        10,
+        ge=1,
+        description="Groups with fewer people are never published with their counts or rates, "
+        "in any output (audit.json, MLflow, reports, cards, terminal, gate summary); a verdict "
+        "about such a group is still stated, without its figures.",
+    )
+    public_disclosure_min_size: int = Field(
+        10, ge=1, description="The same for documents published to everyone (the register page)."
+    )
+    disclosure_required_by: str | None = Field(
+        None,
+        description="Citation of a law that requires every category's count and rate to be "
+        "published (e.g. 6 RCNY 5-303(a)); when set, nothing is suppressed and documents say "
+        "which law requires it.",
+    )
+    small_sample_note_below: int | None = Field(
+        None,
+        ge=1,
+        description="Groups judged with fewer people than this get a note that the figure rests "
+        "on a small sample (its interval shows how uncertain it is).",
+    )
 
 
 class SettingsPatch(_Strict):
@@ -87,6 +109,10 @@ class SettingsPatch(_Strict):
     confidence_level: float | None = Field(None, gt=0, lt=1)
     reference: str | None = Field(None, min_length=1)
     exclude_below_share: float | None = Field(None, ge=0, lt=1)
+    disclosure_min_size: int | None = Field(None, ge=1)
+    public_disclosure_min_size: int | None = Field(None, ge=1)
+    disclosure_required_by: str | None = Field(None, min_length=1)
+    small_sample_note_below: int | None = Field(None, ge=1)
 
 
 class Rule(_Strict):
@@ -262,6 +288,29 @@ class Policy(_Strict):
             ):
                 roles.update(check.roles)
         return sorted(roles)
+
+    def sign_off_roles(self) -> list[str]:
+        """Every role a sign_off rule of the policy names, whatever the risk tier, sorted."""
+        return sorted(
+            {
+                role
+                for rule in self.rules
+                if isinstance(rule.check, ProcessCheck) and rule.check.requirement == "sign_off"
+                for role in rule.check.roles
+            }
+        )
+
+    def disclosure(self, audience: Literal["internal", "public"] = "internal") -> DisclosureRule:
+        """The disclosure control the policy asks for, for one audience."""
+        settings = self.settings
+        size = (
+            settings.public_disclosure_min_size
+            if audience == "public"
+            else settings.disclosure_min_size
+        )
+        return DisclosureRule(
+            min_size=size, audience=audience, required_by=settings.disclosure_required_by
+        )
 
     def canonical_json(self) -> str:
         """The policy as canonical JSON (sorted keys, no spaces): the input of its hash."""

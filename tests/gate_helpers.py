@@ -103,9 +103,10 @@ def decisions(*, biased: bool, n_per_group: int = 200) -> pd.DataFrame:
     """Hiring decisions for two groups: women selected 40/200 (biased) or 90/200, men 100/200.
 
     Impact ratios by hand: 40/200 / (100/200) = 0.4 (biased), 90/200 / (100/200) = 0.9 (fair).
+    Other group sizes keep the same shares (rounded to whole people).
     """
-    women = 40 if biased else 90
-    men = 100
+    women = round(n_per_group * (0.2 if biased else 0.45))
+    men = round(n_per_group * 0.5)
     sex = np.array(["female"] * n_per_group + ["male"] * n_per_group)
     selected = np.array(
         [1] * women + [0] * (n_per_group - women) + [1] * men + [0] * (n_per_group - men)
@@ -122,15 +123,20 @@ def record_audit(
     biased: bool,
     at: dt.datetime | None = None,
     risk_tier: str = "high",
+    n_per_group: int = 200,
 ) -> AuditResult:
-    """Audit decisions under the policy and record it on the version, as auditing.py does."""
+    """Audit decisions under the policy and record it on the version, as the audit service
+    does (an MLflow run with audit.json, then the version tags, run id last)."""
     policy = load_policy(policy_path)
-    frame = decisions(biased=biased)
+    frame = decisions(biased=biased, n_per_group=n_per_group)
     fairness = audit_fairness(frame, y_pred="selected", sensitive=["sex"], n_boot=0)
     when = at or dt.datetime.now(dt.UTC)
     evidence = Evidence(
         fairness=fairness,
-        process=ProcessEvidence(last_audit_at=when, risk_tier=risk_tier, purpose="hr_decision"),
+        # As the audit service does: sign-off is left to the gate (approvals=None).
+        process=ProcessEvidence(
+            last_audit_at=when, risk_tier=risk_tier, purpose="recruitment", approvals=None
+        ),
     )
     verdicts = evaluate(policy, evidence, today=when.date(), model_name=name, model_version=version)
     result = AuditResult(

@@ -23,6 +23,7 @@ from govern.results import (
     INTERSECTION_SEPARATOR,
     AuditResult,
     DataFingerprint,
+    DisclosureRule,
     MetricRow,
     ModelRef,
     PolicyResult,
@@ -207,6 +208,8 @@ def make_audit(
         ),
         evidence=Evidence(fairness=evidence),
         policy=policy,
+        # These documents withhold the figures of every group under the minimum group size.
+        disclosure=DisclosureRule(min_size=MIN_GROUP_SIZE),
     )
 
 

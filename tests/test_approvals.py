@@ -17,7 +17,10 @@ from govern.services.approvals import (
     MSG_BAD_APPROVAL_TAG,
     MSG_BAD_ROLE,
     MSG_NO_APPROVER,
+    MSG_NO_AUDIT_TO_SIGN,
     MSG_NO_COMMENT,
+    MSG_ROLE_NOT_REQUIRED,
+    MSG_SIGNING_UNPASSED_AUDIT,
     RecordedApproval,
     approvals_from_tags,
     approve,
@@ -62,9 +65,17 @@ def sign(uri: str, name: str, version: str, trail: Path) -> RecordedApproval:
 # -- approvals ---------------------------------------------------------------------------------
 
 
-def test_approve_records_a_tag_and_a_trail_record(sqlite_tracking_uri: str, trail: Path) -> None:
+@pytest.fixture
+def policy_path(tmp_path: Path) -> Path:
+    return gh.write_policy(tmp_path)
+
+
+def test_approve_records_a_tag_and_a_trail_record(
+    sqlite_tracking_uri: str, trail: Path, policy_path: Path
+) -> None:
     uri = sqlite_tracking_uri
     name, version = gh.governed_version(uri, trail)
+    audit = gh.record_audit(uri, name, version, policy_path, biased=False)
     at = dt.datetime(2026, 11, 24, 9, 30, tzinfo=dt.UTC)
     approval = approve(
         name,
@@ -92,6 +103,10 @@ def test_approve_records_a_tag_and_a_trail_record(sqlite_tracking_uri: str, trai
     last = records[-1]
     assert (last.model, last.version, last.actor) == (name, version, "ci-bot")
     assert last.payload["role"] == "ethics_officer" and last.payload["by"] == "Jane Doe"
+    # The sign-off names the audit it was given on, and that audit's outcome.
+    run_id = Registry(uri).get_version_tags(name, version)["govern.audit.run_id"]
+    assert (approval.audit_run_id, approval.audit_status) == (run_id, audit.status)
+    assert last.payload["audit_run_id"] == run_id and approval.warning is None
     assert (tag["trail_index"], tag["trail_hash"]) == (last.index, last.record_hash)
     assert read_approvals(name, version=version, tracking_uri=uri) == [approval]
     assert verify_trail(trail).ok
@@ -141,3 +156,43 @@ def test_unreadable_approval_tag() -> None:
         tag="govern.approval.dpo",
         problem="Expecting value: line 1 column 1 (char 0)",
     )
+
+
+def test_approve_needs_an_audit_to_sign_off(sqlite_tracking_uri: str, trail: Path) -> None:
+    name, version = gh.governed_version(sqlite_tracking_uri, trail)
+    with pytest.raises(BadInputError) as refused:
+        sign(sqlite_tracking_uri, name, version, trail)
+    assert str(refused.value) == MSG_NO_AUDIT_TO_SIGN.format(name=name, version=version)
+
+
+def test_approve_checks_the_role_against_the_policy(
+    sqlite_tracking_uri: str, trail: Path, policy_path: Path
+) -> None:
+    uri = sqlite_tracking_uri
+    name, version = gh.governed_version(uri, trail)
+    gh.record_audit(uri, name, version, policy_path, biased=False)
+    with pytest.raises(BadInputError) as refused:
+        approve(
+            name, version=version, role="ethics_oficer", by="Jane Doe", comment="Reviewed.",
+            tracking_uri=uri, trail=trail,
+        )  # fmt: skip
+    assert str(refused.value) == MSG_ROLE_NOT_REQUIRED.format(
+        role="ethics_oficer",
+        policy=str(policy_path),
+        hint=" (did you mean 'ethics_officer'?)",
+        roles="ethics_officer",
+    )
+    assert [r.kind for r in read_trail(trail)] == ["register"]  # nothing recorded
+
+
+def test_signing_off_a_failed_audit_is_recorded_with_a_warning(
+    sqlite_tracking_uri: str, trail: Path, policy_path: Path
+) -> None:
+    uri = sqlite_tracking_uri
+    name, version = gh.governed_version(uri, trail)
+    gh.record_audit(uri, name, version, policy_path, biased=True)
+    approval = sign(uri, name, version, trail)
+    run_id = Registry(uri).get_version_tags(name, version)["govern.audit.run_id"]
+    assert approval.audit_status == "fail"
+    assert approval.warning == MSG_SIGNING_UNPASSED_AUDIT.format(run_id=run_id, outcome="failed")
+    assert read_trail(trail)[-1].payload["warning"] == approval.warning

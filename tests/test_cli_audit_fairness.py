@@ -29,19 +29,24 @@ def test_json_output_holds_tidy_rows_and_tests(capsys: pytest.CaptureFixture[str
         "--intersect", "--bootstrap", "50", "--min-group-size", "5", "--format", "json",
     )  # fmt: skip
     assert code == 0
+    # The JSON output is audit.json's shape: the same as the file an audit writes.
     payload = json.loads(out)
-    assert payload["attributes"] == ["sex", "ethnicity", "sex & ethnicity"]
-    rows = {(r["attribute"], r["group"], r["metric"]): r for r in payload["rows"]}
-    assert set(payload["rows"][0]) == {
+    assert payload["verdict"] == "no_policy"
+    fairness = payload["evidence"]["fairness"]
+    assert fairness["attributes"] == ["sex", "ethnicity", "sex & ethnicity"]
+    tidy = [*fairness["metrics"], *fairness["disparities"]]
+    rows = {(r["attribute"], r["group"], r["metric"]): r for r in tidy}
+    assert set(tidy[0]) == {
         "attribute", "group", "n", "metric", "value", "ci_low", "ci_high",
     }  # fmt: skip
     assert rows[("sex & ethnicity", "F & b", "impact_ratio")]["value"] == pytest.approx(
         float(Fraction(1, 3))
     )
     assert rows[("sex", "F", "selection_rate")]["ci_low"] is not None
-    tests = {(t["attribute"], t["group"]): t for t in payload["tests"]}
+    tests = {(t["attribute"], t["group"]): t for t in fairness["tests"]}
     assert tests[("sex", "F")]["reference"] == "M"
-    assert payload["reference_groups"]["ethnicity"] == "a"
+    assert fairness["reference_groups"]["ethnicity"] == "a"
+    assert payload["data"]["n_rows"] == 40 and len(payload["data"]["sha256"]) == 64
 
 
 def test_table_output(capsys: pytest.CaptureFixture[str]) -> None:
@@ -113,7 +118,7 @@ def test_console_script_end_to_end(tmp_path: Path) -> None:
         capture_output=True, text=True, check=False, cwd=tmp_path,
     )  # fmt: skip
     assert done.returncode == 0, done.stderr
-    assert json.loads(done.stdout)["n_rows"] == 40
+    assert json.loads(done.stdout)["data"]["n_rows"] == 40
     missing = subprocess.run(
         [str(GOVERN), "audit", "fairness", "--data", "missing.csv", "--y-pred", "d",
          "--sensitive", "g"],

@@ -38,7 +38,8 @@ def test_table_output_without_a_policy(log: Path, capsys: pytest.CaptureFixture[
         "  group                          n  agreement         up       down    appeals     "
         "upheld   impact ratio model -> final"
     )
-    assert lines[5].split() == ["A", "20", "85.0%", "20.0%", "10.0%", "15.0%", "50.0%", "1.00",
+    # 2 decided appeals in group A: under the disclosure size (10), so the rate is withheld
+    assert lines[5].split() == ["A", "20", "85.0%", "20.0%", "10.0%", "15.0%", "-", "1.00",
                                 "->", "1.00"]  # fmt: skip
     assert lines[6].split()[:3] == ["B", "20", "85.0%"]
     assert lines[7] == "  lowest impact ratio 0.80 -> 0.45 (change -0.35)"
@@ -65,7 +66,7 @@ def test_report_has_an_oversight_section(log: Path, tmp_path: Path) -> None:
     assert "## Human oversight: how reviewers used the model's recommendations" in report
     assert "| B | 20 | 0.800 | 0.455 | -0.345 |  |" in report
     assert "Reviewers kept the model's recommendation for 85.0% of 40 people." in report
-    # 2 and 4 decided appeals: fewer than the minimum of 5, so the rate is not shown
+    # 2 and 4 decided appeals: under the disclosure size (10), so the rate is not shown
     assert "| A | 20 | 85.0% | 20.0% | 10.0% | 15.0% | too few |" in report
     assert "- Reviewer 'R3' kept every one of the model's 12 recommendations" in report
     html = (out / "compliance_report.html").read_text(encoding="utf-8")
@@ -84,8 +85,8 @@ def test_policy_verdict_sets_the_exit_code(
             "--policy", "human-oversight", "--out", str(tmp_path / "out")]  # fmt: skip
     assert main(args) == 1
     out = capsys.readouterr().out
-    assert "Policy human-oversight 1.0.0: FAIL" in out
+    assert "decisions in reviewed.csv: FAIL under human-oversight 1.0.0" in out
     assert "  XX oversight-override-parity [blocking] fail: " in out
     audit = json.loads((tmp_path / "out" / "audit.json").read_text(encoding="utf-8"))
     assert audit["data"]["source"] == "reviewed.csv"
-    assert sorted(audit["evidence"]) == ["fairness", "oversight", "transparency"]
+    assert sorted(audit["evidence"]) == ["fairness", "oversight", "process", "transparency"]

@@ -22,13 +22,16 @@ from govern.services.approvals import (
 )
 from govern.services.gate import (
     MSG_APPROVAL_MISSING,
+    MSG_APPROVAL_STALE,
     MSG_AUDIT_FAILED,
+    MSG_AUDIT_INCONCLUSIVE,
     MSG_AUDIT_PASSED,
     MSG_AUDIT_TAG_MISMATCH,
     MSG_AUDIT_TOO_OLD,
     MSG_BAD_ALIAS,
     MSG_NEGATIVE_AGE,
     MSG_NO_AUDIT,
+    MSG_NO_POLICY,
     MSG_POLICY_MISMATCH,
     MSG_REJUDGED,
     MSG_SNAPSHOT,
@@ -93,14 +96,14 @@ def test_fair_audit_with_sign_off_opens_and_promotes(
     uri = sqlite_tracking_uri
     name, version = gh.governed_version(uri, trail)
     audit = gh.record_audit(uri, name, version, policy_path, biased=False)
-    # The audit ran before the sign-off, so its own sign-off rule failed; the gate judges
-    # sign-offs now, and the audit's fairness rules passed.
+    # The audit ran before the sign-off, so its sign-off rule was left to the gate; the gate
+    # judges sign-offs now, and the audit's fairness rules passed.
     assert audit.policy is not None
     verdicts = {rule.rule_id: rule.verdict for rule in audit.policy.rules}
     assert verdicts == {
         "four-fifths": "pass",
         "scores-ll144": "not_applicable",
-        "ethics-sign-off": "fail",
+        "ethics-sign-off": "not_applicable",
         "recent-audit": "pass",
     }
     sign(uri, name, version, trail)
@@ -129,7 +132,7 @@ def test_fair_audit_with_sign_off_opens_and_promotes(
     assert result.approvals_required == ["ethics_officer"]
     assert result.approvals_missing == []
     assert [r.rule_id for r in result.rules] == list(verdicts)
-    # The sign-off rule failed at audit time; the gate judges it now, with the sign-off.
+    # The sign-off rule was left to the gate at audit time; the gate judges it now.
     assert result.rules_judged_by_gate == ["ethics-sign-off", "recent-audit"]
     sign_off = result.rules[2]
     assert sign_off.verdict == "pass"
@@ -137,7 +140,7 @@ def test_fair_audit_with_sign_off_opens_and_promotes(
         at=result.evaluated_at.isoformat(), sentence=result.checks[5].message
     )
     assert sign_off.details[-1] == MSG_SNAPSHOT.format(
-        verdict="fail", sentence=audit.policy.rules[2].sentence
+        verdict="not_applicable", sentence=audit.policy.rules[2].sentence
     )
     assert result.promoted == "production"
     assert Registry(uri).get_alias_version(name, "production") == version
@@ -153,16 +156,82 @@ def test_fair_audit_with_sign_off_opens_and_promotes(
     assert verify_trail(trail).ok
 
 
-def test_without_policy_the_audits_own_policy_is_used(
-    sqlite_tracking_uri: str, trail: Path, policy_path: Path
+def test_without_a_policy_the_gate_is_a_usage_error_unless_govern_yaml_names_one(
+    sqlite_tracking_uri: str, trail: Path, policy_path: Path, tmp_path: Path
 ) -> None:
     uri = sqlite_tracking_uri
     name, version = gh.governed_version(uri, trail)
     gh.record_audit(uri, name, version, policy_path, biased=False)
     sign(uri, name, version, trail)
+    with pytest.raises(BadInputError) as refused:
+        evaluate_gate(name, version=version, tracking_uri=uri, trail=trail)
+    assert str(refused.value) == MSG_NO_POLICY
+    (tmp_path / "govern.yaml").write_text(f"policy: {policy_path}\n")
     result = evaluate_gate(name, version=version, tracking_uri=uri, trail=trail)
     assert result.open, result.reasons
     assert result.policy_name == "gate-test"
+
+
+def test_an_audit_under_a_weaker_policy_does_not_open_the_gate(
+    sqlite_tracking_uri: str, trail: Path, policy_path: Path, tmp_path: Path
+) -> None:
+    # Audited once under the organisation's policy (it fails), then again under a weaker pack:
+    # the gate, judging against the organisation's policy, stays closed.
+    uri = sqlite_tracking_uri
+    name, version = gh.governed_version(uri, trail)
+    gh.record_audit(uri, name, version, policy_path, biased=True)
+    weaker = gh.write_policy(tmp_path, threshold=0.3, name="weaker.yaml")
+    gh.record_audit(uri, name, version, weaker, biased=True)
+    sign(uri, name, version, trail)
+    result = evaluate_gate(name, version=version, policy=policy_path, tracking_uri=uri, trail=trail)
+    assert not result.open
+    assert any(check.name == "policy_hash" and check.status == "fail" for check in result.checks)
+
+
+def test_a_sign_off_does_not_carry_over_to_a_newer_audit(
+    sqlite_tracking_uri: str, trail: Path, policy_path: Path
+) -> None:
+    uri = sqlite_tracking_uri
+    name, version = gh.governed_version(uri, trail)
+    gh.record_audit(uri, name, version, policy_path, biased=False)
+    first = sign(uri, name, version, trail)
+    newer = gh.record_audit(uri, name, version, policy_path, biased=False)
+    result = evaluate_gate(name, version=version, policy=policy_path, tracking_uri=uri, trail=trail)
+    assert not result.open
+    run_id = Registry(uri).get_version_tags(name, version)["govern.audit.run_id"]
+    assert newer.model is not None
+    assert result.reasons == [
+        MSG_APPROVAL_STALE.format(
+            by="Jane Doe",
+            role="ethics_officer",
+            at=first.at.isoformat(),
+            signed=first.audit_run_id,
+            run_id=run_id,
+            name=name,
+            version=version,
+        )
+    ]
+    sign(uri, name, version, trail)
+    again = evaluate_gate(name, version=version, policy=policy_path, tracking_uri=uri, trail=trail)
+    assert again.open, again.reasons
+
+
+def test_an_inconclusive_audit_keeps_the_gate_closed(
+    sqlite_tracking_uri: str, trail: Path, policy_path: Path
+) -> None:
+    uri = sqlite_tracking_uri
+    name, version = gh.governed_version(uri, trail)
+    audit = gh.record_audit(uri, name, version, policy_path, biased=False, n_per_group=3)
+    assert audit.status == "inconclusive"
+    sign(uri, name, version, trail)
+    result = evaluate_gate(name, version=version, policy=policy_path, tracking_uri=uri, trail=trail)
+    assert not result.open
+    (reason,) = result.reasons
+    assert reason.startswith(
+        MSG_AUDIT_INCONCLUSIVE.format(
+            run_id=result.audit_run_id, rules="four-fifths", advice=""
+        ).strip()
+    )
 
 
 def test_biased_audit_without_sign_off_closes_with_every_reason(
@@ -295,15 +364,29 @@ def test_bad_input(sqlite_tracking_uri: str, trail: Path, policy_path: Path) -> 
     uri = sqlite_tracking_uri
     name, version = gh.governed_version(uri, trail)
     with pytest.raises(RegistryError) as info:
-        evaluate_gate(name, version="99", tracking_uri=uri, trail=trail)
+        evaluate_gate(name, version="99", policy=policy_path, tracking_uri=uri, trail=trail)
     assert str(info.value) == MSG_VERSION_NOT_FOUND.format(name=name, version="99", uri=uri)
     with pytest.raises(PolicyError):
         evaluate_gate(name, version=version, policy="no-such-pack", tracking_uri=uri, trail=trail)
     with pytest.raises(BadInputError) as bad:
-        evaluate_gate(name, version=version, max_age_days=-1, tracking_uri=uri, trail=trail)
+        evaluate_gate(
+            name,
+            version=version,
+            policy=policy_path,
+            max_age_days=-1,
+            tracking_uri=uri,
+            trail=trail,
+        )
     assert str(bad.value) == MSG_NEGATIVE_AGE.format(value=-1)
     with pytest.raises(BadInputError) as bad:
-        evaluate_gate(name, version=version, promote="prod uction", tracking_uri=uri, trail=trail)
+        evaluate_gate(
+            name,
+            version=version,
+            policy=policy_path,
+            promote="prod uction",
+            tracking_uri=uri,
+            trail=trail,
+        )
     assert str(bad.value) == MSG_BAD_ALIAS.format(alias="prod uction")
 
 
@@ -352,24 +435,23 @@ def test_junit_has_one_case_per_rule_and_condition(
     (suite,) = root.findall("testsuite")
     cases = suite.findall("testcase")
     names = [case.get("name") for case in cases]
+    # Each finding once: the failing rule is not repeated as "audit passed", and sign-off and
+    # audit age appear as the gate's conditions, not again as rules.
     assert names == [
         "governed",
         "audit_present",
-        "audit_passed",
         "policy_hash",
         "audit_age",
         "approval:ethics_officer",
         "four-fifths",
         "scores-ll144",
-        "ethics-sign-off",
-        "recent-audit",
     ]
     failed = [c.get("name") for c in cases if c.find("failure") is not None]
     skipped = [c.get("name") for c in cases if c.find("skipped") is not None]
-    assert failed == ["audit_passed", "approval:ethics_officer", "four-fifths", "ethics-sign-off"]
+    assert failed == ["approval:ethics_officer", "four-fifths"]
     assert skipped == ["scores-ll144"]
-    assert suite.get("tests") == root.get("tests") == "10"
-    assert suite.get("failures") == "4" and suite.get("skipped") == "1"
+    assert suite.get("tests") == root.get("tests") == "7"
+    assert suite.get("failures") == "2" and suite.get("skipped") == "1"
     four_fifths = cases[names.index("four-fifths")].find("failure")
     assert four_fifths is not None and four_fifths.get("type") == "blocking"
     rule = next(r for r in closed_result.rules if r.rule_id == "four-fifths")
@@ -377,7 +459,21 @@ def test_junit_has_one_case_per_rule_and_condition(
     na = cases[names.index("scores-ll144")].find("skipped")
     assert na is not None and (na.get("message") or "").startswith("not_applicable: ")
     assert cases[0].get("classname") == "govern.gate.conditions"
-    assert cases[6].get("classname") == "govern.policy.gate-test"
+    assert cases[5].get("classname") == "govern.policy.gate-test"
+
+
+def test_junit_shows_a_warning_without_a_failure(closed_result: GateResult) -> None:
+    warned = [
+        rule.model_copy(update={"verdict": "fail", "severity": "warning"})
+        if rule.rule_id == "scores-ll144"
+        else rule
+        for rule in closed_result.rules
+    ]
+    root = ET.fromstring(gate_junit_xml(closed_result.model_copy(update={"rules": warned})))
+    (case,) = [c for c in root.iter("testcase") if c.get("name") == "scores-ll144"]
+    assert case.find("failure") is None and case.find("skipped") is None
+    output = case.find("system-out")
+    assert output is not None and (output.text or "").startswith("WARNING")
 
 
 def test_junit_escapes_text(closed_result: GateResult) -> None:

@@ -95,7 +95,7 @@ def test_every_problem_is_reported_with_its_line(tmp_path: Path) -> None:
                 line=1,
                 column=1,
                 key="trackng_uri",
-                known="tracking_uri, artifact_location, trail_path",
+                known="tracking_uri, artifact_location, trail_path, policy",
             ),
             MSG_CONFIG_NOT_STRING.format(
                 path=path, line=2, column=13, key="trail_path", found="'42'"

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from fractions import Fraction
+
 import numpy as np
 import pandas as pd
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from scipy import stats
 from scipy.stats.contingency import association
 
 from govern.audits.transparency import (
@@ -45,18 +46,23 @@ def test_cramers_v_equals_scipy(pairs: list[tuple[str, str]]) -> None:
         max_size=200,
     )
 )
-def test_correlation_ratio_matches_one_way_anova(pairs: list[tuple[float, str]]) -> None:
-    values = np.array([p[0] for p in pairs])
-    groups = np.array([p[1] for p in pairs])
-    labels = sorted(set(groups))
-    samples = [values[groups == g] for g in labels]
-    eta = correlation_ratio(pd.Series(values), pd.Series(groups))
-    n, k = len(values), len(labels)
-    if k < 2 or n <= k or np.ptp(values) < 1e-6 or all(np.ptp(s) == 0 for s in samples):
-        return  # ANOVA's F is undefined here; the hand cases below cover the edges
-    f_stat = stats.f_oneway(*samples).statistic
-    eta_squared_from_f = f_stat * (k - 1) / (f_stat * (k - 1) + (n - k))
-    assert eta**2 == pytest.approx(eta_squared_from_f, rel=1e-7, abs=1e-9)
+def test_correlation_ratio_matches_exact_arithmetic(pairs: list[tuple[float, str]]) -> None:
+    # η² = between-group sum of squares / total sum of squares, worked out here in exact
+    # rational arithmetic from the same floats. (Deriving it from ANOVA's F is ill-conditioned
+    # when groups barely vary inside: F overflows to inf, or rounds below zero.)
+    values = [Fraction(p[0]) for p in pairs]
+    groups = [p[1] for p in pairs]
+    mean = sum(values, Fraction(0)) / len(values)
+    total = sum(((v - mean) ** 2 for v in values), Fraction(0))
+    between = Fraction(0)
+    for label in set(groups):
+        members = [v for v, g in zip(values, groups, strict=True) if g == label]
+        between += len(members) * (sum(members, Fraction(0)) / len(members) - mean) ** 2
+    eta = correlation_ratio(pd.Series([p[0] for p in pairs]), pd.Series(groups))
+    if total == 0:
+        assert eta == 0.0
+    else:
+        assert eta**2 == pytest.approx(float(between / total), rel=1e-9, abs=1e-12)
 
 
 def test_correlation_ratio_hand_cases() -> None:

@@ -1,8 +1,6 @@
-"""Plain-text and JSON views of fairness evidence, for the terminal and for scripts."""
+"""The plain-text view of fairness evidence, for the terminal (scripts read audit.json)."""
 
 from __future__ import annotations
-
-from typing import Any
 
 from govern.evidence.fairness import FairnessEvidence
 
@@ -49,6 +47,9 @@ def render_text(evidence: FairnessEvidence) -> str:
             flags = []
             if summary.is_reference:
                 flags.append("reference")
+            if summary.n is None:
+                rows.append((group, "suppressed", "-", "-", "-", "too few to publish"))
+                continue
             if summary.status != "ok":
                 flags.append(summary.status)
             impact_value = impact[0].value if impact else None
@@ -87,28 +88,3 @@ def render_text(evidence: FairnessEvidence) -> str:
         f"{evidence.n_rows} records; {n_boot} bootstrap replicates, {level} percentile intervals."
     )
     return "\n".join(lines)
-
-
-def to_json_payload(evidence: FairnessEvidence) -> dict[str, Any]:
-    """The tidy rows (metrics then disparities), tests and group summaries as JSON-ready data.
-
-    Examples
-    --------
-    >>> import pandas as pd
-    >>> from govern.audits.fairness import audit_fairness
-    >>> df = pd.DataFrame({"hired": [1, 0, 1, 0], "sex": ["F", "F", "M", "M"]})
-    >>> payload = to_json_payload(audit_fairness(df, y_pred="hired", sensitive="sex", n_boot=0))
-    >>> sorted(payload["rows"][0])
-    ['attribute', 'ci_high', 'ci_low', 'group', 'metric', 'n', 'value']
-    """
-    return {
-        "kind": "fairness",
-        "n_rows": evidence.n_rows,
-        "attributes": evidence.attributes,
-        "reference_groups": evidence.reference_groups,
-        "unknown_counts": evidence.unknown_counts,
-        "settings": evidence.settings,
-        "groups": [g.model_dump(mode="json") for g in evidence.groups],
-        "rows": [r.model_dump(mode="json") for r in evidence.rows()],
-        "tests": [t.model_dump(mode="json") for t in evidence.tests],
-    }

@@ -53,16 +53,17 @@ def reviewer_summaries(
     summaries = []
     for group in evidence.groups:
         row = evidence.value("selection_rate", REVIEWER, group.group)
+        cases = group.n or 0  # the engine's own evidence: never withheld
         summaries.append(
             ReviewerSummary(
                 reviewer=group.group,
-                n=group.n,
+                n=cases,
                 overrides=int(counts.get(group.group, 0)),
                 override_rate=row.value if row else None,
                 ci_low=row.ci_low if row else None,
                 ci_high=row.ci_high if row else None,
                 median_review_minutes=medians.get(group.group),
-                enough_cases=group.n >= measure.min_group_size,
+                enough_cases=cases >= measure.min_group_size,
             )
         )
     return summaries

@@ -1,9 +1,11 @@
 """The gate's result as JUnit XML and as a Markdown summary, for CI systems to show.
 
 JUnit XML: one test case per gate condition and one per policy rule, so CI shows each rule
-passing or failing. A rule that failed is a ``<failure>`` (its ``type`` says whether it was
-blocking or a warning); a rule not applicable, without enough data, or waived is ``<skipped>``
-with the reason, never a pass (unknown is not pass). Markdown: a short verdict, the reasons and
+passing or failing, each finding counted once. What closes the gate is a ``<failure>`` (a
+blocking rule that failed, type ``blocking``; one left without evidence, type
+``inconclusive``; a failed condition, type ``gate``); a warning that did not hold passes with the
+warning in its output; a rule not applicable, waived, or a non-blocking rule without enough data
+is ``<skipped>`` with the reason, never a silent pass. Markdown: a short verdict, the reasons and
 a table of rules, written for GitHub's ``$GITHUB_STEP_SUMMARY`` (which is appended to).
 """
 
@@ -15,7 +17,7 @@ from pathlib import Path
 from govern.adapters.files import write_text_atomic
 from govern.errors import BadInputError
 from govern.results import RuleResult
-from govern.services.gate import GateResult
+from govern.services.gate import COND_AUDIT_PASSED, GateResult
 
 SKIPPED_VERDICTS = ("not_applicable", "insufficient_data", "waived")
 CONDITIONS_CLASS = "govern.gate"
@@ -36,8 +38,53 @@ def _rule_message(rule: RuleResult) -> str:
     return text
 
 
+def _blocks(rule: RuleResult) -> bool:
+    """True when the rule keeps the gate closed: a blocking failure, or a blocking rule left
+    without evidence (an inconclusive audit)."""
+    if rule.severity != "blocking":
+        return False
+    return rule.verdict == "fail" or (
+        rule.verdict == "insufficient_data" and rule.on_insufficient_data == "block"
+    )
+
+
+def _rule_case(suite: ET.Element, rule: RuleResult, policy_class: str) -> str:
+    """Add one rule's test case; returns its status (failure, skipped or passed)."""
+    case = ET.SubElement(suite, "testcase", classname=policy_class, name=rule.rule_id)
+    case.set("time", "0")
+    message = _rule_message(rule)
+    if _blocks(rule):
+        kind = "blocking" if rule.verdict == "fail" else "inconclusive"
+        failure = ET.SubElement(case, "failure", message=message, type=kind)
+        failure.text = "\n".join(
+            [
+                f"{rule.title} ({rule.severity})",
+                message,
+                *([rule.to_conclude] if rule.to_conclude else []),
+                *rule.details,
+            ]
+        )
+        return "failure"
+    if rule.verdict in SKIPPED_VERDICTS:
+        ET.SubElement(case, "skipped", message=f"{rule.verdict}: {message}")
+        return "skipped"
+    out = ET.SubElement(case, "system-out")
+    if rule.verdict == "fail":
+        # A warning does not close the gate, so it must not turn a CI test report red.
+        out.text = f"WARNING ({rule.severity} rule did not hold): {rule.title}: {message}"
+    else:
+        out.text = f"{rule.title}: {message}"
+    return "passed"
+
+
 def gate_junit_xml(result: GateResult) -> str:
     """JUnit XML for a gate result: one test case per gate condition and per policy rule.
+
+    Each finding is counted once: the rules the gate judges itself (sign-off, audit age) appear
+    as their conditions only, and the "audit passed" condition appears only when it failed for
+    a reason the rules' own test cases do not show (a changed tag, an unreadable audit). A
+    warning that did not hold is a passing case with the warning in its output, never a
+    ``<failure>``: only what closes the gate is red.
 
     Examples
     --------
@@ -45,48 +92,36 @@ def gate_junit_xml(result: GateResult) -> str:
     >>> xml.startswith("<?xml")  # doctest: +SKIP
     True
     """
-    suite_name = f"govern gate {result.model} version {result.version}"
-    suite = ET.Element("testsuite", name=suite_name)
+    suite = ET.Element("testsuite", name=f"govern gate {result.model} version {result.version}")
     suite.set("timestamp", result.evaluated_at.isoformat())
-    failures = skipped = 0
+    rules = [r for r in result.rules if r.rule_id not in result.rules_judged_by_gate]
+    shown_by_rules = any(_blocks(rule) for rule in rules)
+    counts = {"failure": 0, "skipped": 0, "passed": 0}
     for check in result.checks:
+        if check.name == COND_AUDIT_PASSED and (check.status != "fail" or shown_by_rules):
+            continue
         case = ET.SubElement(
             suite, "testcase", classname=f"{CONDITIONS_CLASS}.conditions", name=check.name
         )
         case.set("time", "0")
         if check.status == "fail":
-            failures += 1
+            counts["failure"] += 1
             failure = ET.SubElement(case, "failure", message=check.message, type="gate")
             failure.text = check.message
         elif check.status == "skipped":
-            skipped += 1
+            counts["skipped"] += 1
             ET.SubElement(case, "skipped", message=check.message)
-    policy_class = f"{RULES_CLASS}.{result.policy_name or 'unknown'}"
-    for rule in result.rules:
-        case = ET.SubElement(suite, "testcase", classname=policy_class, name=rule.rule_id)
-        case.set("time", "0")
-        message = _rule_message(rule)
-        if rule.verdict == "fail":
-            failures += 1
-            failure = ET.SubElement(case, "failure", message=message, type=rule.severity)
-            failure.text = "\n".join([f"{rule.title} ({rule.severity})", message, *rule.details])
-        elif rule.verdict in SKIPPED_VERDICTS:
-            skipped += 1
-            ET.SubElement(case, "skipped", message=f"{rule.verdict}: {message}")
         else:
-            out = ET.SubElement(case, "system-out")
-            out.text = f"{rule.title}: {message}"
-    tests = len(result.checks) + len(result.rules)
-    for element in (suite,):
-        element.set("tests", str(tests))
-        element.set("failures", str(failures))
-        element.set("errors", "0")
-        element.set("skipped", str(skipped))
+            counts["passed"] += 1
+    policy_class = f"{RULES_CLASS}.{result.policy_name or 'unknown'}"
+    for rule in rules:
+        counts[_rule_case(suite, rule, policy_class)] += 1
     root = ET.Element("testsuites", name="govern gate")
-    root.set("tests", str(tests))
-    root.set("failures", str(failures))
-    root.set("errors", "0")
-    root.set("skipped", str(skipped))
+    for element in (suite, root):
+        element.set("tests", str(sum(counts.values())))
+        element.set("failures", str(counts["failure"]))
+        element.set("errors", "0")
+        element.set("skipped", str(counts["skipped"]))
     root.append(suite)
     ET.indent(root)
     return ET.tostring(root, encoding="unicode", xml_declaration=True) + "\n"

@@ -260,6 +260,7 @@ class Registry:
                 artifact_location=_artifacts_beside(tracking_uri),
                 trail_path=settings.trail_path,
                 home=settings.home,
+                policy=settings.policy,
             )
         self.settings = settings
         self.tracking_uri = settings.tracking_uri

@@ -26,10 +26,16 @@ class GroupSummary(BaseModel):
 
     attribute: str
     group: str
-    n: int
-    share: float = Field(description="Share of all records (0-1).")
+    n: int | None = Field(
+        description="People in the group; None when withheld (too few to publish)."
+    )
+    share: float | None = Field(description="Share of all records (0-1); None when withheld.")
     status: GroupStatus = "ok"
     is_reference: bool = False
+    withheld: Literal["small", "complementary"] | None = Field(
+        default=None,
+        description="Why the group's figures are not published (govern.disclosure), or None.",
+    )
 
 
 class SelectionRateTest(BaseModel):

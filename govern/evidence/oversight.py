@@ -125,7 +125,9 @@ class ReviewerSummary(BaseModel):
 
     reviewer: str
     n: int = Field(description="Cases decided.")
-    overrides: int = Field(description="Cases where the decision differs from the model's.")
+    overrides: int | None = Field(
+        description="Cases where the decision differs from the model's; None when withheld."
+    )
     override_rate: float | None = None
     ci_low: float | None = None
     ci_high: float | None = None
@@ -217,6 +219,18 @@ class OversightEvidence(EvidencePart):
         return next(
             (t for t in self.change_tests if t.attribute == attribute and t.group == group), None
         )
+
+    def rates_of_roles(self) -> list[str]:
+        """The rates the log's columns allow, whether or not a group had enough people for
+        its figure to be published."""
+        rates = [AGREEMENT_RATE, OVERRIDE_UP_RATE, OVERRIDE_DOWN_RATE]
+        if self.roles.appeal is not None:
+            rates.append(APPEAL_RATE)
+        if self.roles.appeal_upheld is not None:
+            rates.append(APPEAL_UPHELD_RATE)
+        if self.roles.recommended_at is not None:
+            rates.append(QUICK_DECISION_RATE)
+        return rates
 
     def measured(self) -> set[str]:
         """The rates this evidence holds (a rate whose inputs were not given is absent)."""

@@ -37,3 +37,8 @@ class ProcessEvidence(EvidencePart):
     register_missing_fields: list[str] | None = Field(
         default=None, description="Register fields still empty; None when not checked."
     )
+    register_read: bool = Field(
+        default=True,
+        description="False for an audit with no register (a vendor's decision file): owner, "
+        "appeal route and register entry are then unknown, not missing.",
+    )

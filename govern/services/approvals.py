@@ -7,9 +7,12 @@ what the EU AI Act asks of high-risk systems (Regulation (EU) 2024/1689, Art. 14
 Canadian Directive on Automated Decision-Making requires for its higher impact levels (approval
 by the deputy head at Level III; a human making the final decision at Levels III-IV).
 
-A sign-off is given to a model version (versions are immutable) and records which audit run the
-person had in front of them; a later sign-off by the same role replaces it. The gate counts the
-sign-offs recorded on the version at gate time.
+A sign-off is given on the latest audit of a model version and records that audit's run and
+outcome; a later sign-off by the same role replaces it. The role must be one the policy's
+``sign_off`` rules name. The gate counts a sign-off only while the audit it was given on is the
+latest: a newer audit needs new sign-offs, because approvers sign off on the findings they read.
+Signing off an audit that failed or was inconclusive is allowed (someone may accept the findings
+while a waiver is prepared) but is recorded with a warning, and the gate stays closed.
 """
 
 from __future__ import annotations
@@ -18,12 +21,22 @@ import datetime as dt
 import json
 import re
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from pydantic import Field, ValidationError
 
-from govern.adapters.registry import TAG_AUDIT_POLICY_SHA256, TAG_AUDIT_RUN_ID
+from govern.adapters.registry import (
+    TAG_AUDIT_POLICY,
+    TAG_AUDIT_POLICY_SHA256,
+    TAG_AUDIT_RUN_ID,
+    TAG_AUDIT_STATUS,
+)
 from govern.errors import BadInputError
 from govern.evidence.process import Approval
+from govern.suggest import did_you_mean
+
+if TYPE_CHECKING:
+    from govern.policies import Policy
 
 TAG_APPROVAL_PREFIX = "govern.approval."
 
@@ -39,6 +52,25 @@ MSG_NO_COMMENT = (
     "--comment is empty: say what was reviewed and why it is approved (it is kept in the trail "
     "and shown to the oversight board)."
 )
+MSG_NO_POLICY_FOR_ROLES = (
+    "no policy to check the role against: pass --policy, or name the organisation's policy in "
+    "govern.yaml."
+)
+MSG_NO_AUDIT_TO_SIGN = (
+    "model {name!r} version {version} has no audit to sign off: approvers sign off on an audit's "
+    "findings. Run `govern audit run {name} --version {version} ...` first."
+)
+MSG_ROLE_NOT_REQUIRED = (
+    "role {role!r} is not a role the policy {policy!r} asks to sign off{hint}; its roles are: "
+    "{roles}. Use one of them (as the policy's sign_off rule spells it)."
+)
+MSG_POLICY_ASKS_NO_SIGN_OFF = (
+    "the policy {policy!r} has no sign_off rule, so there is nothing to sign off for it."
+)
+MSG_SIGNING_UNPASSED_AUDIT = (
+    "warning: the audit being signed off (run {run_id}) {outcome}; the sign-off is recorded with "
+    "that status, and the deployment gate stays closed while the audit has not passed."
+)
 MSG_BAD_APPROVAL_TAG = (
     "model {name!r} version {version}: the sign-off tag {tag!r} is not a govern approval "
     "({problem}). Record the sign-off again with `govern approve`."
@@ -50,6 +82,12 @@ class RecordedApproval(Approval):
 
     audit_run_id: str | None = Field(
         default=None, description="The version's latest audit run when the sign-off was given."
+    )
+    audit_status: str | None = Field(
+        default=None, description="That audit's outcome (pass, fail or inconclusive)."
+    )
+    warning: str | None = Field(
+        default=None, description="Set when the audit signed off had not passed."
     )
     trail_index: int | None = Field(default=None, description="Index of its trail record.")
     trail_hash: str | None = Field(default=None, description="record_hash of its trail record.")
@@ -108,6 +146,31 @@ def read_approvals(
     return approvals_from_tags(name, version, registry.get_version_tags(name, version))
 
 
+def _check_role(role: str, policy: Policy, source: str) -> None:
+    roles = policy.sign_off_roles()
+    if not roles:
+        raise BadInputError(MSG_POLICY_ASKS_NO_SIGN_OFF.format(policy=source))
+    if role not in roles:
+        raise BadInputError(
+            MSG_ROLE_NOT_REQUIRED.format(
+                role=role, policy=source, hint=did_you_mean(role, roles), roles=", ".join(roles)
+            )
+        )
+
+
+def _policy_for(policy: str | Path | None, tags: dict[str, str]) -> tuple[Policy, str]:
+    """The policy whose roles sign off: the one given, govern.yaml's, else the audit's own."""
+    from govern.policies import load_policy
+    from govern.settings import load_settings
+
+    source = policy if policy is not None else load_settings(create_home=False).policy
+    source = source if source is not None else tags.get(TAG_AUDIT_POLICY)
+    if source is None:
+        raise BadInputError(MSG_NO_POLICY_FOR_ROLES)
+    loaded: Policy = load_policy(source)
+    return loaded, str(source)
+
+
 def approve(
     name: str,
     *,
@@ -115,22 +178,26 @@ def approve(
     role: str,
     by: str,
     comment: str,
+    policy: str | Path | None = None,
     tracking_uri: str | None = None,
     trail: Path | None = None,
     now: dt.datetime | None = None,
 ) -> RecordedApproval:
-    """Record a human sign-off on a model version (a version tag and a trail record).
+    """Record a human sign-off on the latest audit of a model version (a tag and a trail record).
 
     Parameters
     ----------
     name, version : str
         The registered model version signed off.
     role : str
-        The role signing, as a policy's ``sign_off`` rule names it (``ethics_officer``).
+        The role signing, one the policy's ``sign_off`` rules name (``ethics_officer``).
     by : str
         The person signing.
     comment : str
         What was reviewed and why it is approved.
+    policy : str or Path, optional
+        The policy whose roles sign off; default govern.yaml's ``policy``, else the policy the
+        latest audit used.
     tracking_uri : str, optional
         Register to use (default: resolved by :mod:`govern.settings`).
     trail : Path, optional
@@ -141,12 +208,14 @@ def approve(
     Returns
     -------
     RecordedApproval
-        An :class:`govern.results.Approval` with the audit run and trail record it is tied to.
+        An :class:`govern.evidence.process.Approval` with the audit run, its status, and the
+        trail record it is tied to; ``warning`` is set when that audit had not passed.
 
     Raises
     ------
     BadInputError
-        Invalid role, empty ``by`` or ``comment``; RegistryError for an unknown model/version.
+        No audit to sign off, a role the policy does not ask for (with "did you mean"), an
+        empty ``by`` or ``comment``; RegistryError for an unknown model/version.
 
     Examples
     --------
@@ -160,8 +229,17 @@ def approve(
     _check_text(role, by, comment)
     registry = Registry(tracking_uri)
     tags = registry.get_version_tags(name, version)  # RegistryError naming an unknown version
-    at = (now or dt.datetime.now(dt.UTC)).astimezone(dt.UTC)
     audit_run_id = tags.get(TAG_AUDIT_RUN_ID)
+    if not audit_run_id:
+        raise BadInputError(MSG_NO_AUDIT_TO_SIGN.format(name=name, version=version))
+    the_policy, source = _policy_for(policy, tags)
+    _check_role(role, the_policy, source)
+    status = tags.get(TAG_AUDIT_STATUS)
+    warning = None
+    if status != "pass":
+        outcome = "failed" if status == "fail" else f"is {status or 'of unknown status'}"
+        warning = MSG_SIGNING_UNPASSED_AUDIT.format(run_id=audit_run_id, outcome=outcome)
+    at = (now or dt.datetime.now(dt.UTC)).astimezone(dt.UTC)
     # The trail record first: a sign-off that reached the register must also be in the trail.
     record = append_record(
         "approval",
@@ -176,6 +254,8 @@ def approve(
             "comment": comment.strip(),
             "approved_at": at.isoformat(),
             "audit_run_id": audit_run_id,
+            "audit_status": status,
+            "warning": warning,
         },
         path=trail,
     )
@@ -185,6 +265,8 @@ def approve(
         at=at,
         comment=comment.strip(),
         audit_run_id=audit_run_id,
+        audit_status=status,
+        warning=warning,
         trail_index=record.index,
         trail_hash=record.record_hash,
     )

@@ -16,8 +16,9 @@
    step fails after the run started, the run is marked FAILED and the tags are put back as they
    were, so nothing is left claiming an audit that was not recorded.
 
-:func:`audit_data` is the same audit of a decision file with no register (an ethics officer's
-audit of a vendor tool's historical outcomes): steps 1 to 4, and the files.
+:func:`govern.services.data_audit.audit_data` is the same audit of a decision file with no
+register (an ethics officer's audit of a vendor tool's historical outcomes): steps 1 to 4, and
+the files.
 """
 
 from __future__ import annotations
@@ -87,7 +88,7 @@ _METRIC_NAME_UNSAFE = re.compile(r"[^A-Za-z0-9_./ -]+")
 # -- step 1: load ------------------------------------------------------------------------------
 
 
-def _read_frame(data: pd.DataFrame | str | os.PathLike[str]) -> tuple[pd.DataFrame, str | None]:
+def read_frame(data: pd.DataFrame | str | os.PathLike[str]) -> tuple[pd.DataFrame, str | None]:
     import pandas as pd
 
     if isinstance(data, pd.DataFrame):
@@ -110,7 +111,7 @@ def load_policy_source(policy: Policy | str | os.PathLike[str]) -> tuple[Policy,
     return loaded, source
 
 
-def _load_waivers(waivers: Sequence[Waiver] | str | os.PathLike[str] | None) -> list[Waiver]:
+def load_waivers_source(waivers: Sequence[Waiver] | str | os.PathLike[str] | None) -> list[Waiver]:
     if waivers is None:
         return []
     if isinstance(waivers, str | os.PathLike):
@@ -120,7 +121,7 @@ def _load_waivers(waivers: Sequence[Waiver] | str | os.PathLike[str] | None) -> 
     return list(waivers)
 
 
-def _sensitive_columns(
+def sensitive_columns(
     sensitive: Sequence[str] | str | None, meta: GovernanceMetadata | None, name: str
 ) -> list[str]:
     if isinstance(sensitive, str):
@@ -131,7 +132,7 @@ def _sensitive_columns(
     return columns
 
 
-def _output_folder(out_dir: str | os.PathLike[str] | None) -> OutputFolder | None:
+def output_folder(out_dir: str | os.PathLike[str] | None) -> OutputFolder | None:
     """The output folder, checked now: nothing is recorded before outputs are known safe."""
     if out_dir is None:
         return None
@@ -388,6 +389,7 @@ def _record(
 ) -> AuditResult:
     """Record the audit in MLflow, the version's tags, the output folder and the trail."""
     from govern.adapters.registry import AUDIT_EXPERIMENT
+    from govern.disclosure import redact
     from govern.results import ModelRef
 
     registry = plan.registry
@@ -396,8 +398,11 @@ def _record(
         run_name=f"audit {plan.name} v{plan.version}",
         tags={"govern.model": plan.name, "govern.version": plan.version, "govern.kind": "audit"},
     ) as run:
-        result = draft.model_copy(
-            update={"model": ModelRef(name=plan.name, version=plan.version, run_id=run.run_id)}
+        # What leaves govern (MLflow, files, the caller) is the published form of the audit.
+        result = redact(
+            draft.model_copy(
+                update={"model": ModelRef(name=plan.name, version=plan.version, run_id=run.run_id)}
+            )
         )
         files = render_reports(result, plan.card)
         _log_run(run, plan, result, files)
@@ -499,14 +504,14 @@ def run_audit(
 
     version = str(version)
     the_policy, policy_source = load_policy_source(policy)
-    the_waivers = _load_waivers(waivers)
-    out = _output_folder(out_dir)
-    frame, source = _read_frame(data)
+    the_waivers = load_waivers_source(waivers)
+    out = output_folder(out_dir)
+    frame, source = read_frame(data)
     registry = Registry(tracking_uri)
     info = registry.get_version(name, version)
     model_tags = registry.get_model_tags(name)
     meta = metadata_from_tags(name, model_tags)
-    columns = _sensitive_columns(sensitive, meta, name)
+    columns = sensitive_columns(sensitive, meta, name)
     card = load_card(registry, info)
     plan = _Registered(
         name, version, registry, info, model_tags, the_policy, policy_source, card, columns
@@ -563,6 +568,8 @@ def audit_inputs(frame: pd.DataFrame, **fields: Any) -> AuditInputs:
         sensitive=fields["sensitive"],
         y_true=fields.get("y_true"),
         score=fields.get("score"),
+        sample_weight=fields.pop("sample_weight", None),
+        positive_label=fields.pop("positive_label", 1),
         source=fields.get("source"),
     )
     return AuditInputs(frame=frame, evaluation=evaluation, **fields)
@@ -605,74 +612,5 @@ def judged(
         data=inputs.evaluation.fingerprint(),
         evidence=evidence,
         policy=verdicts,
+        disclosure=inputs.policy.disclosure(),
     )
-
-
-def audit_data(
-    data: pd.DataFrame | str | os.PathLike[str],
-    *,
-    policy: Policy | str | os.PathLike[str],
-    y_pred: str,
-    sensitive: Sequence[str] | str,
-    y_true: str | None = None,
-    score: str | None = None,
-    waivers: Sequence[Waiver] | str | os.PathLike[str] | None = None,
-    card: str | os.PathLike[str] | None = None,
-    model_name: str | None = None,
-    today: dt.date | None = None,
-    out_dir: str | os.PathLike[str] | None = None,
-    seed: int = 0,
-    options: dict[str, Any] | None = None,
-) -> AuditResult:
-    """Judge a decision file against a policy with no register: a vendor tool's outcomes.
-
-    The same evidence and verdicts as :func:`run_audit` for what the data can show (fairness,
-    proxies between the data's columns and the sensitive attributes) and, with ``card``, the
-    documentation; rules about the register and the process have no evidence here, so they are
-    ``insufficient_data``. Nothing is recorded in MLflow or the trail; ``out_dir`` receives
-    ``audit.json`` and the report. ``options`` are the inputs of further gatherers, as for
-    :func:`run_audit`.
-
-    Examples
-    --------
-    >>> result = audit_data("vendor-decisions.csv", policy="eeoc-four-fifths",
-    ...                     y_pred="shortlisted", sensitive="sex")  # doctest: +SKIP
-    >>> result.status  # doctest: +SKIP
-    'inconclusive'
-    """
-    from govern.results import ModelRef
-
-    the_policy, _ = load_policy_source(policy)
-    the_waivers = _load_waivers(waivers)
-    out = _output_folder(out_dir)
-    the_card = None
-    if card is not None:
-        from govern.model_cards.card import load_model_card
-
-        the_card = load_model_card(card)
-    frame, source = _read_frame(data)
-    columns = _sensitive_columns(sensitive, None, model_name or "the decisions")
-    now = dt.datetime.now(dt.UTC).replace(microsecond=0)
-    inputs = audit_inputs(
-        frame,
-        policy=the_policy,
-        y_pred=y_pred,
-        sensitive=columns,
-        y_true=y_true,
-        score=score,
-        source=source,
-        seed=seed,
-        options=dict(options or {}),
-    )
-    evidence = gathered(inputs).with_parts(documentation_evidence(the_card, on_record=False))
-    result = judged(
-        evidence,
-        inputs,
-        waivers=the_waivers,
-        today=today or now.date(),
-        now=now,
-        model=ModelRef(name=model_name) if model_name else None,
-    )
-    if out is not None:
-        out.write(render_reports(result, the_card))
-    return result

@@ -383,7 +383,7 @@ def run_demo(
     card = demo_model_card(version)
     fairness = audit.evidence.get(FairnessEvidence)
     if fairness is not None:
-        card = card.with_fairness(fairness)
+        card = card.with_fairness(fairness, disclosure=audit.disclosure)
     files = write_outputs(out_dir, audit=audit, card=card)
     # The same bytes run_audit logged to MLflow (and hashed into the trail).
     files[AUDIT_ARTIFACT] = write_text_atomic(

@@ -3,12 +3,17 @@
 The gate is open only when every condition holds, and closed with every reason otherwise:
 
 - the model is governed (it carries govern metadata, so its risk tier is known);
-- the version has an audit, and the latest audit passed (no blocking rule failed);
-- that audit ran under the policy the gate is asked about (same policy sha256);
+- the version has an audit, and the latest audit passed: no blocking rule failed, and none was
+  left without evidence (an inconclusive audit keeps the gate closed);
+- that audit ran under the policy the gate judges against (same policy sha256), which is named
+  with ``--policy`` or by govern.yaml's ``policy`` — never taken from the audit itself, so a
+  later audit under a weaker pack cannot open the gate;
 - the audit is recent enough (``--max-age``, else the policy's ``audit_recency`` rule; NYC Local
   Law 144 allows an audit no more than a year old, 6 RCNY § 5-301);
-- every sign-off the policy requires for the model's risk tier is recorded against that audit
-  (human oversight, EU AI Act Art. 14; approval levels of the Canadian Directive on ADM).
+- every sign-off the policy requires for the model's risk tier was given on that audit (a
+  sign-off given on an earlier audit does not carry over to a newer one: approvers sign off on
+  the findings they read; human oversight, EU AI Act Art. 14; approval levels of the Canadian
+  Directive on ADM).
 
 Unknown is never pass: a condition that cannot be checked closes the gate. With ``promote`` the
 MLflow alias (for example ``production``) is moved to the version only when the gate is open.
@@ -20,6 +25,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
@@ -84,8 +90,8 @@ MSG_AUDIT_TAG_MISMATCH = (
     "the tags were changed after the audit. Run the audit again and investigate."
 )
 MSG_AUDIT_PASSED = (
-    "the latest audit passed: no blocking rule failed (sign-off and audit-age rules are judged "
-    "by the gate now)."
+    "the latest audit passed: no blocking rule failed or lacked evidence (sign-off and "
+    "audit-age rules are judged by the gate now)."
 )
 MSG_POLICY_MISMATCH = (
     "the latest audit ran under policy {audited} (sha256 {audited_sha}), not {policy} (sha256 "
@@ -93,12 +99,21 @@ MSG_POLICY_MISMATCH = (
 )
 MSG_POLICY_MATCH = "the audit ran under policy {policy} (sha256 {sha})."
 MSG_POLICY_UNTAGGED = (
-    "the latest audit (run {run_id}) does not say which policy it used; pass --policy, or audit "
-    "again with govern."
+    "the latest audit (run {run_id}) does not say which policy it used, so it cannot count: "
+    "audit again with govern."
 )
-MSG_POLICY_UNKNOWN = (
-    "no policy given and the audit's policy {audited!r} cannot be loaded ({problem}); pass "
-    "--policy."
+MSG_NO_POLICY = (
+    "the gate judges against a named policy: pass --policy NAME|FILE, or name the "
+    "organisation's policy in govern.yaml (policy: public-sector-baseline)."
+)
+MSG_AUDIT_INCONCLUSIVE = (
+    "the latest audit (run {run_id}) was inconclusive: blocking rule(s) {rules} could not be "
+    "checked for lack of evidence or sample size. {advice}"
+)
+MSG_APPROVAL_STALE = (
+    "the sign-off by {by} ({role}, {at}) was given for audit run {signed}, not the latest audit "
+    "(run {run_id}): a sign-off covers the findings its approver read. Sign off again: "
+    "`govern approve {name} --version {version} --role {role} --by PERSON --comment TEXT`."
 )
 MSG_AUDIT_TOO_OLD = (
     "the latest audit is {age} day(s) old, older than the limit of {limit} day(s): audit again."
@@ -175,6 +190,10 @@ def _parse_time(value: str) -> dt.datetime:
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=dt.UTC)
 
 
+class _AuditUnreadable(Exception):
+    pass
+
+
 def _load_audit(registry: Registry, run_id: str) -> AuditResult:
     try:
         text = registry.read_artifact_text(run_id, AUDIT_ARTIFACT)
@@ -185,14 +204,187 @@ def _load_audit(registry: Registry, run_id: str) -> AuditResult:
         raise _AuditUnreadable(f"{AUDIT_ARTIFACT} is not an audit result.") from error
 
 
-class _AuditUnreadable(Exception):
-    pass
+def resolve_gate_policy(policy: str | Path | None) -> tuple[Policy, str]:
+    """The policy the gate judges against: ``policy``, else govern.yaml's ``policy``.
+
+    Raises BadInputError when neither names one: a gate that took whatever policy the latest
+    audit used would open on a weaker pack audited last.
+    """
+    from govern.policies import load_policy
+    from govern.settings import load_settings
+
+    source = policy if policy is not None else load_settings(create_home=False).policy
+    if source is None:
+        raise BadInputError(MSG_NO_POLICY)
+    loaded: Policy = load_policy(source)
+    return loaded, str(source)
 
 
-def _live_rule_ids(policy: Policy | None) -> dict[str, list[str]]:
-    """Rules the gate judges itself, at gate time: sign-off (id -> its roles) and audit recency
-    (id -> [])."""
-    return {} if policy is None else policy.rules_judged_at_gate()
+@dataclass
+class _Facts:
+    """What the gate reads once and every condition judges."""
+
+    name: str
+    version: str
+    registry: Registry
+    tags: dict[str, str]
+    tier: str | None
+    policy: Policy
+    policy_label: str
+    policy_sha: str
+    moment: dt.datetime
+    run_id: str | None = None
+    audit: AuditResult | None = None
+    audit_at: dt.datetime | None = None
+    checks: list[GateCheck] = field(default_factory=list)
+
+    def check(self, cond: str, title: str, status: CheckStatus, message: str) -> GateCheck:
+        result = GateCheck(name=cond, title=title, status=status, message=message)
+        self.checks.append(result)
+        return result
+
+
+def _governed(facts: _Facts) -> None:
+    title = "model is governed"
+    if facts.tier:
+        facts.check(
+            COND_GOVERNED, title, "pass", MSG_GOVERNED.format(name=facts.name, tier=facts.tier)
+        )
+    else:
+        facts.check(COND_GOVERNED, title, "fail", MSG_UNGOVERNED.format(name=facts.name))
+
+
+def _audit_present(facts: _Facts) -> None:
+    title = "audit present"
+    facts.run_id = facts.tags.get(TAG_AUDIT_RUN_ID)
+    if not facts.run_id:
+        message = MSG_NO_AUDIT.format(name=facts.name, version=facts.version)
+        facts.check(COND_AUDIT_PRESENT, title, "fail", message)
+        return
+    try:
+        facts.audit = _load_audit(facts.registry, facts.run_id)
+    except _AuditUnreadable as error:
+        message = MSG_AUDIT_UNREADABLE.format(run_id=facts.run_id, problem=error)
+        facts.check(COND_AUDIT_PRESENT, title, "fail", message)
+        return
+    at_text = facts.tags.get(TAG_AUDIT_AT)
+    try:
+        facts.audit_at = _parse_time(at_text) if at_text else facts.audit.created_at
+    except ValueError:
+        facts.audit_at = None
+    message = MSG_AUDIT_PRESENT.format(run_id=facts.run_id, at=at_text or facts.audit.created_at)
+    facts.check(COND_AUDIT_PRESENT, title, "pass", message)
+
+
+def _audit_passed(facts: _Facts, live: dict[str, list[str]]) -> None:
+    """The audit passed on every rule the gate does not judge itself (three outcomes)."""
+    title = "audit passed"
+    audit = facts.audit
+    if audit is None:
+        facts.check(COND_AUDIT_PASSED, title, "skipped", MSG_NOTHING_TO_JUDGE)
+        return
+    status, run_id = facts.tags.get(TAG_AUDIT_STATUS), facts.run_id
+    if status != audit.status:
+        message = MSG_AUDIT_TAG_MISMATCH.format(tag=status, run_id=run_id, recorded=audit.status)
+        facts.check(COND_AUDIT_PASSED, title, "fail", message)
+        return
+    if audit.policy is None:
+        message = MSG_AUDIT_STATUS.format(run_id=run_id, status=audit.status)
+        facts.check(COND_AUDIT_PASSED, title, "fail", message)
+        return
+    failing = [r for r in audit.policy.blocking_failures if r.rule_id not in live]
+    unknown = [r for r in audit.policy.blocking_unknowns if r.rule_id not in live]
+    if failing:
+        rules = ", ".join(rule.rule_id for rule in failing)
+        facts.check(
+            COND_AUDIT_PASSED, title, "fail", MSG_AUDIT_FAILED.format(run_id=run_id, rules=rules)
+        )
+    elif unknown:
+        rules = ", ".join(rule.rule_id for rule in unknown)
+        advice = " ".join(rule.to_conclude for rule in unknown if rule.to_conclude)
+        message = MSG_AUDIT_INCONCLUSIVE.format(run_id=run_id, rules=rules, advice=advice)
+        facts.check(COND_AUDIT_PASSED, title, "fail", message.strip())
+    else:
+        facts.check(COND_AUDIT_PASSED, title, "pass", MSG_AUDIT_PASSED)
+
+
+def _same_policy(facts: _Facts) -> None:
+    title = "same policy"
+    if facts.audit is None:
+        facts.check(COND_POLICY_HASH, title, "skipped", MSG_NOTHING_TO_JUDGE)
+        return
+    audited_sha = facts.tags.get(TAG_AUDIT_POLICY_SHA256)
+    audited_name = facts.tags.get(TAG_AUDIT_POLICY)
+    if not audited_sha:
+        facts.check(
+            COND_POLICY_HASH, title, "fail", MSG_POLICY_UNTAGGED.format(run_id=facts.run_id)
+        )
+    elif audited_sha != facts.policy_sha:
+        message = MSG_POLICY_MISMATCH.format(
+            audited=audited_name,
+            audited_sha=audited_sha,
+            policy=facts.policy_label,
+            policy_sha=facts.policy_sha,
+        )
+        facts.check(COND_POLICY_HASH, title, "fail", message)
+    else:
+        message = MSG_POLICY_MATCH.format(policy=facts.policy_label, sha=facts.policy_sha)
+        facts.check(COND_POLICY_HASH, title, "pass", message)
+
+
+def _recent_enough(facts: _Facts, limit: int | None) -> None:
+    title = "audit recent enough"
+    if facts.audit is None:
+        facts.check(COND_AUDIT_AGE, title, "skipped", MSG_NOTHING_TO_JUDGE)
+    elif limit is None:
+        facts.check(COND_AUDIT_AGE, title, "skipped", MSG_NO_AGE_LIMIT)
+    elif facts.audit_at is None:
+        message = MSG_BAD_AUDIT_TIME.format(value=facts.tags.get(TAG_AUDIT_AT))
+        facts.check(COND_AUDIT_AGE, title, "fail", message)
+    else:
+        age = facts.moment - facts.audit_at
+        if age < -CLOCK_SKEW:
+            message = MSG_AUDIT_FROM_FUTURE.format(at=facts.audit_at.isoformat())
+            facts.check(COND_AUDIT_AGE, title, "fail", message)
+        elif age > dt.timedelta(days=limit):
+            message = MSG_AUDIT_TOO_OLD.format(age=age.days, limit=limit)
+            facts.check(COND_AUDIT_AGE, title, "fail", message)
+        else:
+            message = MSG_AUDIT_AGE_OK.format(age=max(age.days, 0), limit=limit)
+            facts.check(COND_AUDIT_AGE, title, "pass", message)
+
+
+def _signed_off(facts: _Facts, required: list[str], found: list[RecordedApproval]) -> list[str]:
+    """One condition per required role; a sign-off counts only for the audit it was given on."""
+    by_role = {approval.role: approval for approval in found}
+    missing: list[str] = []
+    for role in required:
+        cond, title = f"{COND_APPROVAL}:{role}", f"sign-off by {role}"
+        approval = by_role.get(role)
+        if approval is None:
+            missing.append(role)
+            message = MSG_APPROVAL_MISSING.format(
+                role=role, tier=facts.tier or "unknown", name=facts.name, version=facts.version
+            )
+            facts.check(cond, title, "fail", message)
+        elif approval.audit_run_id != facts.run_id:
+            missing.append(role)
+            message = MSG_APPROVAL_STALE.format(
+                by=approval.by,
+                role=role,
+                at=approval.at.isoformat(),
+                signed=approval.audit_run_id or "none",
+                run_id=facts.run_id or "none",
+                name=facts.name,
+                version=facts.version,
+            )
+            facts.check(cond, title, "fail", message)
+        else:
+            message = MSG_APPROVAL_OK.format(
+                by=approval.by, role=role, at=approval.at.isoformat(), comment=approval.comment
+            )
+            facts.check(cond, title, "pass", message)
+    return missing
 
 
 def _rejudge(
@@ -210,9 +402,8 @@ def _rejudge(
             continue
         roles = live[rule.rule_id]
         if roles:
-            conditions = [
-                by_name[n] for n in (f"{COND_APPROVAL}:{r}" for r in roles) if n in by_name
-            ]
+            names = (f"{COND_APPROVAL}:{r}" for r in roles)
+            conditions = [by_name[n] for n in names if n in by_name]
         else:
             conditions = [by_name[COND_AUDIT_AGE]]
         relevant = [c for c in conditions if c.status != "skipped"]
@@ -238,18 +429,13 @@ def _rejudge(
     return judged
 
 
-def _load_policy(source: str | Path) -> Policy:
-    from govern.policies import load_policy
+def _check_request(max_age_days: int | None, promote: str | None) -> None:
+    import re
 
-    policy: Policy = load_policy(source)
-    return policy
-
-
-def _policy_hash(policy: Policy) -> str:
-    from govern.policies import policy_sha256
-
-    digest: str = policy_sha256(policy)
-    return digest
+    if max_age_days is not None and max_age_days < 0:
+        raise BadInputError(MSG_NEGATIVE_AGE.format(value=max_age_days))
+    if promote is not None and not re.match(ALIAS_PATTERN, promote):
+        raise BadInputError(MSG_BAD_ALIAS.format(alias=promote))
 
 
 def evaluate_gate(
@@ -270,8 +456,8 @@ def evaluate_gate(
     name, version : str
         The registered model version.
     policy : str or Path, optional
-        Pack name or policy file the audit must have used; default: the audit's own policy
-        (its ``govern.audit.policy`` tag), which must still hash the same.
+        Pack name or policy file the latest audit must have used (same sha256); default: the
+        ``policy`` named in govern.yaml. With neither, the call is refused.
     max_age_days : int, optional
         Oldest acceptable audit; default: the policy's ``audit_recency`` limit, else none.
     promote : str, optional
@@ -291,8 +477,8 @@ def evaluate_gate(
     Raises
     ------
     BadInputError
-        Unknown model or version (RegistryError), a policy that cannot be loaded, a negative
-        ``max_age_days`` or an invalid alias.
+        No policy named, a policy that cannot be loaded, an unknown model or version
+        (RegistryError), a negative ``max_age_days`` or an invalid alias.
 
     Examples
     --------
@@ -301,202 +487,79 @@ def evaluate_gate(
     >>> result.open, result.reasons  # doctest: +SKIP
     (False, ['no sign-off by role ...'])
     """
-    import re
-
     from govern.adapters.registry import Registry
+    from govern.policies import policy_sha256
 
-    if max_age_days is not None and max_age_days < 0:
-        raise BadInputError(MSG_NEGATIVE_AGE.format(value=max_age_days))
-    if promote is not None and not re.match(ALIAS_PATTERN, promote):
-        raise BadInputError(MSG_BAD_ALIAS.format(alias=promote))
-    given_policy = _load_policy(policy) if policy is not None else None  # errors -> exit 2
-    moment = (now or dt.datetime.now(dt.UTC)).astimezone(dt.UTC)
-    version = str(version)
-
+    _check_request(max_age_days, promote)
+    the_policy, label = resolve_gate_policy(policy)  # errors -> exit 2
     registry = Registry(tracking_uri)
     model_tags = registry.get_model_tags(name)  # RegistryError: unknown model
-    tags = registry.get_version_tags(name, version)  # RegistryError: unknown version
-    checks: list[GateCheck] = []
-
-    def check(cond: str, title: str, status: CheckStatus, message: str) -> None:
-        checks.append(GateCheck(name=cond, title=title, status=status, message=message))
-
-    # 1. governed: the risk tier decides which sign-offs are needed.
-    tier = model_tags.get(TAG_RISK_TIER) or None
-    if tier:
-        check(COND_GOVERNED, "model is governed", "pass", MSG_GOVERNED.format(name=name, tier=tier))
-    else:
-        check(COND_GOVERNED, "model is governed", "fail", MSG_UNGOVERNED.format(name=name))
-
-    # 2. the latest audit: present and readable.
-    run_id = tags.get(TAG_AUDIT_RUN_ID)
-    status = tags.get(TAG_AUDIT_STATUS)
-    audit: AuditResult | None = None
-    audit_at: dt.datetime | None = None
-    if not run_id:
-        message = MSG_NO_AUDIT.format(name=name, version=version)
-        check(COND_AUDIT_PRESENT, "audit present", "fail", message)
-    else:
-        try:
-            audit = _load_audit(registry, run_id)
-        except _AuditUnreadable as error:
-            message = MSG_AUDIT_UNREADABLE.format(run_id=run_id, problem=error)
-            check(COND_AUDIT_PRESENT, "audit present", "fail", message)
-        else:
-            at_text = tags.get(TAG_AUDIT_AT)
-            try:
-                audit_at = _parse_time(at_text) if at_text else audit.created_at
-            except ValueError:
-                audit_at = None
-            message = MSG_AUDIT_PRESENT.format(run_id=run_id, at=at_text or audit.created_at)
-            check(COND_AUDIT_PRESENT, "audit present", "pass", message)
-
-    # Which policy: the one given, else the one the audit names (which must still load).
-    audited_sha = tags.get(TAG_AUDIT_POLICY_SHA256)
-    audited_name = tags.get(TAG_AUDIT_POLICY)
-    policy_label = str(policy) if policy is not None else (audited_name or "")
-    the_policy = given_policy
-    policy_problem: str | None = None
-    if the_policy is None and audit is not None:
-        if not audited_name:
-            policy_problem = MSG_POLICY_UNTAGGED.format(run_id=run_id)
-        else:
-            try:
-                the_policy = _load_policy(audited_name)
-            except BadInputError as error:
-                problem = str(error).splitlines()[0][:200]
-                policy_problem = MSG_POLICY_UNKNOWN.format(audited=audited_name, problem=problem)
-    policy_sha = _policy_hash(the_policy) if the_policy is not None else None
-
-    # 3. the audit passed. Sign-off and audit-recency rules describe the present, not the day
-    # of the audit, so the gate judges them itself (conditions 5 and 6) rather than trusting
-    # the audit's snapshot: a sign-off given after the audit counts.
-    live = _live_rule_ids(the_policy)
-    if audit is None:
-        check(COND_AUDIT_PASSED, "audit passed", "skipped", MSG_NOTHING_TO_JUDGE)
-    else:
-        recorded = audit.status
-        failing = [
-            rule
-            for rule in (audit.policy.blocking_failures if audit.policy is not None else [])
-            if rule.rule_id not in live
-        ]
-        if status != recorded:
-            message = MSG_AUDIT_TAG_MISMATCH.format(tag=status, run_id=run_id, recorded=recorded)
-            check(COND_AUDIT_PASSED, "audit passed", "fail", message)
-        elif audit.policy is None:
-            message = MSG_AUDIT_STATUS.format(run_id=run_id, status=recorded)
-            check(COND_AUDIT_PASSED, "audit passed", "fail", message)
-        elif failing:
-            rules = ", ".join(rule.rule_id for rule in failing)
-            message = MSG_AUDIT_FAILED.format(run_id=run_id, rules=rules)
-            check(COND_AUDIT_PASSED, "audit passed", "fail", message)
-        else:
-            check(COND_AUDIT_PASSED, "audit passed", "pass", MSG_AUDIT_PASSED)
-
-    # 4. the same policy.
-    if audit is None:
-        check(COND_POLICY_HASH, "same policy", "skipped", MSG_NOTHING_TO_JUDGE)
-    elif the_policy is None:
-        check(COND_POLICY_HASH, "same policy", "fail", policy_problem or "")
-    elif audited_sha != policy_sha:
-        message = MSG_POLICY_MISMATCH.format(
-            audited=audited_name,
-            audited_sha=audited_sha,
-            policy=policy_label,
-            policy_sha=policy_sha,
-        )
-        check(COND_POLICY_HASH, "same policy", "fail", message)
-    else:
-        message = MSG_POLICY_MATCH.format(policy=policy_label, sha=policy_sha)
-        check(COND_POLICY_HASH, "same policy", "pass", message)
-
-    # 5. recent enough.
-    limit = max_age_days
-    if limit is None and the_policy is not None:
-        limit = the_policy.max_audit_age_days()
-    age_title = "audit recent enough"
-    if audit is None:
-        check(COND_AUDIT_AGE, age_title, "skipped", MSG_NOTHING_TO_JUDGE)
-    elif limit is None:
-        check(COND_AUDIT_AGE, age_title, "skipped", MSG_NO_AGE_LIMIT)
-    elif audit_at is None:
-        message = MSG_BAD_AUDIT_TIME.format(value=tags.get(TAG_AUDIT_AT))
-        check(COND_AUDIT_AGE, age_title, "fail", message)
-    else:
-        age = moment - audit_at
-        if age < -CLOCK_SKEW:
-            message = MSG_AUDIT_FROM_FUTURE.format(at=audit_at.isoformat())
-            check(COND_AUDIT_AGE, age_title, "fail", message)
-        elif age > dt.timedelta(days=limit):
-            message = MSG_AUDIT_TOO_OLD.format(age=age.days, limit=limit)
-            check(COND_AUDIT_AGE, age_title, "fail", message)
-        else:
-            message = MSG_AUDIT_AGE_OK.format(age=max(age.days, 0), limit=limit)
-            check(COND_AUDIT_AGE, age_title, "pass", message)
-
-    # 6. every sign-off the policy requires for this risk tier, recorded on the version now.
-    found = approvals_from_tags(name, version, tags)
-    by_role = {approval.role: approval for approval in found}
-    required = the_policy.required_approvals(tier) if the_policy is not None else []
-    missing: list[str] = []
-    for role in required:
-        cond, title = f"{COND_APPROVAL}:{role}", f"sign-off by {role}"
-        approval = by_role.get(role)
-        if approval is None:
-            missing.append(role)
-            message = MSG_APPROVAL_MISSING.format(
-                role=role, tier=tier or "unknown", name=name, version=version
-            )
-            check(cond, title, "fail", message)
-        else:
-            message = MSG_APPROVAL_OK.format(
-                by=approval.by, role=role, at=approval.at.isoformat(), comment=approval.comment
-            )
-            check(cond, title, "pass", message)
-
-    reasons = [c.message for c in checks if c.status == "fail"]
-    is_open = not reasons
-    previous_alias: str | None = None
-    promoted: str | None = None
-    if is_open and promote is not None:
-        previous_alias = registry.get_alias_version(name, promote)
-        registry.set_alias(name, promote, version)
-        promoted = promote
-
+    version = str(version)
+    facts = _Facts(
+        name=name,
+        version=version,
+        registry=registry,
+        tags=registry.get_version_tags(name, version),  # RegistryError: unknown version
+        tier=model_tags.get(TAG_RISK_TIER) or None,
+        policy=the_policy,
+        policy_label=label,
+        policy_sha=policy_sha256(the_policy),
+        moment=(now or dt.datetime.now(dt.UTC)).astimezone(dt.UTC),
+    )
+    live = the_policy.rules_judged_at_gate()
+    _governed(facts)
+    _audit_present(facts)
+    _audit_passed(facts, live)
+    _same_policy(facts)
+    limit = max_age_days if max_age_days is not None else the_policy.max_audit_age_days()
+    _recent_enough(facts, limit)
+    found = approvals_from_tags(name, version, facts.tags)
+    required = the_policy.required_approvals(facts.tier)
+    missing = _signed_off(facts, required, found)
     result = GateResult(
         model=name,
         version=version,
-        open=is_open,
-        reasons=reasons,
-        checks=checks,
-        rules=_rejudge(audit.policy.rules, live, checks, moment)
-        if audit is not None and audit.policy is not None
+        open=not any(c.status == "fail" for c in facts.checks),
+        reasons=[c.message for c in facts.checks if c.status == "fail"],
+        checks=facts.checks,
+        rules=_rejudge(facts.audit.policy.rules, live, facts.checks, facts.moment)
+        if facts.audit is not None and facts.audit.policy is not None
         else [],
         rules_judged_by_gate=sorted(live),
-        policy_name=the_policy.name if the_policy is not None else audited_name,
-        policy_sha256=policy_sha,
-        audit_run_id=run_id,
-        audit_status=status,
-        audit_at=audit_at,
+        policy_name=the_policy.name,
+        policy_sha256=facts.policy_sha,
+        audit_run_id=facts.run_id,
+        audit_status=facts.tags.get(TAG_AUDIT_STATUS),
+        audit_at=facts.audit_at,
         max_age_days=limit,
-        risk_tier=tier or None,
+        risk_tier=facts.tier,
         approvals_required=required,
         approvals_found=found,
         approvals_missing=missing,
         promote=promote,
-        promoted=promoted,
-        evaluated_at=moment,
+        evaluated_at=facts.moment,
     )
+    return _promote_and_record(registry, result, trail)
+
+
+def _promote_and_record(registry: Registry, result: GateResult, trail: Path | None) -> GateResult:
+    """Move the alias when the gate is open, then record the decision (trail, then tag); a
+    promotion the trail cannot record is undone."""
+    name, version, promote = result.model, result.version, result.promote
+    previous_alias: str | None = None
+    if result.open and promote is not None:
+        previous_alias = registry.get_alias_version(name, promote)
+        registry.set_alias(name, promote, version)
+        result = result.model_copy(update={"promoted": promote})
     try:
         record = _record(result, trail)
     except BaseException:
         # The trail must show every promotion: undo one it could not record.
-        if promoted is not None:
+        if result.promoted is not None and promote is not None:
             if previous_alias is None:
-                registry.delete_alias(name, promote or "")
+                registry.delete_alias(name, promote)
             else:
-                registry.set_alias(name, promote or "", previous_alias)
+                registry.set_alias(name, promote, previous_alias)
         raise
     result = result.model_copy(
         update={"trail_index": record.index, "trail_hash": record.record_hash}
@@ -507,9 +570,9 @@ def evaluate_gate(
         {
             TAG_GATE_LAST: json.dumps(
                 {
-                    "open": is_open,
-                    "at": moment.isoformat(),
-                    "promoted": promoted,
+                    "open": result.open,
+                    "at": result.evaluated_at.isoformat(),
+                    "promoted": result.promoted,
                     "trail_index": record.index,
                     "trail_hash": record.record_hash,
                 },

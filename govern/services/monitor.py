@@ -473,7 +473,9 @@ def _record_all(
     for draft in drafts:
         earlier = _recorded_before(plan, draft)
         if earlier is not None:
-            recorded.append((draft, earlier, True))
+            from govern.disclosure import redact
+
+            recorded.append((redact(draft), earlier, True))
             continue
         result = _record(plan, draft, None, trail)
         assert result.model is not None
@@ -648,11 +650,16 @@ def monitor_log(
     )
     now = dt.datetime.now(dt.UTC).replace(microsecond=0)
     drafts, points = _judge_all(loaded, history, gathered, today, now)
+    from govern.disclosure import redact
+    from govern.disclosure_kinds import redact_trend
+
+    # What leaves govern is the published form: recording redacts each window; so do we here.
     recorded = (
         _record_all(loaded.plan, drafts, trail)
         if loaded.plan is not None
-        else [(draft, None, False) for draft in drafts]
+        else [(redact(draft), None, False) for draft in drafts]
     )
+    points = redact_trend(points, loaded.policy.disclosure())
     outcomes = [
         WindowOutcome(
             window=point.window,

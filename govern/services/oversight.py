@@ -80,7 +80,7 @@ def audit_oversight_data(
         Seed of the bootstrap.
     settings : dict, optional
         Without a policy, how to measure: ``min_group_size``, ``n_boot``, ``alpha``,
-        ``confidence_level`` (the policy's settings otherwise).
+        ``confidence_level``; with a policy its settings decide, and giving any is an error.
 
     Returns
     -------
@@ -97,7 +97,8 @@ def audit_oversight_data(
     """
     from govern.adapters.files import OutputFolder
     from govern.audits.oversight import decision_log
-    from govern.services.audit import OUTPUT_FILES, audit_data, render_reports
+    from govern.services.audit import OUTPUT_FILES, render_reports
+    from govern.services.data_audit import audit_data
 
     roles = _roles(
         recommendation=recommendation,
@@ -118,16 +119,23 @@ def audit_oversight_data(
     # The log is validated first, so that a message names the column by its part in the log
     # ("decision column ...") rather than by its role in the fairness audit.
     decision_log(frame, roles=roles, sensitive=columns, source=source)
-    common: dict[str, Any] = {
-        "y_pred": decision,
-        "sensitive": columns,
-        "seed": seed,
-        "options": {"oversight": roles},
-    }
+    common: dict[str, Any] = {"y_pred": decision, "sensitive": columns, "seed": seed}
     if policy is not None:
-        result = audit_data(frame, policy=policy, waivers=waivers, today=today, **common)
+        if settings:
+            from govern.errors import BadInputError
+            from govern.services.data_audit import MSG_SETTING_FROM_POLICY
+
+            given = ", ".join(f"--{name.replace('_', '-')}" for name in settings)
+            them = "it" if len(settings) == 1 else "them"
+            raise BadInputError(MSG_SETTING_FROM_POLICY.format(options=given, them=them))
+        result = audit_data(
+            frame, policy=policy, waivers=waivers, today=today,
+            gatherer_options={"oversight": roles}, **common,
+        )  # fmt: skip
     else:
-        result = _measured(frame, _measuring_policy(settings or {}), **common)
+        result = _measured(
+            frame, _measuring_policy(settings or {}), options={"oversight": roles}, **common
+        )
     if source is not None:
         result = result.model_copy(
             update={"data": result.data.model_copy(update={"source": source})}
@@ -153,15 +161,20 @@ def _columns(sensitive: Sequence[str] | str) -> list[str]:
 
 
 def _measured(frame: pd.DataFrame, policy: Policy, **common: Any) -> AuditResult:
-    """The evidence of every gatherer with no verdict (the report says no policy was applied)."""
+    """The evidence of every gatherer with no verdict (the report says no policy was applied),
+    in its published form."""
     from govern import __version__
+    from govern.disclosure import redact
     from govern.results import AuditResult
     from govern.services.audit import audit_inputs, gathered
 
     inputs = audit_inputs(frame, policy=policy, **common)
-    return AuditResult(
-        govern_version=__version__,
-        created_at=dt.datetime.now(dt.UTC).replace(microsecond=0),
-        data=inputs.evaluation.fingerprint(),
-        evidence=gathered(inputs),
+    return redact(
+        AuditResult(
+            govern_version=__version__,
+            created_at=dt.datetime.now(dt.UTC).replace(microsecond=0),
+            data=inputs.evaluation.fingerprint(),
+            evidence=gathered(inputs),
+            disclosure=policy.disclosure(),
+        )
     )

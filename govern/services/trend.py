@@ -3,7 +3,7 @@
 Pure functions of evidence already gathered: which figures a trend shows (selection rates and
 impact ratios of the decisions; agreement and the change in the impact ratio with a reviewer
 stage), the sentences saying what changed from one window to the next, the counts the drift
-detector reads, and ``trend.csv`` with small groups suppressed.
+detector reads, and ``trend.csv`` (written from the redacted trend: no small group's figures).
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 from govern.evidence.fairness import FairnessEvidence
 from govern.evidence.monitoring import DriftAlarm, TrendPoint, WindowInfo
 from govern.evidence.oversight import AGREEMENT_RATE, IMPACT_RATIO_CHANGE, OversightEvidence
-from govern.results import ALL_GROUPS, UNKNOWN_GROUP, MetricRow, PolicyStatus, Verdict
+from govern.results import UNKNOWN_GROUP, MetricRow, PolicyStatus, Verdict
 
 if TYPE_CHECKING:
     from govern.audits.monitoring.drift import WindowCounts
@@ -112,22 +112,13 @@ def alarm_notes(alarms: list[DriftAlarm]) -> list[str]:
     return [("ALARM: " if alarm.is_alarm else "") + alarm.sentence for alarm in alarms]
 
 
-def _suppressed(point: TrendPoint, row: MetricRow) -> bool:
-    from govern.model_cards.disclosure import suppression_for
-
-    if row.group == ALL_GROUPS:
-        return False
-    summaries = {(g.attribute, g.group): g for g in point.groups}
-    labels = [g.group for g in point.groups if g.attribute == row.attribute]
-    return row.group in suppression_for(row.attribute, labels, summaries, None)
-
-
 def _number(value: float | None) -> str:
     return "" if value is None else f"{value:.6g}"
 
 
 def trend_csv(points: list[TrendPoint]) -> str:
-    """One row per window, group and key figure; small groups' figures are left empty."""
+    """One row per window, group and key figure, from the published (redacted) trend; a group
+    whose figures are withheld in a window gets one row marked suppressed, with no figures."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(TREND_COLUMNS)
@@ -142,21 +133,9 @@ def trend_csv(points: list[TrendPoint]) -> str:
             point.status or "",
         ]
         for row in point.rows:
-            hidden = _suppressed(point, row)
-            figures = (
-                ["", "", "", ""]
-                if hidden
-                else [str(row.n), _number(row.value), _number(row.ci_low), _number(row.ci_high)]
-            )
-            writer.writerow(
-                [
-                    *head,
-                    row.attribute,
-                    row.group,
-                    figures[0],
-                    row.metric,
-                    *figures[1:],
-                    "yes" if hidden else "no",
-                ]
-            )
+            figures = [_number(row.value), _number(row.ci_low), _number(row.ci_high)]
+            writer.writerow([*head, row.attribute, row.group, row.n, row.metric, *figures, "no"])
+        for group in point.groups:
+            if group.withheld is not None:
+                writer.writerow([*head, group.attribute, group.group, "", "", "", "", "", "yes"])
     return buffer.getvalue()

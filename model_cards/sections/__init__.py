@@ -11,12 +11,13 @@ from __future__ import annotations
 
 import importlib
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 from govern.evidence import Evidence, EvidencePart, kind_of
 from govern.model_cards.context import SectionContext
 from govern.model_cards.templating import Format
+from govern.results import DisclosureRule, RuleResult
 
 # Modules defining the sections that ship with govern; each registers its builder on import.
 BUILTIN_SECTION_MODULES = (
@@ -32,6 +33,8 @@ class SectionInputs:
 
     fmt: Format
     evidence: Evidence
+    disclosure: DisclosureRule = field(default_factory=DisclosureRule)
+    rules: list[RuleResult] = field(default_factory=list)
 
 
 P = TypeVar("P", bound=EvidencePart)
@@ -54,10 +57,21 @@ def _load_builtins() -> None:
             importlib.import_module(module)
 
 
-def report_sections(evidence: Evidence, fmt: Format) -> list[SectionContext]:
+def report_sections(
+    evidence: Evidence,
+    fmt: Format,
+    *,
+    disclosure: DisclosureRule | None = None,
+    rules: list[RuleResult] | None = None,
+) -> list[SectionContext]:
     """The sections of every evidence kind gathered that has a registered builder."""
     _load_builtins()
-    inputs = SectionInputs(fmt=fmt, evidence=evidence)
+    inputs = SectionInputs(
+        fmt=fmt,
+        evidence=evidence,
+        disclosure=disclosure or DisclosureRule(),
+        rules=list(rules or []),
+    )
     sections = []
     for kind, builder in _BUILDERS.items():
         part = evidence.root.get(kind)

@@ -19,7 +19,12 @@ from govern.model_cards.context import (
     MeasureContext,
     SignificanceRowContext,
 )
-from govern.model_cards.disclosure import Suppression, suppression_for, suppression_note
+from govern.model_cards.disclosure import (
+    Suppression,
+    required_note,
+    suppression_note,
+    table_suppression,
+)
 from govern.model_cards.format import (
     TEST_LABELS,
     anchor,
@@ -29,7 +34,7 @@ from govern.model_cards.format import (
     percent_label,
 )
 from govern.model_cards.sections import SectionContext, SectionInputs, register_report_section
-from govern.results import ALL_GROUPS, UNKNOWN_GROUP, MetricRow
+from govern.results import ALL_GROUPS, UNKNOWN_GROUP, DisclosureRule, MetricRow, RuleResult
 
 # The columns of the per-group tables, in reading order: rates first, then the ratios against
 # the reference group that the four-fifths rule (29 CFR 1607.4(D)) and LL144 compare.
@@ -125,6 +130,7 @@ def _group_rows(
     summaries: dict[tuple[str, str], GroupSummary],
     reference: str | None,
     hidden: Suppression,
+    rules_short: list[RuleResult],
 ) -> list[GroupRowContext]:
     by_metric = {(r.group, r.metric): r for r in [*rows.per_group, *rows.ratios]}
     first_n: dict[str, int] = {}
@@ -146,12 +152,17 @@ def _group_rows(
             notes.append("reference group")
         if summary is not None and summary.status == "excluded_small_share":
             notes.append("small share: excluded from impact ratios")
+        if summary is not None and summary.status == "insufficient_data":
+            notes.append("too few people to judge")
+        failing = [r.title for r in rules_short if (rows.name, group) in set(r.shortfalls)]
+        if failing:
+            notes.append("falls short of: " + "; ".join(failing))
         result.append(
             GroupRowContext(
                 group=group,
                 suppressed=False,
                 n="" if n_value is None else f"{n_value:,}",
-                share="" if summary is None else f"{summary.share:.1%}",
+                share="" if summary is None or summary.share is None else f"{summary.share:.1%}",
                 note="; ".join(notes),
                 cells=[_cell(by_metric.get((group, m))) for m in rows.columns],
             )
@@ -192,7 +203,11 @@ def _unknown_sentence(attribute: str, unknown: int, shown_as_group: bool) -> str
 
 
 def _table(
-    evidence: FairnessEvidence, rows: _Attribute, hidden: Suppression, level: str
+    evidence: FairnessEvidence,
+    rows: _Attribute,
+    hidden: Suppression,
+    level: str,
+    rules: list[RuleResult],
 ) -> FairnessTableContext:
     summaries = {(g.attribute, g.group): g for g in evidence.groups}
     reference = evidence.reference_groups.get(rows.name)
@@ -202,7 +217,7 @@ def _table(
         anchor=f"fairness-{anchor(rows.name)}",
         caption=f"Results by {rows.name}: each group's rates with {level} intervals{compared}.",
         columns=[metric_label(m) for m in rows.columns],
-        rows=_group_rows(rows, summaries, reference, hidden),
+        rows=_group_rows(rows, summaries, reference, hidden, rules),
         summaries=[
             f"{metric_label(r.metric)}: {format_number(r.value)}"
             + (
@@ -265,32 +280,42 @@ def _attributes(evidence: FairnessEvidence) -> list[str]:
     ]
 
 
-def fairness_body(evidence: FairnessEvidence, *, with_charts: bool) -> FairnessSectionContext:
-    """Tables (and charts) per attribute and intersection, with small groups suppressed."""
+def fairness_body(
+    evidence: FairnessEvidence,
+    *,
+    with_charts: bool,
+    disclosure: DisclosureRule | None = None,
+    rules: list[RuleResult] | None = None,
+) -> FairnessSectionContext:
+    """Tables (and charts) per attribute and intersection, small groups' figures withheld by
+    the disclosure rule (and still marked when they fall short of a rule)."""
+    rule = disclosure or DisclosureRule()
     confidence = evidence.settings.get("confidence_level")
     level = percent_label(confidence if isinstance(confidence, float) else None)
-    summaries = {(g.attribute, g.group): g for g in evidence.groups}
     tables, charts, any_hidden = [], [], False
     for attribute in _attributes(evidence):
         rows = _attribute_rows(evidence, attribute)
-        hidden = suppression_for(
-            attribute, rows.groups, summaries, evidence.reference_groups.get(attribute)
-        )
+        hidden = table_suppression(evidence, attribute, rule, list(rules or []))
         any_hidden = any_hidden or bool(hidden)
-        tables.append(_table(evidence, rows, hidden, level))
+        tables.append(_table(evidence, rows, hidden, level, list(rules or [])))
         chart = _chart(rows, hidden, level) if with_charts else None
         if chart is not None:
             charts.append(chart)
     return FairnessSectionContext(
         tables=tables,
         charts=charts,
-        suppression_note=suppression_note(evidence.settings) if any_hidden else "",
+        suppression_note=suppression_note(rule) if any_hidden else required_note(rule),
         level=level,
     )
 
 
 def fairness_section(evidence: FairnessEvidence, inputs: SectionInputs) -> SectionContext | None:
-    body = fairness_body(evidence, with_charts=inputs.fmt == "html")
+    body = fairness_body(
+        evidence,
+        with_charts=inputs.fmt == "html",
+        disclosure=inputs.disclosure,
+        rules=inputs.rules,
+    )
     if not body.tables:
         return None
     return SectionContext(

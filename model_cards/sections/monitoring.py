@@ -2,8 +2,9 @@
 
 Which periods this verdict is about (and why some were pooled, 29 CFR 1607.4(D)), the trend of
 every window judged with its verdict and lowest impact ratio, a chart of each group's impact
-ratio over time with the drift alarms marked, and what the drift detector found. Groups too
-small to report in a window are suppressed in that window (:mod:`govern.model_cards.disclosure`).
+ratio over time with the drift alarms marked, and what the drift detector found. The evidence
+arrives redacted (:mod:`govern.disclosure_kinds`): a group too small to publish in a window has
+no figures in that window, so its line has a gap there.
 """
 
 from __future__ import annotations
@@ -12,11 +13,10 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from govern.evidence.monitoring import MonitoringEvidence, TrendPoint
 from govern.model_cards.context import ChartContext
-from govern.model_cards.disclosure import suppression_for
 from govern.model_cards.format import format_interval, format_number
 from govern.model_cards.oversight_charts import TrendSeries, trend_chart_svg
 from govern.model_cards.sections import SectionContext, SectionInputs, register_report_section
-from govern.results import ALL_GROUPS, UNKNOWN_GROUP, MetricRow
+from govern.results import ALL_GROUPS, UNKNOWN_GROUP
 
 STATUS_WORDS = {"pass": "passed", "fail": "did not pass", "inconclusive": "inconclusive"}
 
@@ -53,14 +53,6 @@ class MonitoringSectionContext(_Context):
     charts: list[ChartContext]
     alarms: list[str]
     detector: str
-
-
-def _visible(point: TrendPoint, row: MetricRow) -> bool:
-    if row.group == ALL_GROUPS:
-        return True
-    summaries = {(g.attribute, g.group): g for g in point.groups}
-    labels = [g.group for g in point.groups if g.attribute == row.attribute]
-    return row.group not in suppression_for(row.attribute, labels, summaries, None)
 
 
 def _lowest(point: TrendPoint) -> str:
@@ -120,8 +112,7 @@ def _charts(evidence: MonitoringEvidence) -> list[ChartContext]:
                     ),
                     None,
                 )
-                shown = row if row is not None and _visible(point, row) else None
-                cells.append(shown)
+                cells.append(row)
             series.append(
                 TrendSeries(
                     label=group,

@@ -2,8 +2,9 @@
 
 Tables of the impact ratio before and after review (with the paired interval of the change),
 of override and appeal rates by group, of reviewers' override rates, and the automation-bias
-signals, worded as questions. Groups too small to report are suppressed as in the fairness
-section (:mod:`govern.model_cards.disclosure`).
+signals, worded as questions. The evidence arrives redacted (:mod:`govern.disclosure_kinds`):
+a withheld group is shown by name with the reason, and a cell measured on too few people to
+publish reads "too few".
 """
 
 from __future__ import annotations
@@ -23,11 +24,17 @@ from govern.evidence.oversight import (
     OversightEvidence,
 )
 from govern.model_cards.context import Cell, ChartContext
-from govern.model_cards.disclosure import Suppression, suppression_for, suppression_note
+from govern.model_cards.disclosure import (
+    COMPLEMENTARY_NOTE,
+    SMALL_NOTE,
+    Suppression,
+    required_note,
+    suppression_note,
+)
 from govern.model_cards.format import anchor, format_interval, format_number, percent_label
 from govern.model_cards.oversight_charts import ReviewPoint, review_chart_svg
 from govern.model_cards.sections import SectionContext, SectionInputs, register_report_section
-from govern.results import ALL_GROUPS, UNKNOWN_GROUP, MetricRow
+from govern.results import ALL_GROUPS, UNKNOWN_GROUP, DisclosureRule, MetricRow
 
 RATE_COLUMNS = (
     (AGREEMENT_RATE, "Kept the recommendation"),
@@ -124,11 +131,9 @@ def _percent_interval(row: MetricRow | None) -> str:
 TOO_FEW = "too few"
 
 
-def _rate_cell(row: MetricRow | None, minimum: float) -> Cell:
+def _rate_cell(row: MetricRow | None) -> Cell:
+    # The published evidence has no row for a cell measured on too few people to publish.
     if row is None:
-        return Cell(value="—", interval="")
-    if row.n < minimum:
-        # A rate among fewer people than the disclosure size (say, three appeals) is not shown.
         return Cell(value=TOO_FEW, interval="")
     return Cell(value=_percent(row.value), interval=_percent_interval(row))
 
@@ -160,15 +165,15 @@ def _summary(evidence: OversightEvidence, level: str) -> list[str]:
     return lines
 
 
-def _minimum(evidence: OversightEvidence) -> float:
-    minimum = evidence.settings.get("min_group_size")
-    return float(minimum) if isinstance(minimum, int | float) else 0.0
-
-
 def _hidden(evidence: OversightEvidence, attribute: str) -> Suppression:
-    summaries = {(g.attribute, g.group): g for g in evidence.groups}
-    groups = [g.group for g in evidence.groups if g.attribute == attribute]
-    return suppression_for(attribute, groups, summaries, None)
+    """The withheld groups of one attribute (marked by the redaction), with their notes."""
+    return Suppression(
+        {
+            g.group: COMPLEMENTARY_NOTE if g.withheld == "complementary" else SMALL_NOTE
+            for g in evidence.groups
+            if g.attribute == attribute and g.withheld is not None
+        }
+    )
 
 
 def _groups(evidence: OversightEvidence, attribute: str) -> list[str]:
@@ -205,7 +210,7 @@ def _review_table(
             ReviewRowContext(
                 group=group,
                 suppressed=False,
-                n="" if summary is None else f"{summary.n:,}",
+                n="" if summary is None or summary.n is None else f"{summary.n:,}",
                 recommended=format_number(before.value) if before else "—",
                 decided=format_number(after.value) if after else "—",
                 change=Cell(
@@ -239,7 +244,7 @@ def _review_table(
 def _rate_table(
     evidence: OversightEvidence, attribute: str, hidden: Suppression, level: str
 ) -> OversightTableContext:
-    present = [(m, label) for m, label in RATE_COLUMNS if evidence.find(m, attribute=attribute)]
+    present = [(m, label) for m, label in RATE_COLUMNS if m in evidence.rates_of_roles()]
     rows = []
     for group in _groups(evidence, attribute):
         summary = evidence.group(attribute, group)
@@ -254,12 +259,9 @@ def _rate_table(
             OversightRowContext(
                 group=group,
                 suppressed=False,
-                n="" if summary is None else f"{summary.n:,}",
+                n="" if summary is None or summary.n is None else f"{summary.n:,}",
                 note="",
-                cells=[
-                    _rate_cell(evidence.value(m, attribute, group), _minimum(evidence))
-                    for m, _ in present
-                ],
+                cells=[_rate_cell(evidence.value(m, attribute, group)) for m, _ in present],
             )
         )
     return OversightTableContext(
@@ -303,12 +305,12 @@ def _chart(evidence: OversightEvidence, attribute: str, hidden: Suppression) -> 
 def _reviewers(evidence: OversightEvidence) -> list[ReviewerRowContext]:
     rows = []
     for r in evidence.reviewers:
-        enough = r.enough_cases
+        enough = r.enough_cases and r.overrides is not None
         rows.append(
             ReviewerRowContext(
                 reviewer=r.reviewer,
                 cases=f"{r.n:,}",
-                overrides=f"{r.overrides:,}" if enough else "",
+                overrides=f"{r.overrides:,}" if enough and r.overrides is not None else "",
                 rate=Cell(
                     value=_percent(r.override_rate) if enough else "—",
                     interval=(
@@ -346,7 +348,9 @@ def _signals_note(evidence: OversightEvidence) -> str:
     )
 
 
-def oversight_body(evidence: OversightEvidence, *, with_charts: bool) -> OversightSectionContext:
+def oversight_body(
+    evidence: OversightEvidence, *, with_charts: bool, disclosure: DisclosureRule | None = None
+) -> OversightSectionContext:
     confidence = evidence.settings.get("confidence_level")
     level = percent_label(confidence if isinstance(confidence, float) else None)
     review_tables, rate_tables, charts, any_hidden = [], [], [], False
@@ -366,13 +370,17 @@ def oversight_body(evidence: OversightEvidence, *, with_charts: bool) -> Oversig
         reviewers=_reviewers(evidence),
         signals=[s.sentence for s in evidence.signals],
         signals_note=_signals_note(evidence),
-        suppression_note=suppression_note(evidence.settings) if any_hidden else "",
+        suppression_note=(
+            suppression_note(disclosure or DisclosureRule())
+            if any_hidden
+            else required_note(disclosure or DisclosureRule())
+        ),
         level=level,
     )
 
 
 def oversight_section(evidence: OversightEvidence, inputs: SectionInputs) -> SectionContext:
-    body = oversight_body(evidence, with_charts=inputs.fmt == "html")
+    body = oversight_body(evidence, with_charts=inputs.fmt == "html", disclosure=inputs.disclosure)
     return SectionContext(
         kind="oversight",
         title="Human oversight: how reviewers used the model's recommendations",

@@ -70,6 +70,9 @@ class Finding(BaseModel):
     comparison: str | None = Field(default=None, description="For example 'impact_ratio >= 0.8'.")
     attribute: str | None = None
     group: str | None = None
+    shortfalls: list[tuple[str, str]] = Field(
+        default_factory=list, description="Every (attribute, group) that fell short of the rule."
+    )
     details: list[str] = Field(default_factory=list)
     to_conclude: str | None = Field(
         default=None, description="For insufficient_data: what would settle the rule."

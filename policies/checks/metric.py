@@ -8,16 +8,26 @@ reported in the details but not judged; a rule with nothing left to judge is
 
 from __future__ import annotations
 
+from collections.abc import Collection
+from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from pydantic import Field, field_validator
 
+from govern.disclosure import hidden_groups
 from govern.evidence.fairness import FairnessEvidence
 from govern.metric_names import METRIC_NAMES, REFERENCE_METRICS
 from govern.policies import sentences as say
 from govern.policies.checks import CheckKind, CheckModel, Finding, RuleContext, register_check_kind
 from govern.policies.yaml_positions import describe
-from govern.results import ALL_GROUPS, INTERSECTION_SEPARATOR, MetricRow, Verdict
+from govern.results import (
+    ALL_GROUPS,
+    INTERSECTION_SEPARATOR,
+    UNKNOWN_GROUP,
+    DisclosureRule,
+    MetricRow,
+    Verdict,
+)
 from govern.suggest import did_you_mean
 
 MSG_UNKNOWN_METRIC = "unknown metric '{name}'{hint}; see the metric list in docs/policies.md"
@@ -92,6 +102,13 @@ def _compare(value: float, comparison: str, threshold: float) -> bool:
     return value < threshold
 
 
+def disclosure_rule(settings: Any) -> DisclosureRule:
+    """The internal-audience disclosure rule of the policy's settings (audit outputs)."""
+    return DisclosureRule(
+        min_size=settings.disclosure_min_size, required_by=settings.disclosure_required_by
+    )
+
+
 def judged_attributes(check: MetricCheck, evidence: FairnessEvidence) -> list[str]:
     """The attributes (and intersections) a metric check judges in this evidence."""
     if isinstance(check.attributes, list):
@@ -113,7 +130,12 @@ def _group_status(row: MetricRow, evidence: FairnessEvidence, min_group_size: in
     return status
 
 
-def _skipped_detail(row: MetricRow, status: str, evidence: FairnessEvidence) -> str:
+def _skipped_detail(row: MetricRow, status: str, evidence: FairnessEvidence, hidden: bool) -> str:
+    if hidden:
+        return (
+            f"group '{row.group}' of {row.attribute}: too few people to publish its figures, not "
+            "judged"
+        )
     if status == "excluded_small_share":
         rate_row = evidence.value("selection_rate", row.attribute, row.group) or evidence.value(
             "scoring_rate", row.attribute, row.group
@@ -142,12 +164,26 @@ def _rows(check: MetricCheck, fairness: FairnessEvidence, attributes: list[str])
     return [r for r in rows if r.group != ALL_GROUPS or r.attribute not in with_groups]
 
 
+@dataclass
+class _Sorted:
+    """The rows of one metric check, sorted by what can be said about them."""
+
+    judged: list[tuple[MetricRow, float]] = field(default_factory=list)
+    # Too small to judge, but falling short of the threshold on their point estimate: not a
+    # pass (29 CFR 1607.4(D): small numbers call for more data, not for silence).
+    small_shortfalls: list[MetricRow] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+
 def _judgeable(
-    check: MetricCheck, rows: list[MetricRow], fairness: FairnessEvidence, context: RuleContext
-) -> tuple[list[tuple[MetricRow, float]], list[str]]:
+    check: MetricCheck,
+    rows: list[MetricRow],
+    fairness: FairnessEvidence,
+    context: RuleContext,
+    hidden: Collection[tuple[str, str]],
+) -> _Sorted:
     """The rows that can be judged, each with the value judged, and notes on the others."""
-    judged: list[tuple[MetricRow, float]] = []
-    notes: list[str] = []
+    sorted_rows = _Sorted()
     for row in rows:
         if check.metric in REFERENCE_METRICS and row.group == fairness.reference_groups.get(
             row.attribute
@@ -157,21 +193,27 @@ def _judgeable(
         if status == "ok" and row.value is None:
             status = "undefined"
         if status != "ok" or row.value is None:
-            notes.append(_skipped_detail(row, status, fairness))
+            secret = (row.attribute, row.group) in hidden
+            sorted_rows.notes.append(_skipped_detail(row, status, fairness, secret))
+            falls_short = row.value is not None and not _compare(
+                row.value, check.comparison, check.threshold
+            )
+            if status == "insufficient_data" and falls_short:
+                sorted_rows.small_shortfalls.append(row)
             continue
         bound = row.value
         if check.judge == "least_favourable":
             side = row.ci_low if check.comparison in (">=", ">") else row.ci_high
             if side is None:
-                notes.append(
+                sorted_rows.notes.append(
                     f"{say.who(row)}: no interval in the evidence; the point estimate was judged"
                 )
             else:
                 bound = side
-        judged.append((row, bound))
+        sorted_rows.judged.append((row, bound))
     lowest_first = check.comparison in (">=", ">")
-    judged.sort(key=lambda pair: pair[1], reverse=not lowest_first)
-    return judged, notes
+    sorted_rows.judged.sort(key=lambda pair: pair[1], reverse=not lowest_first)
+    return sorted_rows
 
 
 class _Say:
@@ -185,30 +227,45 @@ class _Say:
         details: list[str],
     ) -> None:
         self.check, self.fairness, self.context, self.details = check, fairness, context, details
+        # Groups whose figures may not be published: sentences name them without figures.
+        self.hidden = hidden_groups(fairness, disclosure_rule(context.settings))
+        self.shortfalls: list[tuple[str, str]] = []
+
+    def is_hidden(self, row: MetricRow) -> bool:
+        return (row.attribute, row.group) in self.hidden
 
     def finding(
         self, verdict: Verdict, row: MetricRow | None, sentence: str, **extra: Any
     ) -> Finding:
         figures: dict[str, Any] = {}
         if row is not None:
-            figures = {
-                "value": row.value,
-                "ci_low": row.ci_low,
-                "ci_high": row.ci_high,
-                "attribute": row.attribute,
-                "group": row.group,
-            }
+            figures = {"attribute": row.attribute, "group": row.group}
+            if not self.is_hidden(row):
+                figures |= {"value": row.value, "ci_low": row.ci_low, "ci_high": row.ci_high}
         return Finding(
             verdict=verdict,
             sentence=sentence,
             threshold=self.check.threshold,
             comparison=self.check.text,
             details=list(self.details),
+            shortfalls=list(dict.fromkeys(self.shortfalls)),
             **figures,
             **extra,
         )
 
+    def small_clause(self, row: MetricRow) -> str:
+        """A shortfall of a group too small to judge, with its size when it may be shown."""
+        clause = self.clause(row, holds=False)
+        return clause if self.is_hidden(row) else f"{clause} (n={row.n})"
+
     def clause(self, row: MetricRow, *, holds: bool) -> str:
+        if self.is_hidden(row):
+            minimum = disclosure_rule(self.context.settings).min_size
+            words = say.bound_words(self.check.comparison, self.check.threshold, holds=holds)
+            return (
+                f"Group '{row.group}' of {row.attribute}, too small to publish its figures "
+                f"(fewer than {minimum} people), has a {say.label(self.check.metric)} {words}"
+            )
         reference = self.fairness.reference_groups.get(row.attribute)
         test = self.fairness.test_for(row.attribute, row.group)
         if reference is None and test is not None:
@@ -231,12 +288,16 @@ def evaluate_metric(
     assert fairness is not None  # the kind reads fairness evidence; absence is handled before
     attributes = judged_attributes(check, fairness)
     rows = _rows(check, fairness, attributes)
-    details = [
-        f"unknown category in {name}: {fairness.unknown_counts[name]} records, not in the rates"
-        for name in attributes
-        if fairness.unknown_counts.get(name)
-    ]
+    details: list[str] = []
     speak = _Say(check, fairness, context, details)
+    for name in attributes:
+        if fairness.unknown_counts.get(name):
+            count = (
+                "too few to publish"
+                if (name, UNKNOWN_GROUP) in speak.hidden
+                else f"{fairness.unknown_counts[name]} records"
+            )
+            details.append(f"unknown category in {name}: {count}, not in the rates")
     if not rows:
         if check.if_missing == "not_applicable":
             return speak.finding(
@@ -252,10 +313,11 @@ def evaluate_metric(
             "not be judged.",
             to_conclude=f"Audit data that holds the {say.label(check.metric)} for {where}.",
         )
-    judged, notes = _judgeable(check, rows, fairness, context)
-    details.extend(notes)
-    if not judged:
-        minimum = context.settings.min_group_size
+    found = _judgeable(check, rows, fairness, context, speak.hidden)
+    details.extend(found.notes)
+    judged = found.judged
+    minimum = context.settings.min_group_size
+    if not judged and not found.small_shortfalls:
         return speak.finding(
             "insufficient_data",
             None,
@@ -267,14 +329,58 @@ def evaluate_metric(
     if check.judge == "least_favourable":
         details.append("judged on the least favourable bound of each interval")
     violating = [(r, b) for r, b in judged if not _compare(b, check.comparison, check.threshold)]
-    if not violating:
+    if not violating and not found.small_shortfalls:
         return _holds(speak, judged)
-    if not check.require_significance:
+    if not check.require_significance and violating:
         worst = violating[0][0]
-        more = len(violating) - 1
+        more = len(violating) - 1 + len(found.small_shortfalls)
         tail = f"; {say.count_words(more, 'other case')} also fell short" if more else ""
         return speak.finding("fail", worst, f"{speak.clause(worst, holds=False)}{tail}.")
-    return _significant_breach(speak, [row for row, _ in violating])
+    if violating:
+        breach = _significant_breach(speak, [row for row, _ in violating])
+        if breach.verdict == "fail" or not found.small_shortfalls:
+            return breach
+    return _small_shortfall(speak, found.small_shortfalls, minimum)
+
+
+def _small_shortfall(speak: _Say, rows: list[MetricRow], minimum: int) -> Finding:
+    """Groups too small to judge fall short: not decided, and never a pass."""
+    worst = min(rows, key=lambda row: row.value if row.value is not None else 0.0)
+    if speak.check.comparison in ("<=", "<"):
+        worst = max(rows, key=lambda row: row.value if row.value is not None else 0.0)
+    shown = [row for row in rows if not speak.is_hidden(row)]
+    needed = max((minimum - row.n for row in shown), default=None)
+    more = (
+        f" (about {needed} more in the smallest)"
+        if needed is not None and not any(speak.is_hidden(row) for row in rows)
+        else ""
+    )
+    fairness = speak.fairness
+    records = [
+        test.records_needed
+        for row in rows
+        if (test := fairness.test_for(row.attribute, row.group)) is not None and test.records_needed
+    ]
+    others = len(rows) - 1
+    also = f"; {say.count_words(others, 'other small group')} also" if others else ""
+    advice = (
+        f"Groups of at least {minimum} people{more}, e.g. by "
+        "pooling a longer period or comparable data (29 CFR 1607.4(D): where numbers are too "
+        "small to be reliable, look at a longer period before concluding)"
+        + (
+            f"; about {max(records)} records per group would detect the shortfall"
+            if records
+            else ""
+        )
+        + "."
+    )
+    return speak.finding(
+        "insufficient_data",
+        worst,
+        f"{speak.small_clause(worst)}{also}; the group is below the minimum of {minimum} "
+        "people, so the shortfall is not decided — that is not a pass.",
+        to_conclude=advice,
+    )
 
 
 def _holds(speak: _Say, judged: list[tuple[MetricRow, float]]) -> Finding:
@@ -282,7 +388,13 @@ def _holds(speak: _Say, judged: list[tuple[MetricRow, float]]) -> Finding:
     worst = judged[0][0]
     for row, _ in judged:
         test = fairness.test_for(row.attribute, row.group)
-        if check.require_significance and test and test.significant and test.shortfall >= 1:
+        if (
+            check.require_significance
+            and test
+            and test.significant
+            and test.shortfall >= 1
+            and not speak.is_hidden(row)
+        ):
             # 29 CFR 1607.4(D): smaller differences may still be adverse impact when
             # significant in statistical and practical terms; flagged, not failed.
             speak.details.append(

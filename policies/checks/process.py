@@ -158,10 +158,31 @@ def _register_complete(facts: ProcessEvidence) -> Finding:
     return Finding(verdict="pass", sentence="The register entry is complete.", value=0.0, **common)
 
 
+MSG_NOT_REGISTERED = (
+    "The audit read no register entry (a decision file audited on its own), so the {what} is "
+    "not known."
+)
+TO_REGISTER = (
+    "Register the tool with its governance metadata (govern register NAME --meta FILE) and "
+    "audit it with govern audit run."
+)
+_UNKNOWN_WITHOUT_REGISTER = {
+    "owner_named": "accountable owner",
+    "appeal_route": "appeal route",
+    "register_complete": "register entry",
+}
+
+
 def evaluate_process(
     check: ProcessCheck, facts: ProcessEvidence | None, context: RuleContext
 ) -> Finding:
     assert facts is not None  # absence is handled by the evaluator
+    if not facts.register_read and check.requirement in _UNKNOWN_WITHOUT_REGISTER:
+        return Finding(
+            verdict="insufficient_data",
+            sentence=MSG_NOT_REGISTERED.format(what=_UNKNOWN_WITHOUT_REGISTER[check.requirement]),
+            to_conclude=TO_REGISTER,
+        )
     if check.requirement == "audit_recency":
         return _audit_recency(check, facts, context)
     if check.requirement in ("owner_named", "appeal_route"):

@@ -1,0 +1,186 @@
+"""Disclosure control: which groups' figures may leave govern. One rule, applied here.
+
+Every output (the terminal, ``audit.json``, MLflow artifacts, reports, cards, the gate's
+summary and JUnit) shows an audit through :func:`redact`, and every sentence about a group asks
+:func:`hidden_groups` whether it may quote the group's figures, so no output shows the count or
+rate of a group smaller than the policy's disclosure size.
+
+The rule, for each table (one attribute, or one intersection of attributes):
+
+- a group with fewer than ``min_size`` people is hidden (its count, share, rates, ratios and
+  significance test are not published; its label and its verdicts are);
+- when exactly one group of a table is hidden, the next smallest group (never the reference) is
+  hidden too, since the first would follow from the total minus the others: complementary
+  suppression, the usual practice of statistical disclosure control for published tables
+  (e.g. the ONS's and Eurostat's);
+- when a law requires every category to be published (``required_by``), nothing is hidden and
+  documents cite the law.
+
+Known limit: hiding cells table by table does not stop every subtraction across tables (an
+intersection cell from its margins and the other cells of its row); with intersections, set
+``disclosure_min_size`` with that in mind.
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Callable
+from typing import Any, Literal
+
+from govern.evidence import EvidencePart, kind_of
+from govern.evidence.fairness import FairnessEvidence, GroupSummary
+from govern.results import ALL_GROUPS, AuditResult, DisclosureRule, RuleResult
+
+SMALL: Literal["small"] = "small"
+COMPLEMENTARY: Literal["complementary"] = "complementary"
+Withheld = Literal["small", "complementary"]
+
+
+def _table_hidden(
+    groups: list[GroupSummary], reference: str | None, min_size: int
+) -> dict[str, Withheld]:
+    small: dict[str, Withheld] = {
+        g.group: SMALL for g in groups if g.n is not None and g.n < min_size
+    }
+    if len(small) != 1:
+        return small
+    candidates = [
+        g
+        for g in groups
+        if g.group not in small and g.group != reference and not g.is_reference and g.n is not None
+    ]
+    if candidates:
+        protecting = min(candidates, key=lambda g: (g.n or 0, g.group))
+        small[protecting.group] = COMPLEMENTARY
+    return small
+
+
+def table_hidden(
+    groups: list[GroupSummary], reference: str | None, min_size: int
+) -> dict[str, Withheld]:
+    """The rule for one table (the groups of one attribute or intersection): group -> why."""
+    return _table_hidden(groups, reference, min_size)
+
+
+# Evidence kinds other than fairness redact their own figures with the same rule: a function
+# (part, rule) -> the part as it may be published, registered by kind.
+Redactor = Callable[[Any, DisclosureRule], Any]
+_REDACTORS: dict[str, Redactor] = {}
+BUILTIN_REDACTOR_MODULES = ("govern.disclosure_kinds",)
+_redactors_loaded = False
+
+
+def register_redactor(model: type[EvidencePart], redactor: Redactor) -> None:
+    """Redact the parts of ``model``'s kind with ``redactor`` whenever an audit is published."""
+    _REDACTORS[kind_of(model)] = redactor
+
+
+def _redact_other_kinds(result: AuditResult) -> AuditResult:
+    global _redactors_loaded
+    if not _redactors_loaded:
+        _redactors_loaded = True
+        for module in BUILTIN_REDACTOR_MODULES:
+            importlib.import_module(module)
+    parts = [
+        redactor(part, result.disclosure)
+        for kind, redactor in _REDACTORS.items()
+        if (part := result.evidence.root.get(kind)) is not None
+    ]
+    if not parts:
+        return result
+    return result.model_copy(update={"evidence": result.evidence.with_parts(*parts)})
+
+
+def hidden_groups(
+    fairness: FairnessEvidence, rule: DisclosureRule
+) -> dict[tuple[str, str], Withheld]:
+    """(attribute, group) -> why it is hidden (``small`` or ``complementary``)."""
+    if rule.required_by:
+        return {}
+    hidden: dict[tuple[str, str], Withheld] = {}
+    by_attribute: dict[str, list[GroupSummary]] = {}
+    for summary in fairness.groups:
+        by_attribute.setdefault(summary.attribute, []).append(summary)
+    for attribute, groups in by_attribute.items():
+        if any(g.withheld for g in groups):  # already redacted: keep what it hid, and why
+            for g in groups:
+                if g.withheld is not None:
+                    hidden[(attribute, g.group)] = g.withheld
+            continue
+        reference = fairness.reference_groups.get(attribute)
+        for group, why in _table_hidden(groups, reference, rule.min_size).items():
+            hidden[(attribute, group)] = why
+    return hidden
+
+
+def _redact_fairness(
+    fairness: FairnessEvidence, hidden: dict[tuple[str, str], Withheld]
+) -> FairnessEvidence:
+    # An attribute-wide summary (max - min of rates over the groups judged) could be solved for
+    # the rate of a withheld group that took part in it: drop the attribute's summaries then.
+    judged = {(g.attribute, g.group) for g in fairness.groups if g.status == "ok"}
+    exposed = {attribute for (attribute, group), why in hidden.items()
+               if why == SMALL and (attribute, group) in judged}  # fmt: skip
+
+    def shown(attribute: str, group: str) -> bool:
+        if group == ALL_GROUPS:
+            return attribute not in exposed
+        return (attribute, group) not in hidden
+
+    groups = [
+        g.model_copy(update={"n": None, "share": None, "withheld": hidden[(g.attribute, g.group)]})
+        if (g.attribute, g.group) in hidden
+        else g
+        for g in fairness.groups
+    ]
+    return fairness.model_copy(
+        update={
+            "groups": groups,
+            "metrics": [r for r in fairness.metrics if shown(r.attribute, r.group)],
+            "disparities": [r for r in fairness.disparities if shown(r.attribute, r.group)],
+            "tests": [t for t in fairness.tests if (t.attribute, t.group) not in hidden],
+            "unknown_counts": {
+                name: count
+                for name, count in fairness.unknown_counts.items()
+                if (name, "unknown") not in hidden
+            },
+        }
+    )
+
+
+def _redact_rule(rule: RuleResult, hidden: dict[tuple[str, str], Withheld]) -> RuleResult:
+    if rule.attribute is None or rule.group is None or (rule.attribute, rule.group) not in hidden:
+        return rule
+    return rule.model_copy(update={"value": None, "ci_low": None, "ci_high": None})
+
+
+def redact(result: AuditResult) -> AuditResult:
+    """The audit as it may be published: hidden groups' figures removed, verdicts kept.
+
+    Idempotent; the rule applied is ``result.disclosure``.
+
+    Examples
+    --------
+    >>> import datetime as dt
+    >>> from govern.evidence import Evidence
+    >>> from govern.results import DataFingerprint
+    >>> audit = AuditResult(govern_version="0", created_at=dt.datetime(2026, 1, 1),
+    ...     data=DataFingerprint(sha256="ab" * 32, n_rows=3, columns=["sex"]),
+    ...     evidence=Evidence())
+    >>> redact(audit) == audit
+    True
+    """
+    result = _redact_other_kinds(result)
+    fairness = result.evidence.get(FairnessEvidence)
+    if fairness is None:
+        return result
+    hidden: dict[tuple[str, str], Withheld] = hidden_groups(fairness, result.disclosure)
+    if not hidden:
+        return result
+    evidence = result.evidence.with_parts(_redact_fairness(fairness, hidden))
+    policy = result.policy
+    if policy is not None:
+        policy = policy.model_copy(
+            update={"rules": [_redact_rule(r, hidden) for r in policy.rules]}
+        )
+    return result.model_copy(update={"evidence": evidence, "policy": policy})
