@@ -313,6 +313,7 @@ class _History:
 
     roles: MonitorRoles
     every: Every
+    min_group_size: int
     periods: list[PeriodInfo]
     windows: list[WindowInfo]
     steps: list[Any]
@@ -336,7 +337,7 @@ class _History:
         return MonitoringEvidence(
             time_column=self.roles.time,
             every=self.every.text,
-            min_group_size=int(self.detector.get("min_group_size", 0)),
+            min_group_size=self.min_group_size,
             window=window,
             periods=[p for p in self.periods if p.start <= window.end],
             trend=points,
@@ -375,7 +376,6 @@ def _detect(
     roles: MonitorRoles,
     every: Every,
     alarm_rate: float,
-    min_group_size: int,
 ) -> tuple[list[Any], list[DriftAlarm], dict[str, float | int | str]]:
     from govern.audits.monitoring.drift import DriftSettings, detect_drift
     from govern.services.trend import window_counts
@@ -385,10 +385,7 @@ def _detect(
         for window, evidence in zip(windows, evidences, strict=True)
         if not window.provisional
     ]
-    steps, detections, detector = detect_drift(
-        counts, DriftSettings(alpha=alarm_rate, windows_per_year=every.per_year)
-    )
-    return steps, detections, {**detector, "min_group_size": min_group_size}
+    return detect_drift(counts, DriftSettings(alpha=alarm_rate, windows_per_year=every.per_year))
 
 
 def _judge_all(
@@ -508,6 +505,86 @@ def _outputs(result: MonitorResult, points: list[TrendPoint], card: Any) -> dict
 # -- the service -----------------------------------------------------------------------------------
 
 
+def _roles(
+    time: str,
+    y_pred: str,
+    sensitive: Sequence[str] | str,
+    recommendation: str | None,
+    appeal: str | None,
+    appeal_upheld: str | None,
+    reviewer: str | None,
+) -> MonitorRoles:
+    from govern.errors import BadInputError
+    from govern.evidence.oversight import OversightRoles
+
+    names = sensitive.split(",") if isinstance(sensitive, str) else list(sensitive)
+    if recommendation is None and (appeal or appeal_upheld or reviewer):
+        raise BadInputError(MSG_STAGE_NEEDS_RECOMMENDATION)
+    oversight = None
+    if recommendation is not None:
+        oversight = OversightRoles(
+            recommendation=recommendation,
+            decision=y_pred,
+            appeal=appeal,
+            appeal_upheld=appeal_upheld,
+            reviewer=reviewer,
+        )
+    columns = [name.strip() for name in names if name.strip()]
+    return MonitorRoles(time=time, y_pred=y_pred, sensitive=columns, oversight=oversight)
+
+
+def _published(
+    loaded: _Loaded,
+    history: _History,
+    drafts: list[AuditResult],
+    points: list[TrendPoint],
+    evaluation: Any,
+    now: dt.datetime,
+    trail: Path | None,
+) -> MonitorResult:
+    """Record the windows (with a model) and the result in its published form: what leaves
+    govern is redacted, as recording does for each window."""
+    from govern import __version__
+    from govern.disclosure import redact
+    from govern.disclosure_kinds import redact_trend
+
+    plan = loaded.plan
+    recorded = (
+        _record_all(plan, drafts, trail)
+        if plan is not None
+        else [(redact(draft), None, False) for draft in drafts]
+    )
+    published = redact_trend(points, loaded.policy.disclosure())
+    outcomes = [
+        WindowOutcome(
+            window=point.window,
+            status=point.status or result.status,
+            verdicts=point.verdicts,
+            rows=point.rows,
+            changes=point.changes,
+            alarms=[a for a in history.detections if a.window == point.window.label],
+            run_id=run_id,
+            recorded_before=before,
+        )
+        for point, (result, run_id, before) in zip(published, recorded, strict=True)
+    ]
+    return MonitorResult(
+        govern_version=__version__,
+        created_at=now,
+        data=evaluation.fingerprint(),
+        model=ModelRef(name=plan.name, version=plan.version) if plan is not None else None,
+        policy_name=loaded.policy.name,
+        policy_version=loaded.policy.version,
+        time_column=history.roles.time,
+        every=history.every.text,
+        periods=history.periods,
+        windows=outcomes,
+        detections=history.detections,
+        detector=history.detector,
+        latest=recorded[-1][0],
+    )
+
+
 def monitor_log(
     data: pd.DataFrame | str | os.PathLike[str],
     *,
@@ -579,29 +656,11 @@ def monitor_log(
     >>> [w.window.label for w in result.windows][:2]  # doctest: +SKIP
     ['2025-01', '2025-02']
     """
-    from govern import __version__
+    import numpy as np
+
     from govern.audits.monitoring.periods import parse_every
-    from govern.evidence.oversight import OversightRoles
 
-    columns = (
-        [s.strip() for s in sensitive.split(",")] if isinstance(sensitive, str) else list(sensitive)
-    )
-    oversight = None
-    if recommendation is None and (appeal or appeal_upheld or reviewer):
-        from govern.errors import BadInputError
-
-        raise BadInputError(MSG_STAGE_NEEDS_RECOMMENDATION)
-    if recommendation is not None:
-        oversight = OversightRoles(
-            recommendation=recommendation,
-            decision=y_pred,
-            appeal=appeal,
-            appeal_upheld=appeal_upheld,
-            reviewer=reviewer,
-        )
-    roles = MonitorRoles(
-        time=time, y_pred=y_pred, sensitive=[c for c in columns if c], oversight=oversight
-    )
+    roles = _roles(time, y_pred, sensitive, recommendation, appeal, appeal_upheld, reviewer)
     period = parse_every(every)
     loaded = _load(
         data,
@@ -617,77 +676,30 @@ def monitor_log(
     period_of_row, periods, windows, members = _windows(
         times, evaluation, loaded.policy, period, max_periods
     )
-    import numpy as np
-
     gathered = [
-        _gather(
-            loaded.frame,
-            np.isin(period_of_row, indexes),
-            window,
-            roles,
-            loaded.policy,
-            loaded.source,
-            seed,
-        )
+        _gather(loaded.frame, np.isin(period_of_row, indexes), window, roles, loaded.policy,
+                loaded.source, seed)
         for window, indexes in zip(windows, members, strict=True)
-    ]
+    ]  # fmt: skip
     steps, detections, detector = _detect(
-        windows,
-        [evidence for _, evidence in gathered],
-        roles,
-        period,
-        alarm_rate,
-        loaded.policy.settings.min_group_size,
+        windows, [evidence for _, evidence in gathered], roles, period, alarm_rate
     )
     history = _History(
-        roles,
-        period,
-        _period_infos(periods, period_of_row, windows, members),
-        windows,
-        steps,
-        detections,
-        detector,
+        roles=roles,
+        every=period,
+        min_group_size=loaded.policy.settings.min_group_size,
+        periods=_period_infos(periods, period_of_row, windows, members),
+        windows=windows,
+        steps=steps,
+        detections=detections,
+        detector=detector,
     )
     now = dt.datetime.now(dt.UTC).replace(microsecond=0)
     drafts, points = _judge_all(loaded, history, gathered, today, now)
-    from govern.disclosure import redact
-    from govern.disclosure_kinds import redact_trend
-
-    # What leaves govern is the published form: recording redacts each window; so do we here.
-    recorded = (
-        _record_all(loaded.plan, drafts, trail)
-        if loaded.plan is not None
-        else [(redact(draft), None, False) for draft in drafts]
-    )
-    points = redact_trend(points, loaded.policy.disclosure())
-    outcomes = [
-        WindowOutcome(
-            window=point.window,
-            status=point.status or result.status,
-            verdicts=point.verdicts,
-            rows=point.rows,
-            changes=point.changes,
-            alarms=[a for a in detections if a.window == point.window.label],
-            run_id=run_id,
-            recorded_before=before,
-        )
-        for point, (result, run_id, before) in zip(points, recorded, strict=True)
-    ]
-    result = MonitorResult(
-        govern_version=__version__,
-        created_at=now,
-        data=evaluation.fingerprint(),
-        model=ModelRef(name=loaded.plan.name, version=loaded.plan.version) if loaded.plan else None,
-        policy_name=loaded.policy.name,
-        policy_version=loaded.policy.version,
-        time_column=time,
-        every=period.text,
-        periods=history.periods,
-        windows=outcomes,
-        detections=detections,
-        detector=detector,
-        latest=recorded[-1][0],
-    )
+    result = _published(loaded, history, drafts, points, evaluation, now, trail)
     if loaded.out is not None:
-        loaded.out.write(_outputs(result, points, loaded.plan.card if loaded.plan else None))
+        from govern.disclosure_kinds import redact_trend
+
+        published = redact_trend(points, loaded.policy.disclosure())
+        loaded.out.write(_outputs(result, published, loaded.plan.card if loaded.plan else None))
     return result
