@@ -5,7 +5,8 @@
   to protect one that is) loses its count and every rate, ratio and test; so does any cell of
   a rate measured on fewer people than that size (three appeals in a group of 200, say), and a
   reviewer's figures when they decided fewer cases. An attribute's gaps and lowest ratios
-  (group ``*``) go when a hidden group or cell took part in them.
+  (group ``*``) go when a withheld group or cell took part in them (as for fairness: a hidden
+  group that was judged).
 - **Monitoring**: each window's key figures are a table of their own, redacted with that
   window's group sizes, and the drift detector's steps for a group hidden in a window go too.
 
@@ -62,18 +63,21 @@ def _rows(
     hidden: dict[tuple[str, str], Withheld],
     exposed: set[str],
     min_size: int,
+    judged_size: float,
 ) -> list[MetricRow]:
-    """Rows that may be published: no hidden group, no cell under the size, and no summary a
-    withheld row took part in."""
-    dropped = {
+    """Rows that may be published: no hidden group, no cell measured on fewer than
+    ``min_size`` people, and no attribute-wide summary (group ``*``) that a withheld figure took
+    part in (a hidden group that was judged, as for fairness, or a withheld cell of a rate with
+    at least ``judged_size`` people, the groups the summaries cover)."""
+    summarised = {
         (r.attribute, _base(r.metric))
         for r in rows
-        if r.group != ALL_GROUPS and ((r.attribute, r.group) in hidden or r.n < min_size)
+        if r.group != ALL_GROUPS and min_size > r.n >= judged_size
     }
     kept = []
     for row in rows:
         if row.group == ALL_GROUPS:
-            if row.attribute in exposed or (row.attribute, _base(row.metric)) in dropped:
+            if row.attribute in exposed or (row.attribute, _base(row.metric)) in summarised:
                 continue
         elif (row.attribute, row.group) in hidden or row.n < min_size:
             continue
@@ -87,6 +91,8 @@ def redact_oversight(part: OversightEvidence, rule: DisclosureRule) -> Oversight
     size = rule.min_size
     hidden = _hidden(part.groups, size)
     exposed = _exposed(part.groups, hidden)
+    judged = part.settings.get("min_group_size")
+    judged_size = float(judged) if isinstance(judged, int | float) else 0.0
     reviewers = [
         r
         if r.n >= size
@@ -100,8 +106,8 @@ def redact_oversight(part: OversightEvidence, rule: DisclosureRule) -> Oversight
         update={
             "groups": _withheld(part.groups, hidden),
             "overall": [r for r in part.overall if r.n >= size],
-            "metrics": _rows(part.metrics, hidden, exposed, size),
-            "stages": _rows(part.stages, hidden, exposed, size),
+            "metrics": _rows(part.metrics, hidden, exposed, size, judged_size),
+            "stages": _rows(part.stages, hidden, exposed, size, judged_size),
             "rate_tests": {
                 rate: [
                     t
@@ -128,7 +134,7 @@ def _point(point: TrendPoint, size: int) -> tuple[TrendPoint, dict[tuple[str, st
     if not hidden:
         return point, hidden
     exposed = _exposed(point.groups, hidden)
-    rows = _rows(point.rows, hidden, exposed, 0)
+    rows = _rows(point.rows, hidden, exposed, 0, float("inf"))
     return point.model_copy(
         update={"rows": rows, "groups": _withheld(point.groups, hidden)}
     ), hidden

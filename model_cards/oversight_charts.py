@@ -54,7 +54,7 @@ def review_chart_svg(attribute: str, points: list[ReviewPoint], *, title: str) -
     from matplotlib.figure import Figure
 
     with matplotlib.rc_context(CHART_STYLE):
-        figure = Figure(figsize=(6.0, 1.0 + 0.38 * max(len(points), 1)))
+        figure = Figure(figsize=(7.5, 1.2 + 0.38 * max(len(points), 1)))
         FigureCanvasSVG(figure)
         ax = figure.subplots()
         rows = list(range(len(points)))
@@ -81,7 +81,7 @@ def review_chart_svg(attribute: str, points: list[ReviewPoint], *, title: str) -
         ax.set_xlim(0, highest * 1.05)
         ax.set_xlabel("Impact ratio (grey: model, colour: final; dashed line: 0.8)")
         ax.set_title(f"Impact ratio by {attribute}, before and after review", fontsize=10)
-        ax.legend(loc="lower right", fontsize=8, frameon=False)
+        ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0), fontsize=8, frameon=False)
         ax.spines[["top", "right"]].set_visible(False)
         return svg_text(figure, title)
 
@@ -105,7 +105,7 @@ def trend_chart_svg(
     from matplotlib.figure import Figure
 
     with matplotlib.rc_context(CHART_STYLE):
-        figure = Figure(figsize=(max(6.0, 0.35 * len(windows) + 2.5), 3.4))
+        figure = Figure(figsize=(max(6.0, 0.35 * len(windows) + 2.5), 4.2))
         FigureCanvasSVG(figure)
         ax = figure.subplots()
         x = list(range(len(windows)))
@@ -129,7 +129,7 @@ def trend_chart_svg(
         for index in alarms:
             ax.axvline(index, color=BELOW_COLOUR, linewidth=1.2, alpha=0.8)
         ax.axhline(FOUR_FIFTHS, color=LINE_COLOUR, linestyle="--", linewidth=1)
-        ax.set_xticks(x, windows, rotation=60, ha="right", fontsize=7)
+        ax.set_xticks(x, windows, rotation=90, fontsize=7)
         ax.set_ylim(bottom=0)
         ax.set_ylabel(ylabel)
         ax.set_title(title, fontsize=10)

@@ -134,12 +134,12 @@ def test_small_months_are_pooled_and_the_report_names_them(
     window = audit["evidence"]["monitoring"]["window"]
     assert len(window["periods"]) >= 2
     report = (out / "compliance_report.md").read_text(encoding="utf-8")
-    assert (
-        f"the periods {', '.join(window['periods'])} were pooled" in report or window["provisional"]
-    )
-    # the verdict of the report is the pooled window's
-    assert f"This report judges {window['label']}" in report
+    # the trend table names every pooled window's periods, and the report judges the latest
+    for label, periods in windows[:-1]:
+        assert f"| {label} | {periods.replace(' ', ', ')} |" in report
+    assert f"This report judges {window['label']} ({window['n']:,} decisions)" in report
     assert audit["policy"]["rules"][0]["rule_id"] == "four-fifths"
+    assert audit["evidence"]["fairness"]["n_rows"] == window["n"]  # the pooled window's verdict
 
 
 def test_outputs_and_table(

@@ -77,13 +77,19 @@ def test_files_hold_only_the_published_figures(published: tuple[OversightEvidenc
 
 
 def _point(n_small: int) -> TrendPoint:
-    window = WindowInfo(label="2025-01", start=dt.date(2025, 1, 1), end=dt.date(2025, 1, 31),
-                        periods=["2025-01"], n=100 + n_small)
+    window = WindowInfo(
+        label="2025-01",
+        start=dt.date(2025, 1, 1),
+        end=dt.date(2025, 1, 31),
+        periods=["2025-01"],
+        n=100 + n_small,
+    )
     groups = [
         GroupSummary(attribute="sex", group="female", n=50, share=0.4, is_reference=True),
         GroupSummary(attribute="sex", group="male", n=50, share=0.4),
-        GroupSummary(attribute="sex", group="other", n=n_small, share=0.05,
-                     status="insufficient_data"),
+        GroupSummary(
+            attribute="sex", group="other", n=n_small, share=0.05, status="insufficient_data"
+        ),
     ]
     rows = [MetricRow(attribute="sex", group=g.group, n=g.n or 0, metric="selection_rate",
                       value=0.4) for g in groups]  # fmt: skip
