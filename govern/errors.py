@@ -40,6 +40,10 @@ class PolicyError(BadInputError):
         self.problems = problems or []
 
 
+class EvidenceError(BadInputError):
+    """Evidence that cannot answer the policy asked (measured under other settings)."""
+
+
 class RegistryError(BadInputError):
     """The model register cannot be reached or does not hold what was asked for."""
 

@@ -4,7 +4,7 @@ Stored on the MLflow registered model as ``govern.meta.*`` tags (lists as JSON) 
 description, and written by people as YAML (``govern register NAME --meta FILE``)::
 
     name: cv-screening
-    purpose: hr_decision
+    purpose: recruitment
     subjects: [applicants]
     owner: Recruitment analytics team
     accountable_executive: Director of People
@@ -29,10 +29,9 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from govern.errors import BadInputError
+from govern.vocabulary import Purpose, RiskTier, derive_risk_tier
 
-Purpose = Literal["hr_decision", "recommendation", "scoring", "other"]
 Subject = Literal["applicants", "employees", "citizens"]
-RiskTier = Literal["high", "limited", "minimal"]
 HumanOversight = Literal["in_the_loop", "on_the_loop", "none"]
 DeploymentStatus = Literal["development", "pilot", "production", "retired"]
 
@@ -59,8 +58,8 @@ MSG_META_NOT_MAPPING = (
 MSG_META_FIELD = "{path}:{line}:{column}: {key}: {problem}"
 MSG_OVERRIDE_NEEDS_JUSTIFICATION = (
     "risk_tier {given!r} differs from {derived!r}, the tier derived from purpose {purpose!r} "
-    "(EU AI Act Annex III point 4 makes HR decisions, recommendations and scoring about people "
-    "high risk); add risk_tier_justification explaining why, or remove risk_tier"
+    "(EU AI Act Annex III point 4 and Art. 6(3) make decisions and recommendations about people "
+    "at work high risk); add risk_tier_justification explaining why, or remove risk_tier"
 )
 MSG_NAME_MISMATCH = (
     "the metadata names the model {meta!r} but it is being registered as {name!r}. Make the "
@@ -71,32 +70,12 @@ MSG_BAD_TAGS = (
 )
 
 
-def derive_risk_tier(purpose: Purpose) -> RiskTier:
-    """The risk tier implied by a model's purpose.
-
-    The rule: ``hr_decision``, ``recommendation`` and ``scoring`` are **high** risk. EU AI Act
-    (Regulation (EU) 2024/1689) Annex III point 4 lists AI used (a) for recruitment or selection
-    (filtering applications, evaluating candidates) and (b) for decisions on promotion,
-    termination, task allocation and monitoring or evaluating performance; recommending learning
-    or jobs to people and scoring them profile natural persons, which Art. 6(3) keeps high risk.
-    ``other`` is **minimal** until someone argues otherwise (with a justification).
-
-    Examples
-    --------
-    >>> derive_risk_tier("recommendation")
-    'high'
-    >>> derive_risk_tier("other")
-    'minimal'
-    """
-    return "minimal" if purpose == "other" else "high"
-
-
 class GovernanceMetadata(BaseModel):
     """What the register knows about a model beyond its artifact.
 
     Examples
     --------
-    >>> meta = GovernanceMetadata(name="cv-screening", purpose="hr_decision",
+    >>> meta = GovernanceMetadata(name="cv-screening", purpose="recruitment",
     ...                           subjects=["applicants"], owner="HR analytics")
     >>> meta.risk_tier
     'high'
@@ -105,7 +84,7 @@ class GovernanceMetadata(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
     name: str = Field(min_length=1, description="Registered model name.")
-    purpose: Purpose = Field(description="What the model is used for.")
+    purpose: Purpose = Field(description="What the model is used for (govern.vocabulary.PURPOSES).")
     subjects: list[Subject] = Field(
         min_length=1, description="Who it decides about or recommends to."
     )

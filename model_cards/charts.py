@@ -1,7 +1,8 @@
 """Charts with their uncertainty: per-group selection rates and impact ratios with error bars.
 
 Point estimates without intervals invite over-reading small groups, so every bar carries its
-confidence interval, and the impact-ratio panel draws the four-fifths line of 29 CFR 1607.4(D).
+confidence interval, and the impact-ratio panel draws the threshold of the policy's impact-ratio
+rule (0.8 in the four-fifths rule of 29 CFR 1607.4(D)) when a policy sets one.
 Charts are SVG made with matplotlib's object API (no pyplot global state), with a fixed hash salt
 and no date in the metadata, so the same numbers give the same bytes.
 """
@@ -14,7 +15,6 @@ from dataclasses import dataclass
 from typing import Any
 from xml.sax.saxutils import escape, quoteattr
 
-FOUR_FIFTHS = 0.8
 # Colours with a contrast ratio above 4.5:1 on white (WCAG 2.1 AA for graphics and text).
 BAR_COLOUR = "#1f4e79"
 BELOW_COLOUR = "#a4282a"
@@ -50,6 +50,8 @@ def fairness_chart_svg(
     selection_rates: list[ChartPoint],
     impact_ratios: list[ChartPoint],
     title: str,
+    level: str = "95%",
+    threshold: float | None = None,
 ) -> str:
     """An inline SVG (no XML prolog) with one or two panels, for embedding in HTML.
 
@@ -61,6 +63,10 @@ def fairness_chart_svg(
         Groups to draw; either list may be empty (its panel is left out).
     title : str
         Accessible name of the chart (an SVG ``<title>`` and ``aria-label``).
+    level : str
+        The confidence level of the intervals, as labelled ("95%").
+    threshold : float, optional
+        The policy's impact-ratio threshold: drawn as a dashed line, bars below it in red.
 
     Examples
     --------
@@ -96,12 +102,15 @@ def fairness_chart_svg(
             ax.set_xlim(
                 0, min(1.0, max(1e-9, *(p.high or p.value for p in selection_rates)) * 1.15)
             )
-            ax.set_xlabel("Selection rate (bars: 95% interval)")
+            ax.set_xlabel(f"Selection rate (bars: {level} interval)")
             ax.set_title(f"Selection rate by {attribute}", fontsize=10)
         if impact_ratios:
             ax = axes[index]
             labels = [p.group for p in impact_ratios]
-            colours = [BELOW_COLOUR if p.value < FOUR_FIFTHS else BAR_COLOUR for p in impact_ratios]
+            colours = [
+                BELOW_COLOUR if threshold is not None and p.value < threshold else BAR_COLOUR
+                for p in impact_ratios
+            ]
             ax.barh(
                 labels,
                 [p.value for p in impact_ratios],
@@ -111,10 +120,13 @@ def fairness_chart_svg(
                 capsize=3,
             )
             ax.invert_yaxis()
-            ax.axvline(FOUR_FIFTHS, color=LINE_COLOUR, linestyle="--", linewidth=1)
+            label = "Impact ratio"
+            if threshold is not None:
+                ax.axvline(threshold, color=LINE_COLOUR, linestyle="--", linewidth=1)
+                label += f" (dashed line: the policy's {threshold:g}; red: below it)"
             highest = max(1.2, *((p.high or p.value) for p in impact_ratios))
             ax.set_xlim(0, highest * 1.05)
-            ax.set_xlabel("Impact ratio (dashed line: 0.8; red: below it)")
+            ax.set_xlabel(label)
             ax.set_title(f"Impact ratio by {attribute}", fontsize=10)
         for ax in axes:
             ax.spines[["top", "right"]].set_visible(False)

@@ -19,6 +19,7 @@ from govern.policies.checks import AnyCheck, rebuild_when_kinds_change
 from govern.policies.checks.metric import MetricCheck
 from govern.policies.checks.process import ProcessCheck, judged_at_gate
 from govern.results import INTERSECTION_SEPARATOR, DisclosureRule, OnInsufficientData, Severity
+from govern.vocabulary import Purpose, RiskTier
 
 RULE_ID_PATTERN = r"^[a-z0-9][a-z0-9_.-]*$"
 
@@ -32,11 +33,12 @@ class _Strict(BaseModel):
 class AppliesTo(_Strict):
     """Which models a policy or rule is about; empty lists mean every one."""
 
-    purposes: list[str] = Field(
-        default_factory=list, description="Purposes such as 'recruitment', 'promotion'."
+    purposes: list[Purpose] = Field(
+        default_factory=list,
+        description="Purposes, as models are registered with them (govern.vocabulary).",
     )
-    risk_tiers: list[str] = Field(
-        default_factory=list, description="Risk tiers such as 'high', 'limited'."
+    risk_tiers: list[RiskTier] = Field(
+        default_factory=list, description="Risk tiers: high, limited, minimal."
     )
     from_date: dt.date | None = Field(
         None,

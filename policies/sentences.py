@@ -83,11 +83,12 @@ def finding(
     return f"{text}{interval(row, confidence, as_percent=False)}, {words}"
 
 
-def significance(test: SelectionRateTest | None, alpha: float) -> str:
-    """The clause on statistical significance of a failing row (29 CFR 1607.4(D))."""
+def significance(test: SelectionRateTest | None, alpha: float, threshold: float) -> str:
+    """The clause on statistical significance of a failing row (29 CFR 1607.4(D)); the
+    flip-flop test is taken at the rule's own threshold."""
     if test is None:
         return "no significance test is in the evidence, so the finding cannot be confirmed"
-    if test.flip_flop:
+    if test.flips_at(threshold):
         return (
             "the finding reverses if one more person in the group were selected (a flip-flop, "
             "UGESP Q&A 21), so it is not relied on"

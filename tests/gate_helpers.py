@@ -85,7 +85,7 @@ def unique(prefix: str) -> str:
     return f"{prefix}-{uuid.uuid4().hex[:8]}"
 
 
-def governed_version(uri: str, trail: Path, *, purpose: str = "hr_decision") -> tuple[str, str]:
+def governed_version(uri: str, trail: Path, *, purpose: str = "recruitment") -> tuple[str, str]:
     """A new governed model (outcome-only version 1); returns (name, version)."""
     name = unique("screening")
     meta = GovernanceMetadata(

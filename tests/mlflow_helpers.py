@@ -147,7 +147,7 @@ def log_sklearn_model(tracking_uri: str, model: Any, *, experiment: str = "train
 
 META_YAML = """\
 name: {name}
-purpose: hr_decision
+purpose: recruitment
 subjects: [applicants]
 owner: Recruitment analytics
 accountable_executive: Director of People

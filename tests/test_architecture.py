@@ -28,6 +28,8 @@ SHARED_TYPES = (
     "govern.evidence",
     "govern.metric_names",
     "govern.suggest",
+    "govern.vocabulary",
+    "govern.disclosure",
 )
 
 

@@ -67,7 +67,7 @@ def place(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Workplace]:
             name = gh.unique(f"cv-{kind}")
             meta = GovernanceMetadata(
                 name=name,
-                purpose="hr_decision",
+                purpose="recruitment",
                 subjects=["applicants"],
                 owner="Recruitment analytics",
                 appeal_route="https://agency.example/appeal",

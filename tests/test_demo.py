@@ -35,10 +35,18 @@ def demo_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
     return work, uri
 
 
-def test_demo_writes_the_three_files(demo_run: tuple[Path, str]) -> None:
+def test_demo_writes_the_files_the_readme_names(demo_run: tuple[Path, str]) -> None:
     work, _ = demo_run
-    for name in ("audit.json", "model_card.html", "report.html"):
-        assert (work / "out" / name).stat().st_size > 1000, name
+    for name in (
+        "audit.json",
+        "model_card.html",
+        "model_card.md",
+        "report.html",
+        "report.md",
+        "gate.xml",
+        "gate.md",
+    ):
+        assert (work / "out" / name).stat().st_size > 500, name
 
 
 def test_demo_finds_the_planted_disparity(demo_run: tuple[Path, str]) -> None:
@@ -65,9 +73,51 @@ def test_demo_report_has_an_oversight_section(demo_run: tuple[Path, str]) -> Non
         if r["attribute"] == "sex" and r["metric"] == "override_down_rate"
     }
     assert down["female"] > down["male"] + 0.05
+    # README: "and so lowers women's impact ratio"
+    (change,) = [
+        r["value"]
+        for r in oversight["stages"]
+        if (r["attribute"], r["group"], r["metric"]) == ("sex", "female", "impact_ratio_change")
+    ]
+    assert change < 0
     report = (work / "out" / "report.html").read_text()
     assert "Human oversight: how reviewers used the model" in report
     assert "Did review narrow or widen the gap by sex?" in report
+
+
+def test_the_readme_claims_about_the_demo_hold(demo_run: tuple[Path, str]) -> None:
+    # README, "What the demo does": each sentence about the audit, checked against audit.json.
+    work, _ = demo_run
+    audit = json.loads((work / "out" / "audit.json").read_text())
+    fairness = audit["evidence"]["fairness"]
+    rules = {r["rule_id"]: r for r in audit["policy"]["rules"]}
+    ratios = {
+        (r["attribute"], r["group"]): r["value"]
+        for r in fairness["disparities"]
+        if r["metric"] == "impact_ratio"
+    }
+    # "group fairness by sex, ethnicity and their intersection"
+    assert fairness["attributes"] == ["sex", "ethnicity", "sex & ethnicity"]
+    # "black and asian applicants are shortlisted at about seven tenths of the rate of the
+    # best-served group, a significant shortfall (also in the sex x ethnicity intersection)"
+    for group in ("black", "asian"):
+        assert 0.6 < ratios[("ethnicity", group)] < 0.8
+        assert ("ethnicity", group) in [tuple(g) for g in rules["four-fifths"]["shortfalls"]]
+    assert rules["four-fifths"]["verdict"] == "fail"
+    intersection = rules["baseline-intersectional-impact"]
+    assert intersection["verdict"] == "fail" and intersection["attribute"] == "sex & ethnicity"
+    # "the postcode area is flagged as a proxy for ethnicity"
+    proxies = rules["baseline-proxies"]
+    assert proxies["verdict"] == "fail" and (proxies["group"], proxies["attribute"]) == (
+        "postcode_area",
+        "ethnicity",
+    )
+    # "its decisions for women and men are close"
+    assert ratios[("sex", "female")] > 0.9 and ratios[("sex", "male")] > 0.9
+    # "The policy fails and the gate stays closed"
+    assert audit["verdict"] == "fail"
+    gate = (work / "out" / "gate.md").read_text()
+    assert "## Deployment gate: CLOSED" in gate
 
 
 def test_demo_figures_equal_fairlearn(demo_run: tuple[Path, str]) -> None:

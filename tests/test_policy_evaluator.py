@@ -44,6 +44,11 @@ def _evidence(
     flip_flop: bool = False,
 ) -> Evidence:
     # female 50 of 100 selected vs male 60 of 100: a hand-made row, not the engine's output.
+    # A flip-flop is a property of the counts (UGESP Q&A 21): 4 of 10 vs 6 of 10 gives a ratio of
+    # 0.67 that one more selected woman lifts to 0.83.
+    n, selected, reference_n, reference_selected = (
+        (10, 4, 10, 6) if flip_flop else (100, 50, 100, 60)
+    )
     return Evidence(
         fairness=FairnessEvidence(
             n_rows=200,
@@ -70,10 +75,10 @@ def _evidence(
                     attribute="sex",
                     group="female",
                     reference="male",
-                    n=100,
-                    selected=50,
-                    reference_n=100,
-                    reference_selected=60,
+                    n=n,
+                    selected=selected,
+                    reference_n=reference_n,
+                    reference_selected=reference_selected,
                     impact_ratio=value,
                     test="two_proportion_z",
                     statistic=1.4,
@@ -279,3 +284,12 @@ def test_a_waiver_naming_a_rule_the_policy_lacks_is_an_error() -> None:
     evaluate(
         _policy(), _evidence(0.9, 0.8, 1.0), waivers=[other], today=TODAY, model_name="cv-screening"
     )
+
+
+def test_every_group_that_falls_short_is_recorded() -> None:
+    # A failing rule names its worst group in the sentence; every group short of the threshold
+    # is listed in shortfalls, so a report can mark each one (withheld or not).
+    result = evaluate(_policy(), _evidence(0.62, 0.55, 0.70), today=TODAY).rules[0]
+    assert result.shortfalls == [("sex", "female")]
+    passing = evaluate(_policy(), _evidence(0.9, 0.85, 0.95), today=TODAY).rules[0]
+    assert passing.shortfalls == []

@@ -284,7 +284,7 @@ _process = st.one_of(
         kind=st.just("process"),
         requirement=st.just("sign_off"),
         roles=st.lists(_text, min_size=1, max_size=3),
-        risk_tiers=st.lists(_text),
+        risk_tiers=st.lists(st.sampled_from(["high", "limited", "minimal"]), unique=True),
     ),
 )
 _rule = st.builds(

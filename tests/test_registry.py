@@ -54,7 +54,7 @@ def fair_model_uri(sqlite_tracking_uri: str) -> tuple[str, object]:
 def meta(name: str, **changes: object) -> GovernanceMetadata:
     fields: dict[str, object] = {
         "name": name,
-        "purpose": "hr_decision",
+        "purpose": "recruitment",
         "subjects": ["applicants"],
         "owner": "Recruitment analytics",
         "appeal_route": "https://agency.example/appeal",
@@ -69,9 +69,10 @@ def meta(name: str, **changes: object) -> GovernanceMetadata:
 @pytest.mark.parametrize(
     ("purpose", "tier"),
     [
-        ("hr_decision", "high"),
-        ("recommendation", "high"),
-        ("scoring", "high"),
+        ("recruitment", "high"),
+        ("promotion", "high"),
+        ("learning_recommendation", "high"),
+        ("skills_assessment", "high"),
         ("other", "minimal"),
     ],
 )
@@ -82,11 +83,13 @@ def test_risk_tier_is_derived_from_purpose(purpose: str, tier: str) -> None:
 
 def test_risk_tier_override_needs_a_justification(tmp_path: Path) -> None:
     path = tmp_path / "m.yaml"
-    path.write_text("name: m\npurpose: recommendation\nsubjects: [employees]\nrisk_tier: minimal\n")
+    path.write_text(
+        "name: m\npurpose: learning_recommendation\nsubjects: [employees]\nrisk_tier: minimal\n"
+    )
     with pytest.raises(BadInputError) as caught:
         load_metadata(path)
     problem = MSG_OVERRIDE_NEEDS_JUSTIFICATION.format(
-        given="minimal", derived="high", purpose="recommendation"
+        given="minimal", derived="high", purpose="learning_recommendation"
     )
     assert str(caught.value) == MSG_META_FIELD.format(
         path=path, line=1, column=1, key="(top level)", problem=problem
@@ -109,7 +112,9 @@ def test_metadata_errors_name_line_and_column_all_at_once(tmp_path: Path) -> Non
             line=2,
             column=10,
             key="purpose",
-            problem="Input should be 'hr_decision', 'recommendation', 'scoring' or 'other'",
+            problem="Input should be 'recruitment', 'promotion', 'termination', "
+            "'task_allocation', 'performance_evaluation', 'learning_recommendation', "
+            "'skills_assessment' or 'other'",
         ),
         MSG_META_FIELD.format(
             path=path,
@@ -151,7 +156,7 @@ def test_register_model_with_metadata_and_predict_again(
     registry = Registry(sqlite_tracking_uri)
     tags = registry.get_model_tags(name)
     assert tags["govern.meta.risk_tier"] == "high"
-    assert tags["govern.meta.purpose"] == "hr_decision"
+    assert tags["govern.meta.purpose"] == "recruitment"
     assert "Risk tier: high" in registry.get_model(name).description
     version_tags = registry.get_version_tags(name, version)
     assert version_tags[TAG_CARD_PATH] == "card/card.yaml"

@@ -480,14 +480,15 @@ def is_flip_flop(
     >>> is_flip_flop(n_group=100, selected_group=30, n_reference=100, selected_reference=50)
     False
     """
-    if n_group <= 0 or n_reference <= 0 or selected_reference <= 0:
-        return False
-    reference_rate = selected_reference / n_reference
-    ratio = (selected_group / n_group) / reference_rate
-    if not ratio < threshold or selected_group + 1 > n_group:
-        return False
-    ratio_after = ((selected_group + 1) / n_group) / reference_rate
-    return ratio_after >= threshold
+    from govern.evidence.fairness import flips_at
+
+    return flips_at(
+        n_group=n_group,
+        selected_group=selected_group,
+        n_reference=n_reference,
+        selected_reference=selected_reference,
+        threshold=threshold,
+    )
 
 
 @lru_cache(maxsize=256)

@@ -794,7 +794,7 @@ def register_model(
 
     Examples
     --------
-    >>> meta = GovernanceMetadata(name="cv-screening", purpose="hr_decision", ...)  # doctest: +SKIP
+    >>> meta = GovernanceMetadata(name="cv-screening", purpose="recruitment", ...)  # doctest: +SKIP
     >>> register_model("cv-screening", model_uri="runs:/abc/model", metadata=meta)  # doctest: +SKIP
     '1'
     """

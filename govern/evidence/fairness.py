@@ -38,6 +38,36 @@ class GroupSummary(BaseModel):
     )
 
 
+def flips_at(
+    *,
+    n_group: float,
+    selected_group: float,
+    n_reference: float,
+    selected_reference: float,
+    threshold: float,
+) -> bool:
+    """Would one more selected person of the group reverse an impact ratio below ``threshold``?
+
+    UGESP Questions and Answers, Q&A 21: when moving one person of the group from rejected to
+    selected turns a ratio below the threshold into one at or above it, the finding rests on too
+    few people to be relied on. False when there is no finding to reverse (ratio undefined or
+    already at or above the threshold) or when nobody in the group is left to move.
+
+    Examples
+    --------
+    >>> flips_at(n_group=10, selected_group=3, n_reference=10, selected_reference=4,
+    ...          threshold=0.8)
+    True
+    """
+    if n_group <= 0 or n_reference <= 0 or selected_reference <= 0:
+        return False
+    reference_rate = selected_reference / n_reference
+    ratio = (selected_group / n_group) / reference_rate
+    if not ratio < threshold or selected_group + 1 > n_group:
+        return False
+    return ((selected_group + 1) / n_group) / reference_rate >= threshold
+
+
 class SelectionRateTest(BaseModel):
     """Statistical and practical significance of one group's selection-rate disparity.
 
@@ -62,11 +92,24 @@ class SelectionRateTest(BaseModel):
     shortfall: float = Field(
         description="People short of the reference rate: n*ref_rate - selected."
     )
-    flip_flop: bool = Field(description="Moving one person to selected reverses IR < 0.8.")
+    flip_flop: bool = Field(
+        description="Moving one person to selected reverses an impact ratio under 0.8 (the "
+        "four-fifths mark); rules with another threshold ask flips_at(threshold)."
+    )
     records_needed: int | None = Field(
         default=None,
         description="Rough group size needed to detect an impact ratio below 0.8 (80% power).",
     )
+
+    def flips_at(self, threshold: float) -> bool:
+        """The flip-flop test (UGESP Q&A 21) at a rule's own threshold."""
+        return flips_at(
+            n_group=self.n,
+            selected_group=self.selected,
+            n_reference=self.reference_n,
+            selected_reference=self.reference_selected,
+            threshold=threshold,
+        )
 
 
 _INDEX_KEY = "_govern_lookup_index"

@@ -209,7 +209,7 @@ def demo_metadata() -> Any:
 
     return GovernanceMetadata(
         name=DEMO_MODEL_NAME,
-        purpose="hr_decision",
+        purpose="recruitment",
         subjects=["applicants"],
         owner="People Analytics team (J. Rivera)",
         accountable_executive="Director of People",

@@ -59,23 +59,31 @@ MAIN_SUMMARIES = (
     "equal_opportunity_ratio",
 )
 RATIO_COLUMNS = ("impact_ratio", "scoring_impact_ratio")
-# The four-fifths mark the charts draw (29 CFR 1607.4(D)).
-FOUR_FIFTHS = 0.8
 
 INTRO = {
     "html": (
         "Rates are shares of each group who received the positive decision. The impact ratio "
-        "divides a group's rate by the reference group's; under 0.8 is the “four-fifths” "
-        "warning sign of US EEOC guidance (29 CFR 1607.4(D)). Intervals are {level} confidence "
-        "intervals: the wider they are, the less the data can tell."
+        "divides a group's rate by the reference group's{threshold}. Intervals are {level} "
+        "confidence intervals: the wider they are, the less the data can tell."
     ),
     "markdown": (
         "Rates are shares of each group who received the positive decision. The impact ratio "
-        "divides a group's rate by the reference group's; under 0.8 is the \"four-fifths\" "
-        "warning sign of US EEOC guidance (29 CFR 1607.4(D)). Intervals in brackets are {level} "
-        "confidence intervals. Charts are in the HTML version."
+        "divides a group's rate by the reference group's{threshold}. Intervals in brackets are "
+        "{level} confidence intervals. Charts are in the HTML version."
     ),
 }
+THRESHOLD_WORDS = (
+    "; the policy asks for at least {threshold:g} (US EEOC guidance, 29 CFR 1607.4(D), calls a "
+    "ratio under 0.8 a sign of adverse impact)"
+)
+
+
+def impact_threshold(rules: list[RuleResult]) -> float | None:
+    """The threshold of the policy's impact-ratio rule, when it has one."""
+    for rule in rules:
+        if rule.check == "metric" and (rule.comparison or "").startswith("impact_ratio "):
+            return rule.threshold
+    return None
 
 
 @dataclass(frozen=True)
@@ -252,21 +260,36 @@ def _points(rows: list[MetricRow], metric: str, hidden: Suppression) -> list[Cha
     ]
 
 
-def _chart(rows: _Attribute, hidden: Suppression, level: str) -> ChartContext | None:
+def _chart(
+    rows: _Attribute, hidden: Suppression, level: str, threshold: float | None
+) -> ChartContext | None:
     rates = _points(rows.per_group, "selection_rate", hidden)
     impact = _points(rows.ratios, "impact_ratio", hidden)
     if not rates and not impact:
         return None
-    below = [p.group for p in impact if p.value < FOUR_FIFTHS]
     title = f"Selection rate and impact ratio by {rows.name}, with {level} intervals"
     alt = (
         f"Bar charts of the selection rate and the impact ratio of each {rows.name} group, "
-        f"with error bars for the {level} intervals and a dashed line at the four-fifths mark "
-        "(0.8). "
-        + (f"Below 0.8: {', '.join(below)}." if below else "No group's impact ratio is below 0.8.")
-        + (" Suppressed groups are not drawn." if hidden else "")
+        f"with error bars for the {level} intervals"
     )
-    svg = fairness_chart_svg(rows.name, selection_rates=rates, impact_ratios=impact, title=title)
+    if threshold is not None:
+        below = [p.group for p in impact if p.value < threshold]
+        alt += f" and a dashed line at the policy's threshold ({threshold:g}). " + (
+            f"Below {threshold:g}: {', '.join(below)}."
+            if below
+            else f"No group's impact ratio is below {threshold:g}."
+        )
+    else:
+        alt += "."
+    alt += " Suppressed groups are not drawn." if hidden else ""
+    svg = fairness_chart_svg(
+        rows.name,
+        selection_rates=rates,
+        impact_ratios=impact,
+        title=title,
+        level=level,
+        threshold=threshold,
+    )
     return ChartContext(attribute=rows.name, svg=svg, alt=alt)
 
 
@@ -298,7 +321,11 @@ def fairness_body(
         hidden = table_suppression(evidence, attribute, rule, list(rules or []))
         any_hidden = any_hidden or bool(hidden)
         tables.append(_table(evidence, rows, hidden, level, list(rules or [])))
-        chart = _chart(rows, hidden, level) if with_charts else None
+        chart = (
+            _chart(rows, hidden, level, impact_threshold(list(rules or [])))
+            if with_charts
+            else None
+        )
         if chart is not None:
             charts.append(chart)
     return FairnessSectionContext(
@@ -322,11 +349,16 @@ def fairness_section(evidence: FairnessEvidence, inputs: SectionInputs) -> Secti
         kind="fairness",
         title="Fairness: results by group",
         anchor="fairness",
-        intro=INTRO[inputs.fmt].format(level=body.level),
+        intro=INTRO[inputs.fmt].format(level=body.level, threshold=_threshold_words(inputs.rules)),
         html_partial="_fairness.html.j2",
         markdown_partial="_fairness.md.j2",
         body=body,
     )
+
+
+def _threshold_words(rules: list[RuleResult]) -> str:
+    threshold = impact_threshold(rules)
+    return "" if threshold is None else THRESHOLD_WORDS.format(threshold=threshold)
 
 
 register_report_section(FairnessEvidence, fairness_section)

@@ -15,6 +15,7 @@ from typing import Any, Literal
 from pydantic import Field, field_validator
 
 from govern.disclosure import hidden_groups
+from govern.errors import EvidenceError
 from govern.evidence.fairness import FairnessEvidence
 from govern.metric_names import METRIC_NAMES, REFERENCE_METRICS
 from govern.policies import sentences as say
@@ -281,11 +282,43 @@ class _Say:
         )
 
 
+# The settings that decide which groups are judged and how: evidence measured under other
+# values would be judged with stale statuses, so it is refused.
+MEASURED_SETTINGS = ("min_group_size", "exclude_below_share", "alpha", "confidence_level")
+MSG_STALE_EVIDENCE = (
+    "the fairness evidence was measured with {found}, but the policy sets {wanted}: its group "
+    "statuses and intervals do not answer this policy. Audit the data again under the policy "
+    "(govern audit run ... --policy, or govern audit fairness --policy)."
+)
+
+
+def check_measured_settings(fairness: FairnessEvidence, settings: Any) -> None:
+    """Refuse evidence measured under settings other than the policy's (EvidenceError)."""
+    found, wanted = [], []
+    for name in MEASURED_SETTINGS:
+        if name not in fairness.settings:
+            continue
+        recorded, required = fairness.settings[name], getattr(settings, name)
+        same = recorded == required or (
+            isinstance(recorded, int | float)
+            and isinstance(required, int | float)
+            and float(recorded) == float(required)
+        )
+        if not same:
+            found.append(f"{name}={recorded}")
+            wanted.append(f"{name}={required}")
+    if found:
+        raise EvidenceError(
+            MSG_STALE_EVIDENCE.format(found=", ".join(found), wanted=", ".join(wanted))
+        )
+
+
 def evaluate_metric(
     check: MetricCheck, fairness: FairnessEvidence | None, context: RuleContext
 ) -> Finding:
     """Judge one metric check on fairness evidence (see the module docstring)."""
     assert fairness is not None  # the kind reads fairness evidence; absence is handled before
+    check_measured_settings(fairness, context.settings)
     attributes = judged_attributes(check, fairness)
     rows = _rows(check, fairness, attributes)
     details: list[str] = []
@@ -304,6 +337,15 @@ def evaluate_metric(
                 "not_applicable",
                 None,
                 f"The evidence holds no {say.label(check.metric)}, so this rule does not apply.",
+            )
+        if not attributes and check.attributes == "intersections":
+            return speak.finding(
+                "insufficient_data",
+                None,
+                "The evidence holds no intersection of sensitive attributes, so this rule "
+                "could not be judged.",
+                to_conclude="Audit with at least two sensitive attributes: their intersection "
+                "is then measured.",
             )
         where = say.listing(attributes) if attributes else "any attribute"
         return speak.finding(
@@ -328,7 +370,11 @@ def evaluate_metric(
         )
     if check.judge == "least_favourable":
         details.append("judged on the least favourable bound of each interval")
+    details.extend(_small_sample_notes(speak, judged))
     violating = [(r, b) for r, b in judged if not _compare(b, check.comparison, check.threshold)]
+    speak.shortfalls = [
+        (row.attribute, row.group) for row in [*(r for r, _ in violating), *found.small_shortfalls]
+    ]
     if not violating and not found.small_shortfalls:
         return _holds(speak, judged)
     if not check.require_significance and violating:
@@ -341,6 +387,23 @@ def evaluate_metric(
         if breach.verdict == "fail" or not found.small_shortfalls:
             return breach
     return _small_shortfall(speak, found.small_shortfalls, minimum)
+
+
+def _small_sample_notes(speak: _Say, judged: list[tuple[MetricRow, float]]) -> list[str]:
+    """A note for each judged group smaller than the policy's small-sample size."""
+    below = speak.context.settings.small_sample_note_below
+    if below is None:
+        return []
+    notes = []
+    for row, _ in judged:
+        if row.group == ALL_GROUPS or row.n >= below or speak.is_hidden(row):
+            continue
+        interval = say.interval(row, speak.context.settings.confidence_level, as_percent=False)
+        notes.append(
+            f"group '{row.group}' of {row.attribute} (n={row.n}): a small sample; its interval"
+            f"{interval or ' (none computed)'} shows how uncertain the figure is"
+        )
+    return notes
 
 
 def _small_shortfall(speak: _Say, rows: list[MetricRow], minimum: int) -> Finding:
@@ -413,17 +476,18 @@ def _holds(speak: _Say, judged: list[tuple[MetricRow, float]]) -> Finding:
 def _significant_breach(speak: _Say, violating: list[MetricRow]) -> Finding:
     """29 CFR 1607.4(D): a breach counts when significant and not a flip-flop (UGESP Q&A 21)."""
     fairness, alpha = speak.fairness, speak.context.settings.alpha
+    threshold = speak.check.threshold
     confirmed, unconfirmed = [], []
     for row in violating:
         test = fairness.test_for(row.attribute, row.group)
-        if test is not None and test.significant and not test.flip_flop:
+        if test is not None and test.significant and not test.flips_at(speak.check.threshold):
             confirmed.append(row)
         else:
             unconfirmed.append(row)
     for row in unconfirmed:
         speak.details.append(
             f"{say.who(row)}: short of the threshold but "
-            f"{say.significance(fairness.test_for(row.attribute, row.group), alpha)}"
+            f"{say.significance(fairness.test_for(row.attribute, row.group), alpha, threshold)}"
         )
     if confirmed:
         worst = confirmed[0]
@@ -433,7 +497,8 @@ def _significant_breach(speak: _Say, violating: list[MetricRow]) -> Finding:
         return speak.finding(
             "fail",
             worst,
-            f"{speak.clause(worst, holds=False)}; {say.significance(test, alpha)}{tail}.",
+            f"{speak.clause(worst, holds=False)}; "
+            f"{say.significance(test, alpha, threshold)}{tail}.",
         )
     worst = unconfirmed[0]
     test = fairness.test_for(worst.attribute, worst.group)
@@ -447,7 +512,7 @@ def _significant_breach(speak: _Say, violating: list[MetricRow]) -> Finding:
     return speak.finding(
         "insufficient_data",
         worst,
-        f"{speak.clause(worst, holds=False)}; {say.significance(test, alpha)}.",
+        f"{speak.clause(worst, holds=False)}; {say.significance(test, alpha, threshold)}.",
         to_conclude=advice,
     )
 

@@ -15,6 +15,7 @@ from govern.evidence.process import ProcessEvidence
 from govern.policies import sentences as say
 from govern.policies.checks import CheckKind, CheckModel, Finding, RuleContext, register_check_kind
 from govern.policies.checks.documentation import is_substantive
+from govern.vocabulary import RiskTier
 
 MSG_THRESHOLD_NEEDED = "requirement '{requirement}' needs '{key}'; add it"
 MSG_THRESHOLD_UNUSED = "'{key}' is only used with requirement '{used_with}'; remove it"
@@ -37,7 +38,7 @@ class ProcessCheck(CheckModel):
     roles: list[str] = Field(
         default_factory=list, description="For sign_off: roles whose approval is required."
     )
-    risk_tiers: list[str] = Field(
+    risk_tiers: list[RiskTier] = Field(
         default_factory=list, description="For sign_off: the tiers that need it (empty: all)."
     )
 
@@ -113,7 +114,7 @@ def _sign_off(check: ProcessCheck, facts: ProcessEvidence) -> Finding:
         return Finding(
             verdict="not_applicable",
             sentence=f"Sign-off by {roles} is required only for risk tiers "
-            f"{say.listing(tiers)}; this model is '{facts.risk_tier}'.",
+            f"{say.listing([str(t) for t in tiers])}; this model is '{facts.risk_tier}'.",
         )
     if facts.approvals is None:
         # Approvers sign off on an audit's findings, so at audit time there is nothing to judge
