@@ -1,22 +1,15 @@
 """Charts of human review and of monitoring, with their uncertainty (inline SVG).
 
 The same conventions as :mod:`govern.model_cards.charts`: matplotlib's object API, fixed hash
-salt, no date, an accessible name; the four-fifths line of 29 CFR 1607.4(D) where impact ratios
-are drawn.
+salt, no date, an accessible name; where impact ratios are drawn, the threshold of the policy's
+impact-ratio rule as a dashed line when a policy sets one.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from govern.model_cards.charts import (
-    BAR_COLOUR,
-    BELOW_COLOUR,
-    CHART_STYLE,
-    FOUR_FIFTHS,
-    LINE_COLOUR,
-    svg_text,
-)
+from govern.model_cards.charts import BAR_COLOUR, BELOW_COLOUR, CHART_STYLE, LINE_COLOUR, svg_text
 
 MODEL_COLOUR = "#6b6b6b"  # 5.3:1 on white
 
@@ -40,8 +33,11 @@ class TrendSeries:
     highs: list[float | None]
 
 
-def review_chart_svg(attribute: str, points: list[ReviewPoint], *, title: str) -> str:
-    """A dumbbell chart: each group's impact ratio before (grey) and after (blue) review.
+def review_chart_svg(
+    attribute: str, points: list[ReviewPoint], *, title: str, threshold: float | None = None
+) -> str:
+    """A dumbbell chart: each group's impact ratio before (grey) and after (colour) review, the
+    final decisions in red below the policy's ``threshold`` (a dashed line) when one is given.
 
     Examples
     --------
@@ -70,16 +66,22 @@ def review_chart_svg(attribute: str, points: list[ReviewPoint], *, title: str) -
         ax.scatter(
             [p.decided for p in points],
             rows,
-            color=[BELOW_COLOUR if p.decided < FOUR_FIFTHS else BAR_COLOUR for p in points],
+            color=[
+                BELOW_COLOUR if threshold is not None and p.decided < threshold else BAR_COLOUR
+                for p in points
+            ],
             zorder=3,
             label="final decisions",
         )
         ax.set_yticks(rows, [p.group for p in points])
         ax.invert_yaxis()
-        ax.axvline(FOUR_FIFTHS, color=LINE_COLOUR, linestyle="--", linewidth=1)
+        label = "Impact ratio (grey: model, colour: final"
+        if threshold is not None:
+            ax.axvline(threshold, color=LINE_COLOUR, linestyle="--", linewidth=1)
+            label += f"; dashed line: the policy's {threshold:g}"
         highest = max([1.2, *(max(p.recommended, p.decided) for p in points)])
         ax.set_xlim(0, highest * 1.05)
-        ax.set_xlabel("Impact ratio (grey: model, colour: final; dashed line: 0.8)")
+        ax.set_xlabel(label + ")")
         ax.set_title(f"Impact ratio by {attribute}, before and after review", fontsize=10)
         ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0), fontsize=8, frameon=False)
         ax.spines[["top", "right"]].set_visible(False)
@@ -87,10 +89,16 @@ def review_chart_svg(attribute: str, points: list[ReviewPoint], *, title: str) -
 
 
 def trend_chart_svg(
-    windows: list[str], series: list[TrendSeries], *, alarms: list[int], ylabel: str, title: str
+    windows: list[str],
+    series: list[TrendSeries],
+    *,
+    alarms: list[int],
+    ylabel: str,
+    title: str,
+    threshold: float | None = None,
 ) -> str:
-    """One line per group across the windows, with interval bars, the 0.8 line and the
-    windows where a drift alarm fired marked.
+    """One line per group across the windows, with interval bars, the policy's ``threshold`` as
+    a dashed line when one is given, and the windows where a drift alarm fired marked.
 
     Examples
     --------
@@ -128,7 +136,8 @@ def trend_chart_svg(
             )
         for index in alarms:
             ax.axvline(index, color=BELOW_COLOUR, linewidth=1.2, alpha=0.8)
-        ax.axhline(FOUR_FIFTHS, color=LINE_COLOUR, linestyle="--", linewidth=1)
+        if threshold is not None:
+            ax.axhline(threshold, color=LINE_COLOUR, linestyle="--", linewidth=1)
         ax.set_xticks(x, windows, rotation=90, fontsize=7)
         ax.set_ylim(bottom=0)
         ax.set_ylabel(ylabel)

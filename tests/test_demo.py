@@ -73,11 +73,11 @@ def test_demo_report_has_an_oversight_section(demo_run: tuple[Path, str]) -> Non
         if r["attribute"] == "sex" and r["metric"] == "override_down_rate"
     }
     assert down["female"] > down["male"] + 0.05
-    # README: "and so lowers women's impact ratio"
+    # README: "and so widens the gap the model had left: the lowest impact ratio by sex falls"
     (change,) = [
         r["value"]
         for r in oversight["stages"]
-        if (r["attribute"], r["group"], r["metric"]) == ("sex", "female", "impact_ratio_change")
+        if (r["attribute"], r["group"], r["metric"]) == ("sex", "*", "impact_ratio_change")
     ]
     assert change < 0
     report = (work / "out" / "report.html").read_text()

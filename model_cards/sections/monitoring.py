@@ -16,6 +16,7 @@ from govern.model_cards.context import ChartContext
 from govern.model_cards.format import format_interval, format_number
 from govern.model_cards.oversight_charts import TrendSeries, trend_chart_svg
 from govern.model_cards.sections import SectionContext, SectionInputs, register_report_section
+from govern.model_cards.sections.fairness import impact_threshold
 from govern.results import ALL_GROUPS, UNKNOWN_GROUP
 
 STATUS_WORDS = {"pass": "passed", "fail": "did not pass", "inconclusive": "inconclusive"}
@@ -81,7 +82,7 @@ def _row(point: TrendPoint, current: bool) -> TrendRowContext:
     )
 
 
-def _charts(evidence: MonitoringEvidence) -> list[ChartContext]:
+def _charts(evidence: MonitoringEvidence, threshold: float | None) -> list[ChartContext]:
     windows = [p.window.label for p in evidence.trend]
     alarm_windows = {a.window for a in evidence.alarms if a.is_alarm}
     alarms = [i for i, label in enumerate(windows) if label in alarm_windows]
@@ -124,16 +125,19 @@ def _charts(evidence: MonitoringEvidence) -> list[ChartContext]:
         if not any(v is not None for s in series for v in s.values):
             continue
         title = f"Impact ratio by {attribute}, window by window"
+        line = f" and a dashed line at the policy's {threshold:g}" if threshold is not None else ""
+        marks = (
+            f"; red lines mark drift alarms at {', '.join(windows[i] for i in alarms)}."
+            if alarms
+            else "; no drift alarm."
+        )
         alt = (
             f"Line chart of each {attribute} group's impact ratio in each window, with interval "
-            "bars and a dashed line at 0.8"
-            + (
-                f"; red lines mark drift alarms at {', '.join(windows[i] for i in alarms)}."
-                if alarms
-                else "; no drift alarm."
-            )
+            f"bars{line}{marks}"
         )
-        svg = trend_chart_svg(windows, series, alarms=alarms, ylabel="Impact ratio", title=title)
+        svg = trend_chart_svg(
+            windows, series, alarms=alarms, ylabel="Impact ratio", title=title, threshold=threshold
+        )
         charts.append(ChartContext(attribute=attribute, svg=svg, alt=alt))
     return charts
 
@@ -158,13 +162,15 @@ def _window_sentence(evidence: MonitoringEvidence) -> str:
     return text
 
 
-def monitoring_body(evidence: MonitoringEvidence, *, with_charts: bool) -> MonitoringSectionContext:
+def monitoring_body(
+    evidence: MonitoringEvidence, *, with_charts: bool, threshold: float | None = None
+) -> MonitoringSectionContext:
     last = len(evidence.trend) - 1
     detector = evidence.detector
     return MonitoringSectionContext(
         window=_window_sentence(evidence),
         rows=[_row(point, index == last) for index, point in enumerate(evidence.trend)],
-        charts=_charts(evidence) if with_charts else [],
+        charts=_charts(evidence, threshold) if with_charts else [],
         alarms=[
             ("Alarm: " if a.is_alarm else "Change (no alarm): ") + a.sentence + "."
             for a in evidence.alarms
@@ -179,7 +185,9 @@ def monitoring_body(evidence: MonitoringEvidence, *, with_charts: bool) -> Monit
 
 
 def monitoring_section(evidence: MonitoringEvidence, inputs: SectionInputs) -> SectionContext:
-    body = monitoring_body(evidence, with_charts=inputs.fmt == "html")
+    body = monitoring_body(
+        evidence, with_charts=inputs.fmt == "html", threshold=impact_threshold(inputs.rules)
+    )
     return SectionContext(
         kind="monitoring",
         title="Monitoring over time",

@@ -274,7 +274,9 @@ def _rate_table(
     )
 
 
-def _chart(evidence: OversightEvidence, attribute: str, hidden: Suppression) -> ChartContext | None:
+def _chart(
+    evidence: OversightEvidence, attribute: str, hidden: Suppression, threshold: float | None
+) -> ChartContext | None:
     points = []
     for group in _groups(evidence, attribute):
         before = evidence.value(IMPACT_RATIO_RECOMMENDED, attribute, group)
@@ -288,18 +290,22 @@ def _chart(evidence: OversightEvidence, attribute: str, hidden: Suppression) -> 
         return None
     lowered = [p.group for p in points if p.decided < p.recommended]
     title = f"Impact ratio by {attribute} before and after human review"
+    line = (
+        f" (red below the policy's {threshold:g}, drawn as a dashed line)"
+        if threshold is not None
+        else ""
+    )
+    lowered_words = (
+        f"Review lowered it for {', '.join(lowered)}."
+        if lowered
+        else "Review lowered it for no group."
+    )
     alt = (
         f"Dot chart of each {attribute} group's impact ratio under the model's recommendations "
-        "(grey) and the final decisions (colour, red below 0.8), with a dashed line at 0.8. "
-        + (
-            f"Review lowered it for {', '.join(lowered)}."
-            if lowered
-            else "Review lowered it for no group."
-        )
+        f"(grey) and the final decisions (colour){line}. {lowered_words}"
     )
-    return ChartContext(
-        attribute=attribute, svg=review_chart_svg(attribute, points, title=title), alt=alt
-    )
+    svg = review_chart_svg(attribute, points, title=title, threshold=threshold)
+    return ChartContext(attribute=attribute, svg=svg, alt=alt)
 
 
 def _reviewers(evidence: OversightEvidence) -> list[ReviewerRowContext]:
@@ -349,7 +355,11 @@ def _signals_note(evidence: OversightEvidence) -> str:
 
 
 def oversight_body(
-    evidence: OversightEvidence, *, with_charts: bool, disclosure: DisclosureRule | None = None
+    evidence: OversightEvidence,
+    *,
+    with_charts: bool,
+    disclosure: DisclosureRule | None = None,
+    threshold: float | None = None,
 ) -> OversightSectionContext:
     confidence = evidence.settings.get("confidence_level")
     level = percent_label(confidence if isinstance(confidence, float) else None)
@@ -359,7 +369,7 @@ def oversight_body(
         any_hidden = any_hidden or bool(hidden)
         review_tables.append(_review_table(evidence, attribute, hidden, level))
         rate_tables.append(_rate_table(evidence, attribute, hidden, level))
-        chart = _chart(evidence, attribute, hidden) if with_charts else None
+        chart = _chart(evidence, attribute, hidden, threshold) if with_charts else None
         if chart is not None:
             charts.append(chart)
     return OversightSectionContext(
