@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import click
 
-from govern.cli.options import format_option
+from govern.cli.options import engine_option, format_option
 
 
 def _split(value: str) -> list[str]:
@@ -17,8 +17,9 @@ def _split(value: str) -> list[str]:
     "--data",
     "data_path",
     required=True,
-    type=click.Path(dir_okay=False),
-    help="CSV or Parquet file, one row per decision.",
+    type=click.Path(),
+    help="CSV or Parquet file, one row per decision; with --engine duckdb or spark (and "
+    "without --policy) also a quoted glob ('logs/*.parquet') or a (hive-partitioned) folder.",
 )
 @click.option("--y-pred", required=True, help="Column holding the decision (binary).")
 @click.option("--y-true", default=None, help="Column holding the true outcome (binary).")
@@ -88,6 +89,7 @@ def _split(value: str) -> list[str]:
     help="Value of the decision/outcome columns that means selected/positive.",
 )
 @format_option
+@engine_option
 def fairness(
     data_path: str,
     y_pred: str,
@@ -108,6 +110,7 @@ def fairness(
     exclude_below_share: float | None,
     positive_label: str,
     output_format: str,
+    engine: str,
 ) -> int:
     """Audit decisions in a file for group fairness: rates, impact ratios, intervals, tests.
 
@@ -142,6 +145,7 @@ def fairness(
         card=card,
         model_name=model_name,
         out_dir=out_dir,
+        engine=engine,
     )
     if policy is not None:
         print_audit(result, output_format)

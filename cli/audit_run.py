@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from govern.cli.options import format_option
+from govern.cli.options import engine_option, format_option
 
 RECORDED = "recorded: MLflow run {run_id}, version tags govern.audit.*, trail record"
 
@@ -49,6 +49,7 @@ RECORDED = "recorded: MLflow run {run_id}, version tags govern.audit.*, trail re
 )
 @click.option("--seed", type=int, default=0, show_default=True, help="Seed of the bootstrap.")
 @format_option
+@engine_option
 def run(
     name: str,
     version: str,
@@ -62,6 +63,7 @@ def run(
     out_dir: Path | None,
     seed: int,
     output_format: str,
+    engine: str,
 ) -> int:
     """Audit version --version of registered model NAME against --policy and record it.
 
@@ -84,6 +86,7 @@ def run(
         score=score,
         out_dir=out_dir,
         seed=seed,
+        engine=engine,
     )
     assert result.policy is not None and result.model is not None
     print_audit(result, output_format)

@@ -6,6 +6,8 @@ import json
 
 import click
 
+from govern.cli.options import format_option
+
 
 @click.group()
 def datasets() -> None:
@@ -13,14 +15,12 @@ def datasets() -> None:
 
 
 @datasets.command("list")
-@click.option(
-    "--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True
-)
-def list_command(fmt: str) -> int:
+@format_option
+def list_command(output_format: str) -> int:
     """List the data sets and what their rows are."""
     from govern.datasets import SCENARIOS
 
-    if fmt == "json":
+    if output_format == "json":
         payload = [
             {
                 "name": s.name,
@@ -88,16 +88,14 @@ def list_command(fmt: str) -> int:
     help="With --drift-from: the size of the drift against the disadvantaged groups.",
 )
 @click.option("--start", default=None, help="With --months: the first month (YYYY-MM-DD).")
-@click.option(
-    "--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True
-)
+@format_option
 def generate_command(
     name: str,
     rows: int,
     seed: int,
     disparity: float,
     out: str,
-    fmt: str,
+    output_format: str,
     **stage: object,
 ) -> int:
     """Generate data set NAME (see `govern datasets list`) and write it to --out."""
@@ -105,7 +103,7 @@ def generate_command(
 
     options = {key: value for key, value in stage.items() if value is not None}
     path = write_dataset(name, out, rows=rows, seed=seed, disparity=disparity, **options)
-    if fmt == "json":
+    if output_format == "json":
         click.echo(
             json.dumps(
                 {

@@ -1,5 +1,5 @@
-"""``govern policy``: list the shipped packs, show a resolved policy, validate files, print the
-JSON Schema. Thin: every command is one call of ``govern.policies``."""
+"""``govern policy``: list the shipped packs, show or export a resolved policy, validate files,
+print the JSON Schema. Thin: every command is one call of ``govern.policies``."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ import json
 import click
 
 from govern.cli.lazy import LazyGroup
+from govern.cli.options import format_option
 
 MSG_VALID = "{file}: ok ({rules} rules after extends)"
 MSG_INVALID_SUMMARY = "{bad} of {total} policy file(s) have problems"
@@ -15,23 +16,17 @@ MSG_INVALID_SUMMARY = "{bad} of {total} policy file(s) have problems"
 
 @click.group(cls=LazyGroup)
 def policy() -> None:
-    """List, show and validate policies; print the policy JSON Schema."""
+    """List, show, export and validate policies; print the policy JSON Schema."""
 
 
 @policy.command("list")
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(["text", "json"]),
-    default="text",
-    help="text for people, json for scripts.",
-)
-def list_command(fmt: str) -> int:
+@format_option
+def list_command(output_format: str) -> int:
     """List the shipped policy packs."""
     from govern.policies import list_packs
 
     packs = list_packs()
-    if fmt == "json":
+    if output_format == "json":
         click.echo(json.dumps([p.model_dump(mode="json") for p in packs], indent=2))
         return 0
     for pack in packs:
@@ -41,26 +36,18 @@ def list_command(fmt: str) -> int:
 
 @policy.command("show")
 @click.argument("source")
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(["text", "yaml", "json"]),
-    default="text",
-    help="text (a summary of the rules), yaml (a self-contained policy) or json.",
-)
-def show(source: str, fmt: str) -> int:
-    """Show the rules of a pack NAME or policy FILE after resolving extends."""
-    from govern.policies import dump_policy, load_policy, policy_sha256
+@format_option
+def show(source: str, output_format: str) -> int:
+    """Show the rules of a pack NAME or policy FILE after resolving extends (a table, or the
+    resolved policy and its sha256 as JSON)."""
+    from govern.policies import load_policy, policy_sha256
     from govern.policies.checks import describe_check
 
     resolved = load_policy(source)
-    if fmt == "json":
+    if output_format == "json":
         data = resolved.model_dump(mode="json")
         data["sha256"] = policy_sha256(resolved)
         click.echo(json.dumps(data, indent=2, ensure_ascii=False))
-        return 0
-    if fmt == "yaml":
-        click.echo(dump_policy(resolved), nl=False)
         return 0
     click.echo(f"{resolved.name} {resolved.version}  {resolved.title}".rstrip())
     click.echo(f"sha256 {policy_sha256(resolved)}")
@@ -77,16 +64,20 @@ def show(source: str, fmt: str) -> int:
     return 0
 
 
+@policy.command("export")
+@click.argument("source")
+def export(source: str) -> int:
+    """Print a pack NAME or policy FILE as one self-contained policy YAML (extends resolved)."""
+    from govern.policies import dump_policy, load_policy
+
+    click.echo(dump_policy(load_policy(source)), nl=False)
+    return 0
+
+
 @policy.command("validate")
 @click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False))
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(["text", "json"]),
-    default="text",
-    help="text for people, json for scripts.",
-)
-def validate(files: tuple[str, ...], fmt: str) -> int:
+@format_option
+def validate(files: tuple[str, ...], output_format: str) -> int:
     """Validate policy FILE(s); exit 0 when all load, 2 listing every problem otherwise."""
     from govern.errors import EXIT_BAD_INPUT, PolicyError
     from govern.policies import load_policy
@@ -100,7 +91,7 @@ def validate(files: tuple[str, ...], fmt: str) -> int:
         else:
             report.append({"file": file, "ok": True, "rules": len(resolved.rules), "problems": []})
     bad = [entry for entry in report if not entry["ok"]]
-    if fmt == "json":
+    if output_format == "json":
         click.echo(json.dumps(report, indent=2))
     else:
         for entry in report:

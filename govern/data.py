@@ -162,6 +162,24 @@ def _group_codes(values: pd.Series, where: str) -> tuple[np.ndarray, tuple[str, 
     return remap[raw], tuple(labels), missing
 
 
+def group_labels(distinct: pd.Series, where: str) -> tuple[np.ndarray, tuple[str, ...]]:
+    """The group code of each distinct value of a sensitive column, and the sorted labels.
+
+    The same labels as the pandas source gives the whole column (rule 3 of
+    :mod:`govern.audits.sources`), for a source that reads only the distinct values; a missing
+    value (None or NaN) gets the code of the unknown group.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> codes, labels = group_labels(pd.Series([2.0, None, 1.0]), "x")
+    >>> labels, codes.tolist()
+    (('1', '2', 'unknown'), [1, 2, 0])
+    """
+    codes, labels, _ = _group_codes(distinct, where)
+    return codes, labels
+
+
 def _binary_mask(values: pd.Series, positive_label: Any) -> tuple[np.ndarray, list[Any], list[Any]]:
     """Per-row 0/1 (``int8``) for ``values == positive_label``, the distinct values, the others.
 
@@ -271,6 +289,27 @@ def _binary(
 ) -> np.ndarray:
     values = _complete(df, role, column, where)
     mask, found, others = _binary_mask(values, positive_label)
+    check_binary(
+        found, others, role=role, column=column, positive_label=positive_label, where=where
+    )
+    return mask
+
+
+def check_binary(
+    found: list[Any],
+    others: list[Any],
+    *,
+    role: str,
+    column: str,
+    positive_label: Any,
+    where: str,
+) -> None:
+    """Refuse a decision or outcome column that is not binary for ``positive_label``.
+
+    ``found`` are the column's distinct (non-missing) values and ``others`` those that are not
+    the positive label. A source that reads only distinct values (DuckDB, Spark) applies the
+    same rule as the pandas source through this function.
+    """
     # ``found`` are the distinct values, so the label occurs iff one of them matched.
     any_positive = len(others) < len(found)
     # Binary means at most one value besides the positive label; when the positive label
@@ -296,6 +335,23 @@ def _binary(
                 example=_plain(found_sorted[-1]) if found_sorted else 1,
             )
         )
+
+
+def binary_lookup(
+    distinct: pd.Series, positive_label: Any, *, role: str, column: str, where: str
+) -> np.ndarray:
+    """0/1 for each distinct value of a decision or outcome column (DataError if not binary).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> binary_lookup(pd.Series(["no", "yes"]), "yes", role="y_pred", column="d", where="x")
+    array([0, 1], dtype=int8)
+    """
+    mask, found, others = _binary_mask(distinct, positive_label)
+    check_binary(
+        found, others, role=role, column=column, positive_label=positive_label, where=where
+    )
     return mask
 
 

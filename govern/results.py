@@ -201,6 +201,12 @@ class DataFingerprint(BaseModel):
     n_rows: int
     columns: list[str]
     source: str | None = Field(default=None, description="File name only; never row data.")
+    method: str = Field(
+        default="rows-sha256",
+        description="How sha256 was computed: 'rows-sha256' over the canonical columns in row "
+        "order (any engine that can read rows in order), or an engine's own order-free row hash "
+        "('duckdb-hash-sum', 'spark-xxhash64-sum'); fingerprints compare only within a method.",
+    )
 
 
 class AuditResult(BaseModel):

@@ -32,6 +32,13 @@ HEADING_PASSED = "Passed"
 HEADING_FAIL = "Did not pass"
 HEADING_INCONCLUSIVE = "Inconclusive"
 HEADING_NO_POLICY = "No policy applied"
+# Said of a rule the policy opted out of "unknown keeps the policy inconclusive".
+OPTED_OUT = {
+    "warn": "The policy counts this rule as a warning when it lacks evidence "
+    "(on_insufficient_data: warn), so it does not keep the policy inconclusive.",
+    "pass": "The policy lets this rule through when it lacks evidence "
+    "(on_insufficient_data: pass), so it does not keep the policy inconclusive.",
+}
 
 
 def _subject(audit: AuditResult) -> str:
@@ -121,6 +128,8 @@ def _rule_row(rule: RuleResult, level: str) -> RuleRowContext:
     sentence = rule.sentence
     if rule.verdict == "insufficient_data" and rule.to_conclude:
         sentence += f" To settle it: {rule.to_conclude}"
+    if rule.verdict == "insufficient_data" and rule.on_insufficient_data != "block":
+        sentence += " " + OPTED_OUT[rule.on_insufficient_data]
     return RuleRowContext(
         rule_id=rule.rule_id,
         title=rule.title,

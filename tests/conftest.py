@@ -34,6 +34,16 @@ if "mlflow_helpers" not in sys.modules:
 
 import mlflow_helpers  # noqa: E402
 
+_SERVICES = Path(__file__).with_name("service_helpers.py")
+if "service_helpers" not in sys.modules:
+    _spec = importlib.util.spec_from_file_location("service_helpers", _SERVICES)
+    assert _spec is not None and _spec.loader is not None
+    _module = importlib.util.module_from_spec(_spec)
+    sys.modules["service_helpers"] = _module
+    _spec.loader.exec_module(_module)
+
+import service_helpers  # noqa: E402
+
 
 @pytest.fixture(scope="session")
 def sqlite_tracking_uri(tmp_path_factory: pytest.TempPathFactory) -> str:
@@ -48,6 +58,41 @@ def mlflow_server(
 ) -> Iterator[mlflow_helpers.MlflowServer]:
     """A real ``mlflow server`` on 127.0.0.1 on a free port, stopped at the end of the session."""
     server = mlflow_helpers.start_mlflow_server(tmp_path_factory.mktemp("mlflow-server"))
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture(scope="session")
+def spark() -> Iterator[object]:
+    """One local Spark session for the whole run (Java starts once), stopped at the end."""
+    session = service_helpers.start_spark()
+    try:
+        yield session
+    finally:
+        session.stop()
+
+
+@pytest.fixture(scope="session")
+def postgres_server() -> Iterator[service_helpers.PostgresServer]:
+    """A real PostgreSQL server on 127.0.0.1 (password login), stopped at the end."""
+    server = service_helpers.start_postgres(mlflow_helpers.free_port())
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture(scope="session")
+def mlflow_postgres_server(
+    tmp_path_factory: pytest.TempPathFactory, postgres_server: service_helpers.PostgresServer
+) -> Iterator[mlflow_helpers.MlflowServer]:
+    """``mlflow server`` with a PostgreSQL backend store and a served artifact root."""
+    postgres_server.create_database("mlflow")
+    server = mlflow_helpers.start_mlflow_server(
+        tmp_path_factory.mktemp("mlflow-postgres"), postgres_server.uri("mlflow")
+    )
     try:
         yield server
     finally:

@@ -50,8 +50,12 @@ class MlflowServer:
                 self.process.wait(timeout=15)
 
 
-def start_mlflow_server(folder: Path) -> MlflowServer:
-    """Start ``mlflow server`` on a free port of 127.0.0.1 and wait (bounded) until healthy."""
+def start_mlflow_server(folder: Path, backend_store_uri: str | None = None) -> MlflowServer:
+    """Start ``mlflow server`` on a free port of 127.0.0.1 and wait (bounded) until healthy.
+
+    The backend store is a SQLite file in ``folder`` unless ``backend_store_uri`` names one
+    (a PostgreSQL database, say); artifacts go to ``folder / "artifacts"``, served by the server.
+    """
     folder.mkdir(parents=True, exist_ok=True)
     port = free_port()
     log_path = folder / "server.log"
@@ -67,7 +71,7 @@ def start_mlflow_server(folder: Path) -> MlflowServer:
             "--workers",
             "1",
             "--backend-store-uri",
-            f"sqlite:///{folder / 'server.db'}",
+            backend_store_uri or f"sqlite:///{folder / 'server.db'}",
             "--artifacts-destination",
             str(folder / "artifacts"),
         ],

@@ -99,3 +99,37 @@ def test_help_does_not_import_heavy_libraries() -> None:
     )
     assert "HEAVY []" in result.stdout, result.stdout + result.stderr
     assert govern.exists()
+
+
+def _all_commands() -> list[tuple[str, click.Command]]:
+    import click
+
+    from govern.cli.main import cli
+
+    found: list[tuple[str, click.Command]] = []
+
+    def walk(prefix: str, group: click.Group) -> None:
+        context = click.Context(group)
+        for name in group.list_commands(context):
+            command = group.get_command(context, name)
+            assert command is not None
+            path = f"{prefix} {name}".strip()
+            if isinstance(command, click.Group):
+                walk(path, command)
+            else:
+                found.append((path, command))
+
+    walk("", cli)
+    return found
+
+
+def test_every_command_speaks_one_format_vocabulary() -> None:
+    # --format is table|json wherever it exists, with JSON for scripts.
+    seen = 0
+    for path, command in _all_commands():
+        for parameter in command.params:
+            if "--format" in getattr(parameter, "opts", []):
+                choices = list(getattr(parameter.type, "choices", []))
+                assert choices == ["table", "json"], (path, choices)
+                seen += 1
+    assert seen >= 10

@@ -271,3 +271,23 @@ def test_rule_counts_and_whole_number_measures() -> None:
     text = render_report(audit.model_copy(update={"policy": policy}), fmt="markdown")
     assert "Rules: 1 passed, 1 failed, 1 waived, 1 not enough data." in text
     assert "| 12 | audit_age_days <= 365 |" in text
+
+
+def test_a_rule_opted_out_of_blocking_on_missing_evidence_says_so() -> None:
+    from govern.model_cards.report import OPTED_OUT
+    from govern.results import RuleResult
+
+    audit = make_audit()
+    assert audit.policy is not None
+    opted = RuleResult(
+        rule_id="oversight",
+        title="Overrides recorded",
+        severity="blocking",
+        check="process",
+        verdict="insufficient_data",
+        sentence="No override log was gathered, so this rule could not be judged.",
+        on_insufficient_data="warn",
+    )
+    policy = audit.policy.model_copy(update={"rules": [*audit.policy.rules, opted]})
+    text = render_report(audit.model_copy(update={"policy": policy}), fmt="markdown")
+    assert OPTED_OUT["warn"] in text

@@ -76,7 +76,8 @@ def source_and_roles(
     """The data source behind ``data`` and the roles of its columns.
 
     An :class:`EvaluationData` has its columns chosen already (passing them again is an error);
-    a DataFrame or a CSV/Parquet path is read by the pandas source; any other
+    a DataFrame, a Spark DataFrame or paths get the source of the default engine rule
+    (:mod:`govern.audits.sources.choose`); any other
     :class:`~govern.audits.sources.DataSource` (DuckDB, Spark, ...) is used as it is.
     """
     from govern.audits.sources.pandas import PandasSource
@@ -98,7 +99,10 @@ def source_and_roles(
     roles = Roles.of(**columns, positive_label=positive_label)
     if isinstance(data, DataSource):
         return data, roles
-    return PandasSource(data), roles
+    # A Spark DataFrame, a glob or a large file gets its engine by the default rule.
+    from govern.audits.sources.choose import open_source
+
+    return open_source(data), roles
 
 
 def _views(

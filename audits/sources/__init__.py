@@ -30,8 +30,17 @@ the pandas source's tidy rows to 1e-12):
    edges with the median as an edge; ``score_sums`` holds the weighted score sum per cell.
 6. **Fingerprint**: sha256 over the roles and the canonical arrays, as
    :meth:`govern.data.EvaluationData.fingerprint` computes it (the same values in the same
-   order give the same hash whatever the file format or dtype). A source that cannot compute
-   it in row order says so with its own ``fingerprint.method``.
+   order give the same hash whatever the file format or dtype; ``method="rows-sha256"``). A
+   source that cannot compute it in row order says so with its own ``fingerprint.method``: the
+   DuckDB and Spark sources sum their engine's 64-bit hash of each record's audited columns
+   (order-free: the same whatever the row order, file split or partitioning), see
+   :mod:`govern.audits.sources.sql`.
+
+The sources: :mod:`~govern.audits.sources.pandas` (in memory),
+:mod:`~govern.audits.sources.duckdb` (files, out of core) and
+:mod:`~govern.audits.sources.spark` (a Spark DataFrame or files, on a cluster); the last two share
+:mod:`~govern.audits.sources.sql`. :func:`govern.audits.sources.choose.open_source` picks one
+by ``--engine`` or the default rule.
 """
 
 from __future__ import annotations

@@ -441,6 +441,7 @@ def run_audit(
     out_dir: str | os.PathLike[str] | None = None,
     trail: Path | None = None,
     seed: int = 0,
+    engine: str = "auto",
     options: dict[str, Any] | None = None,
 ) -> AuditResult:
     """Audit version ``version`` of registered model ``name`` against ``policy`` and record it.
@@ -475,6 +476,10 @@ def run_audit(
         Trail file (default: the configured one).
     seed : int, default 0
         Seed of the bootstrap and the permutation importances (same seed, same numbers).
+    engine : {"auto", "pandas", "duckdb", "spark"}, default "auto"
+        Who builds the fairness table (:mod:`govern.audits.sources.choose`; auto: DuckDB for
+        a data file of 512 MiB or more, else pandas). The data is read into memory either
+        way, since the model predicts on it; recorded as ``engine`` in the fairness evidence.
     options : dict, optional
         Inputs of further gatherers (``AuditInputs.options``), e.g. ``{"oversight":
         OversightRoles(...)}`` to audit human review of the model's decisions.
@@ -540,7 +545,7 @@ def run_audit(
         source=source,
         seed=seed,
         purpose=meta.purpose if meta else None,
-        options=dict(options or {}),
+        options={"engine": engine_for(engine, data), **(options or {})},
     )
     evidence = gathered(inputs).with_parts(
         documentation_evidence(card, on_record=True), process_evidence(name, model_tags, now)
@@ -554,6 +559,13 @@ def run_audit(
         model=ModelRef(name=name, version=version),
     )
     return _record(plan, draft, out, trail)
+
+
+def engine_for(engine: str, data: pd.DataFrame | str | os.PathLike[str]) -> str:
+    """The engine that builds the fairness table: as asked, or by the default rule."""
+    from govern.audits.sources.choose import AUTO, choose_engine
+
+    return choose_engine(data) if engine == AUTO else engine
 
 
 def audit_inputs(frame: pd.DataFrame, **fields: Any) -> AuditInputs:

@@ -54,6 +54,7 @@ def _measure_only(
     intersections: bool,
     measurement: Measurement,
     seed: int,
+    engine: str = "pandas",
 ) -> AuditResult:
     """The evidence of a data-only audit with no policy (the figures, no verdict)."""
     from govern import __version__
@@ -62,17 +63,26 @@ def _measure_only(
     from govern.evidence import Evidence
     from govern.results import AuditResult
 
-    if isinstance(data, str | os.PathLike):
-        evaluation = EvaluationData.load(data, **roles)  # reads only the named columns
+    options = {"intersections": intersections, "seed": seed, **measurement.options()}
+    if engine != "pandas":
+        # DuckDB or Spark reads the data where it is (files larger than memory, globs,
+        # folders); the fingerprint is the one that engine computed, and says so.
+        from govern.audits.sources.choose import RecordingSource, open_source
+
+        source = RecordingSource(open_source(data, engine))
+        fairness = audit_fairness(source, **roles, **options)
+        fingerprint = source.fingerprint()
     else:
-        evaluation = EvaluationData.from_frame(data, **roles)
-    fairness = audit_fairness(
-        evaluation, intersections=intersections, seed=seed, **measurement.options()
-    )
+        if isinstance(data, str | os.PathLike):
+            evaluation = EvaluationData.load(data, **roles)  # reads only the named columns
+        else:
+            evaluation = EvaluationData.from_frame(data, **roles)
+        fairness = audit_fairness(evaluation, **options)
+        fingerprint = evaluation.fingerprint()
     return AuditResult(
         govern_version=__version__,
         created_at=dt.datetime.now(dt.UTC).replace(microsecond=0),
-        data=evaluation.fingerprint(),
+        data=fingerprint,
         evidence=Evidence.of(fairness),
     )
 
@@ -95,6 +105,7 @@ def audit_data(
     model_name: str | None = None,
     today: dt.date | None = None,
     out_dir: str | os.PathLike[str] | None = None,
+    engine: str = "auto",
     gatherer_options: dict[str, Any] | None = None,
 ) -> AuditResult:
     """Audit decisions in a file or DataFrame; with ``policy``, judge them against it.
@@ -104,9 +115,11 @@ def audit_data(
     that sets any option is refused), the gatherers of ``govern audit run`` collect what the
     data can show, ``card`` supplies the documentation, and rules about the register and the
     process have no evidence here, so they are ``insufficient_data``. ``out_dir`` receives
-    ``audit.json`` and the report (checked before any work). With a policy,
-    ``gatherer_options`` are the inputs of further gatherers (``AuditInputs.options``, e.g. an
-    oversight audit's roles).
+    ``audit.json`` and the report (checked before any work). ``engine`` chooses who builds the
+    fairness table (:mod:`govern.audits.sources.choose`); without a policy DuckDB and Spark read
+    the data where it is, with one the data is read into memory for the other gatherers.
+    With a policy, ``gatherer_options`` are the inputs of further gatherers
+    (``AuditInputs.options``, e.g. an oversight audit's roles).
 
     Examples
     --------
@@ -123,10 +136,12 @@ def audit_data(
     columns = steps.sensitive_columns(sensitive, None, model_name or "the decisions")
     roles = {"y_pred": y_pred, "sensitive": columns, "y_true": y_true, "score": score,
              "sample_weight": sample_weight, "positive_label": positive_label}  # fmt: skip
+    chosen = steps.engine_for(engine, data)
     if policy is None:
         result = _measure_only(
-            data, roles=roles, intersections=intersections, measurement=measurement, seed=seed
-        )
+            data, roles=roles, intersections=intersections, measurement=measurement, seed=seed,
+            engine=chosen,
+        )  # fmt: skip
         the_card = None
     else:
         given = measurement.given()
@@ -137,7 +152,7 @@ def audit_data(
         the_card = _card(card)
         result = _judge_data(
             data, roles, policy=policy, waivers=waivers, card=the_card, model_name=model_name,
-            today=today, seed=seed, options=gatherer_options,
+            today=today, seed=seed, engine=chosen, options=gatherer_options,
         )  # fmt: skip
     result = redact(result)  # what leaves govern is the published form of the audit
     if out is not None:
@@ -163,6 +178,7 @@ def _judge_data(
     model_name: str | None,
     today: dt.date | None,
     seed: int,
+    engine: str,
     options: dict[str, Any] | None = None,
 ) -> AuditResult:
     from govern.results import ModelRef
@@ -173,7 +189,12 @@ def _judge_data(
     frame, source = steps.read_frame(data)
     now = dt.datetime.now(dt.UTC).replace(microsecond=0)
     inputs = steps.audit_inputs(
-        frame, policy=the_policy, source=source, seed=seed, options=dict(options or {}), **roles
+        frame,
+        policy=the_policy,
+        source=source,
+        seed=seed,
+        options={"engine": engine, **(options or {})},
+        **roles,
     )
     from govern.evidence.process import ProcessEvidence
 

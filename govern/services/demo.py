@@ -34,6 +34,7 @@ DEMO_FEATURES = (
     "postcode_area",
 )
 DEMO_TARGET = "hired"
+DEMO_CARD_FILE = "demo_card.yaml"
 # Recruiters review the model's shortlist; the demo plants a pattern for the audit to find:
 # they turn down recommended women and black and asian applicants more often.
 DEMO_REVIEWERS = 6
@@ -57,150 +58,19 @@ class DemoSummary:
 
 
 def demo_model_card(version: str = "") -> ModelCard:
-    """The model card an organisation would write for the demo screening model."""
-    from govern.model_cards.card import ModelCard
+    """The model card an organisation would write for the demo screening model.
 
-    return ModelCard.model_validate(
-        {
-            "model_details": {
-                "name": DEMO_MODEL_NAME,
-                "version": version,
-                "description": (
-                    "Ranks applications to entry-level administrative posts so that recruiters "
-                    "read the most promising ones first. It predicts the chance that an "
-                    "applicant would be hired from qualifications, experience and scores."
-                ),
-                "owner": "People Analytics team, Department of Public Services (J. Rivera)",
-                "model_type": "Logistic regression on one-hot and scaled features (scikit-learn)",
-                "date": "2026-11",
-                "licence": "Internal use only",
-                "supplier": "None: built in house by the People Analytics team",
-            },
-            "intended_use": {
-                "primary_uses": (
-                    "Ordering applications for human review in the first sift. It never rejects "
-                    "an applicant on its own."
-                ),
-                "primary_users": "Recruiters and hiring panels in the HR shared service.",
-                "out_of_scope": (
-                    "Final hiring decisions, promotion, dismissal, or any use without a "
-                    "recruiter reading the application."
-                ),
-            },
-            "factors": {
-                "groups": ["sex", "ethnicity", "sex & ethnicity"],
-                "instrumentation": "Online application form and structured interview scores.",
-                "environment": "Applications to posts advertised nationally.",
-            },
-            "metrics": {
-                "performance_measures": (
-                    "Accuracy and true-positive rate on a held-out half of past applications; "
-                    "they show how often the ranking agrees with hiring panels."
-                ),
-                "fairness_measures": (
-                    "Selection rates, impact ratios against the best-served group, equal "
-                    "opportunity and equalized odds differences, with 95% bootstrap intervals "
-                    "and significance tests, by sex, ethnicity and their intersection."
-                ),
-                "decision_thresholds": "An application is shortlisted at a predicted 0.5.",
-                "limitations": (
-                    "Past hiring decisions are the labels, so the model learns their biases; "
-                    "small ethnic groups give wide intervals."
-                ),
-            },
-            "evaluation_data": {
-                "description": (
-                    "A random half of the applications of the last hiring round, never used "
-                    "in training (synthetic data in this demo)."
-                ),
-                "preprocessing": "Same pipeline as training; no rows dropped.",
-            },
-            "training_data": {
-                "description": "The other half of the applications of the last hiring round.",
-                "provenance": (
-                    "Applicant tracking system of the HR shared service, collected to run "
-                    "recruitment; reused for this model under the recruitment privacy notice."
-                ),
-                "preparation": (
-                    "Hiring outcome taken from the system's final status; scores checked for "
-                    "range; missing sex kept as its own category in audits."
-                ),
-                "bias_examination": (
-                    "Hiring rates by sex and ethnicity compared before training; postcode area "
-                    "tested as a proxy for ethnicity (see the compliance report)."
-                ),
-            },
-            "quantitative_analysis": {
-                "group_performance": (
-                    "Per-group rates with intervals are in the compliance report and the "
-                    "tables of this card."
-                ),
-                "accuracy_robustness": (
-                    "Accuracy is measured on held-out data each audit; a drop of more than "
-                    "five points triggers a review."
-                ),
-            },
-            "ethical_considerations": (
-                "Historical hiring favoured some groups; a model trained on it can repeat that "
-                "pattern. The model is used only to order applications, and every audit looks "
-                "for disparities before use."
-            ),
-            "caveats_recommendations": (
-                "Do not use the ranking to reject applicants. Re-audit after each hiring round "
-                "and whenever the application form changes."
-            ),
-            "human_oversight": {
-                "measures": (
-                    "Recruiters read every application regardless of rank, can override the "
-                    "order, and can switch the ranking off; they are trained on automation bias."
-                ),
-            },
-            "logging": {
-                "description": "Every ranking is logged with the model version that produced it.",
-                "retention": "Logs are kept for 12 months.",
-            },
-            "risk_management": {
-                "risk_tier": "high (EU AI Act Annex III point 4(a))",
-                "description": (
-                    "Main risk: indirect discrimination through proxies such as postcode. "
-                    "Mitigation: audits before each deployment and a human sift."
-                ),
-            },
-            "transparency": {
-                "explanation": (
-                    "Applicants can ask which factors weighed most in their ranking; the "
-                    "answer lists the top factors from the model's explanation."
-                ),
-            },
-            "accountability": {
-                "accountable_executive": "Director of People, Department of Public Services",
-                "contact": "ai-governance@example.org",
-                "appeal_route": (
-                    "Applicants can ask for a human review of any sift decision through the "
-                    "recruitment team within 28 days."
-                ),
-            },
-            "privacy": {
-                "data_protection": (
-                    "Legal basis: public task. Only application data is used; records are "
-                    "deleted 12 months after the round closes."
-                ),
-            },
-            "bias_audit": {
-                "data_source": (
-                    "Historical applications of the last round (synthetic in this demo), "
-                    "the data the tool will be used on."
-                ),
-                "distribution_date": "Not yet distributed (pre-deployment audit).",
-            },
-            "fundamental_rights": {
-                "impact_assessment": (
-                    "Fundamental-rights impact assessment completed by the ethics board; it "
-                    "names applicants as the affected group and the human sift as the safeguard."
-                ),
-            },
-        }
-    )
+    It lives in ``demo_card.yaml`` beside this module, the same YAML a team passes to
+    ``govern register --card``, and is validated like any card.
+    """
+    from importlib.resources import files
+
+    from govern.model_cards.card import parse_model_card
+
+    text = (files("govern.services") / DEMO_CARD_FILE).read_text(encoding="utf-8")
+    card = parse_model_card(text, DEMO_CARD_FILE)
+    details = card.model_details.model_copy(update={"version": version})
+    return card.model_copy(update={"model_details": details})
 
 
 def demo_metadata() -> Any:

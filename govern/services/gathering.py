@@ -75,8 +75,22 @@ def fairness_gatherer(inputs: AuditInputs) -> EvidencePart:
 
     settings = inputs.policy.settings
     reference = None if settings.reference == "highest_selection_rate" else settings.reference
+    engine = inputs.options.get("engine", "pandas")
+    data: Any = inputs.evaluation
+    columns: dict[str, Any] = {}
+    if engine != "pandas":
+        # Another engine builds the table from the audited columns (validated already).
+        from govern.audits.sources.choose import open_source
+
+        weight = inputs.evaluation.columns.get("sample_weight")
+        columns = {"y_pred": inputs.y_pred, "sensitive": inputs.sensitive}
+        columns |= {"y_true": inputs.y_true, "score": inputs.score, "sample_weight": weight}
+        columns["positive_label"] = inputs.evaluation.positive_label
+        named = [inputs.y_pred, *inputs.sensitive, inputs.y_true, inputs.score, weight]
+        data = open_source(inputs.frame[list(dict.fromkeys(c for c in named if c))], engine)
     return audit_fairness(
-        inputs.evaluation,
+        data,
+        **columns,
         intersections=inputs.policy.needs_intersections() and len(inputs.sensitive) > 1,
         reference=reference,
         n_boot=settings.n_boot,
