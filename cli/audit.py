@@ -19,6 +19,10 @@ AUDIT_COMMANDS: dict[str, tuple[str, str]] = {
         "govern.cli.audit_run:run",
         "Audit a registered model version against a policy and record the evidence.",
     ),
+    "transparency": (
+        "govern.cli.audit_transparency:transparency",
+        "What a model reads, its proxies, what drives its decisions (with intervals).",
+    ),
 }
 
 

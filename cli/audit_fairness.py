@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import click
 
-from govern.cli.options import engine_option, format_option
+from govern.cli.options import bootstrap_option, engine_option, format_option, seed_option
 
 
 def _split(value: str) -> list[str]:
@@ -60,15 +60,8 @@ def _split(value: str) -> list[str]:
     default=None,
     help="Write audit.json and the compliance report (Markdown and HTML) into this folder.",
 )
-@click.option(
-    "--bootstrap",
-    "n_boot",
-    type=click.IntRange(min=0),
-    default=None,
-    help="Bootstrap replicates for the confidence intervals; 0 skips them [default: 1000; with "
-    "--policy, the policy's n_boot].",
-)
-@click.option("--seed", type=int, default=0, show_default=True, help="Seed of the bootstrap.")
+@bootstrap_option
+@seed_option(0, "Seed of the bootstrap.")
 @click.option(
     "--min-group-size",
     type=click.FloatRange(min=0),

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from govern.cli.options import engine_option, format_option
+from govern.cli.options import engine_option, format_option, seed_option
 
 RECORDED = "recorded: MLflow run {run_id}, version tags govern.audit.*, trail record"
 
@@ -47,7 +47,7 @@ RECORDED = "recorded: MLflow run {run_id}, version tags govern.audit.*, trail re
     default=None,
     help="Also write audit.json and the compliance report into this folder.",
 )
-@click.option("--seed", type=int, default=0, show_default=True, help="Seed of the bootstrap.")
+@seed_option(0, "Seed of the bootstrap.")
 @format_option
 @engine_option
 def run(

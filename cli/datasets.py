@@ -6,7 +6,7 @@ import json
 
 import click
 
-from govern.cli.options import format_option
+from govern.cli.options import format_option, seed_option
 
 
 @click.group()
@@ -40,8 +40,15 @@ def list_command(output_format: str) -> int:
 
 @datasets.command("generate")
 @click.argument("name")
-@click.option("--rows", type=click.IntRange(min=1), default=5000, show_default=True)
-@click.option("--seed", type=int, default=0, show_default=True)
+@click.option(
+    "--rows",
+    type=click.IntRange(min=1, max=10_000_000),
+    default=5000,
+    show_default=True,
+    help="How many to generate (what each data set counts: govern datasets list); at most "
+    "10,000,000.",
+)
+@seed_option(0)
 @click.option(
     "--disparity",
     type=click.FloatRange(min=0.0, max=1.0, max_open=True),

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 import click
 
-from govern.cli.options import format_option
+from govern.cli.options import format_option, seed_option
 
 if TYPE_CHECKING:
     from govern.services.demo import DemoSummary
@@ -71,8 +71,14 @@ def _print_summary(summary: DemoSummary) -> None:
     show_default=True,
     help="Folder for audit.json, model_card.html, report.html and the gate's outputs.",
 )
-@click.option("--rows", type=click.IntRange(min=200), default=10_000, show_default=True)
-@click.option("--seed", type=int, default=7, show_default=True)
+@click.option(
+    "--rows",
+    type=click.IntRange(min=200, max=1_000_000),
+    default=10_000,
+    show_default=True,
+    help="Synthetic applicants (200 to 1,000,000).",
+)
+@seed_option(7)
 @click.option(
     "--disparity",
     type=click.FloatRange(0.0, 0.95),

@@ -69,9 +69,15 @@ def gate(
     # reach; the gate must answer fast (and public-sector CI should not phone home).
     os.environ.setdefault("MLFLOW_DISABLE_TELEMETRY", "true")
 
+    from govern.adapters.files import check_output_file
     from govern.adapters.junit import write_junit, write_summary
     from govern.services.gate import evaluate_gate
 
+    # Checked before the gate runs: a gate that promotes an alias and then cannot write its
+    # report would leave CI with a changed registry and no record of why.
+    for path in (junit, summary):
+        if path is not None:
+            check_output_file(path)
     result = evaluate_gate(
         name, version=version, policy=policy, max_age_days=max_age, promote=promote, trail=trail
     )

@@ -65,7 +65,21 @@ def _report_crash(error: BaseException) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Run the CLI and return (and exit with) the contract's exit code."""
+    """Run the CLI and return (and exit with) the contract's exit code.
+
+    Everything printed goes through :func:`govern.cli.terminal.inert_terminal`, so no text
+    from an input can send control characters to the terminal.
+    """
+    from govern.cli.terminal import inert_terminal
+
+    with inert_terminal():
+        code = _run(argv)
+    if argv is None:
+        sys.exit(code)
+    return code
+
+
+def _run(argv: list[str] | None) -> int:
     try:
         result = cli.main(args=argv, prog_name="govern", standalone_mode=False)
     except click.exceptions.Exit as done:
@@ -84,6 +98,4 @@ def main(argv: list[str] | None = None) -> int:
         code = EXIT_INTERNAL_ERROR
     else:
         code = result if isinstance(result, int) else 0
-    if argv is None:
-        sys.exit(code)
     return code

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -41,4 +42,33 @@ engine_option = click.option(
     default="auto",
     show_default=True,
     help=_engine_help(),
+)
+
+
+def seed_option(default: int, help_text: str = "Seed of the random numbers.") -> Any:
+    """``--seed``: a whole number, 0 or more (numpy's generators take no negative seed)."""
+    return click.option(
+        "--seed", type=click.IntRange(min=0), default=default, show_default=True, help=help_text
+    )
+
+
+def _within_bootstrap_limit(
+    _ctx: click.Context, _param: click.Parameter, value: int | None
+) -> int | None:
+    if value is None:
+        return None
+    from govern.limits import check_bootstrap
+    from govern.settings import load_settings
+
+    return check_bootstrap(value, load_settings(create_home=False).limits, where="--bootstrap: ")
+
+
+bootstrap_option = click.option(
+    "--bootstrap",
+    "n_boot",
+    type=click.IntRange(min=0),
+    default=None,
+    callback=_within_bootstrap_limit,
+    help="Bootstrap replicates for the confidence intervals; 0 skips them [default: 1000; with "
+    "--policy, the policy's n_boot; at most limits.max_bootstrap in govern.yaml, 10000].",
 )

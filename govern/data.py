@@ -72,6 +72,11 @@ NOT_SCALAR = (
     "sensitive column {column!r} in {source} holds lists or other non-scalar values; a "
     "sensitive attribute needs one plain value (text or number) per record."
 )
+TOO_MANY_GROUPS = (
+    "sensitive column {column!r} in {source} has more than {limit} distinct values "
+    "(limits.max_groups in govern.yaml): a sensitive attribute is a handful of groups, not an "
+    "identifier. Check the column, or group its values before the audit."
+)
 NEGATIVE_WEIGHT = (
     "sample_weight column {column!r} in {source} has {count} negative value(s) "
     "(first at row {row}). Weights must be zero or positive."
@@ -125,7 +130,9 @@ def _code_dtype(n_levels: int) -> type[np.signedinteger[Any]]:
     return np.int64
 
 
-def _group_codes(values: pd.Series, where: str) -> tuple[np.ndarray, tuple[str, ...], int]:
+def _group_codes(
+    values: pd.Series, where: str, max_groups: int
+) -> tuple[np.ndarray, tuple[str, ...], int]:
     """Factorise a sensitive column: per-row codes, the label of each code, missing count.
 
     Only the distinct values are turned into text labels, never the rows: on millions of rows
@@ -140,6 +147,8 @@ def _group_codes(values: pd.Series, where: str) -> tuple[np.ndarray, tuple[str, 
         raw, uniques = pd.factorize(values)  # missing values get the code -1
     except TypeError:  # unhashable values: lists, arrays, mappings (e.g. a Parquet list column)
         raise DataError(NOT_SCALAR.format(column=values.name, source=where)) from None
+    if len(uniques) > max_groups:
+        raise DataError(TOO_MANY_GROUPS.format(column=values.name, source=where, limit=max_groups))
     present = uniques.tolist()
     if pd.api.types.is_float_dtype(values.dtype):
         numbers = np.asarray(present, dtype=float)
@@ -176,7 +185,7 @@ def group_labels(distinct: pd.Series, where: str) -> tuple[np.ndarray, tuple[str
     >>> labels, codes.tolist()
     (('1', '2', 'unknown'), [1, 2, 0])
     """
-    codes, labels, _ = _group_codes(distinct, where)
+    codes, labels, _ = _group_codes(distinct, where, _configured_max_groups())
     return codes, labels
 
 
@@ -239,7 +248,7 @@ def _available(names: list[str]) -> str:
     """The available columns for a message, at most MAX_LISTED of them."""
     if not names:
         return "(none)"
-    shown = ", ".join(names[:MAX_LISTED])
+    shown = ", ".join(n if len(n) <= 60 else n[:60] + "…" for n in names[:MAX_LISTED])
     return shown if len(names) <= MAX_LISTED else f"{shown} and {len(names) - MAX_LISTED} more"
 
 
@@ -544,8 +553,11 @@ class EvaluationData:
         codes: dict[str, np.ndarray] = {}
         levels: dict[str, tuple[str, ...]] = {}
         unknown: dict[str, int] = {}
+        max_groups = _configured_max_groups()
         for column in sensitive:
-            codes[column], levels[column], unknown[column] = _group_codes(df[column], where)
+            codes[column], levels[column], unknown[column] = _group_codes(
+                df[column], where, max_groups
+            )
         return cls(
             y_pred=pred,
             y_true=true,
@@ -694,6 +706,12 @@ def canonical_sha256(
     return digest.hexdigest()
 
 
+def _configured_max_groups() -> int:
+    from govern.settings import load_settings
+
+    return load_settings(create_home=False).limits.max_groups
+
+
 def _checked_file(path: str | os.PathLike[str]) -> tuple[Path, str]:
     target = Path(path)
     suffix = target.suffix.lower()
@@ -749,6 +767,15 @@ def read_table(path: str | os.PathLike[str], *, columns: list[str] | None = None
     import pandas as pd
 
     target, kind = _checked_file(path)
+    if columns is None:
+        # Every column is read (a model's inputs): readers would rename or drop a repeated
+        # name silently, so it is refused, as it is for a column an audit names.
+        from collections import Counter
+
+        repeated = [(n, k) for n, k in Counter(table_columns(target)).items() if k > 1]
+        if repeated:
+            name, count = repeated[0]
+            raise DataError(DUPLICATE_COLUMN.format(column=name, source=target.name, count=count))
     try:
         if kind == "CSV":
             return pd.read_csv(target, usecols=columns, engine=_csv_engine())

@@ -22,14 +22,24 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from pathlib import Path
 from typing import Literal
 
-import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 
 from govern.errors import BadInputError
+from govern.limits import Limits
 from govern.vocabulary import Purpose, RiskTier, derive_risk_tier
+from govern.yaml_loader import field_problems, load_located_file
 
 Subject = Literal["applicants", "employees", "citizens"]
 HumanOversight = Literal["in_the_loop", "on_the_loop", "none"]
@@ -50,12 +60,17 @@ REQUIRED_FOR_REGISTER = (
 )
 
 MSG_META_UNREADABLE = "{path}: cannot read the metadata file ({reason}). Check the path."
-MSG_META_YAML = "{path}:{line}:{column}: not valid YAML ({problem}). Fix the syntax and retry."
-MSG_META_NOT_MAPPING = (
-    "{path}:{line}:{column}: expected a mapping of metadata fields (name, purpose, subjects, "
-    "owner, ...), found {found}."
-)
+EMPTY_METADATA = "a mapping of metadata fields (name, purpose, subjects, owner, ...)"
 MSG_META_FIELD = "{path}:{line}:{column}: {key}: {problem}"
+MSG_NOT_PLAIN_TEXT = (
+    "holds {what}; write plain text (it is shown in reports, model cards and the register)"
+)
+MSG_BAD_LINK = (
+    "is a {scheme!r} link; only http, https and mailto links are allowed, or write plain text"
+)
+MSG_LINK_WITHOUT_HOST = (
+    "is a web link without a host; write it in full, e.g. https://agency.example"
+)
 MSG_OVERRIDE_NEEDS_JUSTIFICATION = (
     "risk_tier {given!r} differs from {derived!r}, the tier derived from purpose {purpose!r} "
     "(EU AI Act Annex III point 4 and Art. 6(3) make decisions and recommendations about people "
@@ -68,6 +83,47 @@ MSG_NAME_MISMATCH = (
 MSG_BAD_TAGS = (
     "model {name!r} has unreadable governance tags ({problem}). Re-register its metadata."
 )
+
+
+# "<" before a letter, "/", "!" or "?" opens HTML in many viewers.
+_MARKUP = re.compile(r"<[A-Za-z/!?]")
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+# A URI scheme written as a link ("javascript:x"), not a label followed by text ("Phone: 555").
+_SCHEME = re.compile(r"^\s*([A-Za-z][A-Za-z0-9+.-]*):(?!\s)")
+LINK_SCHEMES = ("http", "https", "mailto")
+LINK_FIELDS = ("contact", "appeal_route")
+
+
+def _plain_text(value: str) -> str:
+    if _CONTROL.search(value):
+        raise ValueError(MSG_NOT_PLAIN_TEXT.format(what="control characters"))
+    if _MARKUP.search(value):
+        raise ValueError(MSG_NOT_PLAIN_TEXT.format(what="HTML markup"))
+    return value
+
+
+def check_link(value: str) -> str:
+    """``value`` when it is plain text or an http(s)/mailto link; ValueError naming the scheme.
+
+    Examples
+    --------
+    >>> check_link("https://agency.example/appeal")
+    'https://agency.example/appeal'
+    >>> check_link("javascript:alert(1)")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ValueError: is a 'javascript' link; only http, https and mailto links are allowed, ...
+    """
+    from urllib.parse import urlsplit
+
+    match = _SCHEME.match(value)
+    if match is None:
+        return value
+    scheme = match.group(1).lower()
+    if scheme not in LINK_SCHEMES:
+        raise ValueError(MSG_BAD_LINK.format(scheme=scheme[:20]))
+    if scheme != "mailto" and not urlsplit(value.strip()).netloc:
+        raise ValueError(MSG_LINK_WITHOUT_HOST)
+    return value
 
 
 class GovernanceMetadata(BaseModel):
@@ -109,6 +165,17 @@ class GovernanceMetadata(BaseModel):
     data_sources: list[str] = Field(default_factory=list)
     sensitive_attributes: list[str] = Field(default_factory=list)
     vendor: str | None = Field(default=None, description="Supplier of a procured tool.")
+
+    @field_validator("*", mode="after")
+    @classmethod
+    def _text_is_plain(cls, value: object, info: ValidationInfo) -> object:
+        texts = value if isinstance(value, list) else [value]
+        for text in texts:
+            if isinstance(text, str):
+                _plain_text(text)
+                if info.field_name in LINK_FIELDS:
+                    check_link(text)
+        return value
 
     @model_validator(mode="after")
     def _risk_tier_rule(self) -> GovernanceMetadata:
@@ -187,35 +254,12 @@ def metadata_description(meta: GovernanceMetadata) -> str:
     return " ".join(parts) + "\n\n(Managed by govern; edit with 'govern register --meta'.)"
 
 
-def _describe(node: yaml.Node) -> str:
-    if isinstance(node, yaml.ScalarNode):
-        return repr(node.value)
-    return "a list" if isinstance(node, yaml.SequenceNode) else "a mapping"
-
-
-def _node_at(root: yaml.Node, loc: tuple[int | str, ...]) -> tuple[yaml.Node, bool]:
-    """The deepest node along a pydantic error location; True when the key itself was found."""
-    node = root
-    found = True
-    for part in loc:
-        if isinstance(node, yaml.MappingNode):
-            match = [v for k, v in node.value if k.value == part]
-            if not match:
-                found = False
-                break
-            node = match[0]
-        elif isinstance(node, yaml.SequenceNode) and isinstance(part, int):
-            if part >= len(node.value):
-                found = False
-                break
-            node = node.value[part]
-        else:
-            break
-    return node, found
-
-
-def load_metadata(path: str | os.PathLike[str]) -> GovernanceMetadata:
+def load_metadata(
+    path: str | os.PathLike[str], *, limits: Limits | None = None
+) -> GovernanceMetadata:
     """Load governance metadata from YAML; every problem is reported with file:line:column.
+
+    The file is read with govern's one YAML loader (:mod:`govern.yaml_loader`) and its limits.
 
     Raises
     ------
@@ -229,56 +273,31 @@ def load_metadata(path: str | os.PathLike[str]) -> GovernanceMetadata:
     'high'
     """
     source = Path(path)
+    if limits is None:
+        from govern.settings import load_settings
+
+        limits = load_settings(create_home=False).limits
+    if not source.exists():
+        raise BadInputError(MSG_META_UNREADABLE.format(path=source, reason="no such file"))
+    doc = load_located_file(
+        source, str(source), kind="metadata", expected=EMPTY_METADATA, limits=limits
+    )
     try:
-        text = source.read_text(encoding="utf-8")
-    except OSError as error:
-        raise BadInputError(
-            MSG_META_UNREADABLE.format(path=source, reason=error.strerror or error)
-        ) from error
-    try:
-        root = yaml.compose(text, Loader=yaml.SafeLoader)
-        data = yaml.safe_load(text)
-    except yaml.MarkedYAMLError as error:
-        mark = error.problem_mark
-        line, column = (mark.line + 1, mark.column + 1) if mark is not None else (1, 1)
-        raise BadInputError(
-            MSG_META_YAML.format(path=source, line=line, column=column, problem=error.problem)
-        ) from error
-    if root is None or not isinstance(data, dict):
-        line, column = (root.start_mark.line + 1, root.start_mark.column + 1) if root else (1, 1)
-        raise BadInputError(
-            MSG_META_NOT_MAPPING.format(
-                path=source,
-                line=line,
-                column=column,
-                found="an empty file" if root is None else _describe(root),
-            )
-        )
-    try:
-        return GovernanceMetadata.model_validate(data)
+        return GovernanceMetadata.model_validate(doc.data)
     except ValidationError as error:
         problems = []
-        for item in error.errors():
-            loc = tuple(item["loc"])
-            node, found = _node_at(root, loc)
-            key = ".".join(str(p) for p in loc) or "(top level)"
-            message = item["msg"].removeprefix("Value error, ")
-            if item["type"] == "missing":
+        for problem in field_problems(error, doc):
+            message = problem.message
+            if problem.type == "missing":
                 message = "required field is missing"
-            elif item["type"] == "extra_forbidden":
+            elif problem.type == "extra_forbidden":
                 message = "unknown field; check the spelling or remove it"
-                # point at the key, not its value
-                for k, _v in root.value:
-                    if k.value == loc[0]:
-                        node = k
-            elif not found:
-                message = f"{message}"
             problems.append(
                 MSG_META_FIELD.format(
                     path=source,
-                    line=node.start_mark.line + 1,
-                    column=node.start_mark.column + 1,
-                    key=key,
+                    line=problem.line,
+                    column=problem.column,
+                    key=problem.key,
                     problem=message,
                 )
             )

@@ -11,20 +11,24 @@ shared MLflow tracking server instead, for example one backed by PostgreSQL for 
     artifact_location: /srv/govern/artifacts    # where new experiments keep their artifacts
     trail_path: audit/trail.jsonl               # relative to this file
     policy: public-sector-baseline              # the organisation's policy (pack or file)
+    policy_paths: [shared-policies]             # more folders a policy may extend files from
+    limits:                                     # bounds on inputs (govern.limits)
+      max_bootstrap: 10000
 
-Precedence: ``MLFLOW_TRACKING_URI`` > ``govern.yaml`` > embedded default.
+Precedence: ``MLFLOW_TRACKING_URI`` > ``govern.yaml`` > embedded default. ``govern.yaml`` is read
+with the default limits (it cannot loosen the bounds it is read with).
 """
 
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Literal
-
-import yaml
+from typing import Any, Literal
 
 from govern.errors import BadInputError
+from govern.limits import DEFAULT_LIMITS, LIMIT_NAMES, Limits
+from govern.yaml_loader import LocatedDocument, describe, load_located_file
 
 CONFIG_FILE_NAME = "govern.yaml"
 HOME_DIR_NAME = ".govern"
@@ -33,20 +37,28 @@ DEFAULT_ARTIFACTS_DIR = "artifacts"
 DEFAULT_TRAIL_NAME = "trail.jsonl"
 ENV_TRACKING_URI = "MLFLOW_TRACKING_URI"
 
-KNOWN_KEYS = ("tracking_uri", "artifact_location", "trail_path", "policy")
+TEXT_KEYS = ("tracking_uri", "artifact_location", "trail_path", "policy")
+KNOWN_KEYS = (*TEXT_KEYS, "policy_paths", "limits")
+# PyYAML composes nodes recursively: deeper nesting than this cannot be allowed safely.
+MAX_YAML_DEPTH_CEILING = 200
 
-MSG_CONFIG_UNREADABLE = "{path}: cannot read the file ({reason}). Check its permissions."
-MSG_CONFIG_YAML = "{path}:{line}:{column}: not valid YAML ({problem}). Fix the syntax and retry."
-MSG_CONFIG_NOT_MAPPING = (
-    "{path}:{line}:{column}: expected a mapping of settings such as 'tracking_uri: <uri>', "
-    "found {found}."
-)
 MSG_CONFIG_UNKNOWN_KEY = (
     "{path}:{line}:{column}: unknown setting {key!r}. Known settings: {known}. "
     "Check the spelling or remove the line."
 )
 MSG_CONFIG_NOT_STRING = (
     "{path}:{line}:{column}: setting {key!r} must be a non-empty text value, found {found}."
+)
+MSG_CONFIG_NOT_LIST = (
+    "{path}:{line}:{column}: setting {key!r} must be a list of folders (text), found {found}."
+)
+MSG_CONFIG_NOT_LIMITS = (
+    "{path}:{line}:{column}: setting 'limits' must be a mapping such as 'max_bootstrap: "
+    "10000', found {found}."
+)
+MSG_CONFIG_BAD_LIMIT = (
+    "{path}:{line}:{column}: limit {key!r} must be a whole number from 1 to {ceiling}, "
+    "found {found}."
 )
 
 SettingsSource = Literal["environment", "config_file", "embedded_default"]
@@ -72,6 +84,10 @@ class GovernSettings:
         The organisation's policy (a shipped pack name, or a file path resolved against
         govern.yaml's folder), which the deployment gate judges against when no ``--policy`` is
         given; None when govern.yaml names none.
+    limits : govern.limits.Limits
+        Bounds on inputs (file sizes, nesting, bootstrap replicates, groups).
+    policy_paths : tuple of pathlib.Path
+        Folders, besides a policy's own, that its ``extends`` may read files from.
     """
 
     tracking_uri: str
@@ -80,6 +96,8 @@ class GovernSettings:
     trail_path: Path
     home: Path
     policy: str | None = None
+    limits: Limits = DEFAULT_LIMITS
+    policy_paths: tuple[Path, ...] = ()
 
 
 def _base(cwd: Path | None) -> Path:
@@ -97,71 +115,77 @@ def govern_home(cwd: Path | None = None) -> Path:
     return _base(cwd) / HOME_DIR_NAME
 
 
-def _describe(node: yaml.Node) -> str:
-    if isinstance(node, yaml.ScalarNode):
-        return f"{node.value!r}" if node.value else "an empty value"
-    if isinstance(node, yaml.SequenceNode):
-        return "a list"
-    return "a mapping"
+class _Config:
+    """The checked contents of ``govern.yaml``; every problem is collected, then raised."""
 
-
-def _read_config(path: Path) -> dict[str, str]:
-    """Read ``govern.yaml`` with safe YAML, keeping line numbers for every error."""
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as error:
-        raise BadInputError(
-            MSG_CONFIG_UNREADABLE.format(path=path, reason=error.strerror or error)
-        ) from error
-    try:
-        # compose (not load) keeps each node's position; SafeLoader builds no Python objects.
-        root = yaml.compose(text, Loader=yaml.SafeLoader)
-    except yaml.MarkedYAMLError as error:
-        mark = error.problem_mark
-        line, column = (mark.line + 1, mark.column + 1) if mark is not None else (1, 1)
-        raise BadInputError(
-            MSG_CONFIG_YAML.format(path=path, line=line, column=column, problem=error.problem)
-        ) from error
-    if root is None:
-        return {}
-    if not isinstance(root, yaml.MappingNode):
-        raise BadInputError(
-            MSG_CONFIG_NOT_MAPPING.format(
-                path=path,
-                line=root.start_mark.line + 1,
-                column=root.start_mark.column + 1,
-                found=_describe(root),
-            )
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.doc: LocatedDocument = load_located_file(
+            path, str(path), kind="settings", expected=None
         )
-    problems: list[str] = []
-    values: dict[str, str] = {}
-    for key_node, value_node in root.value:
-        key = str(key_node.value)
-        where = {
-            "path": path,
-            "line": key_node.start_mark.line + 1,
-            "column": key_node.start_mark.column + 1,
-        }
-        if key not in KNOWN_KEYS:
-            problems.append(
-                MSG_CONFIG_UNKNOWN_KEY.format(**where, key=key, known=", ".join(KNOWN_KEYS))
-            )
-            continue
-        if (
-            not isinstance(value_node, yaml.ScalarNode)
-            or value_node.tag != "tag:yaml.org,2002:str"
-            or not str(value_node.value).strip()
+        self.problems: list[str] = []
+        self.text: dict[str, str] = {}
+        self.policy_paths: list[str] = []
+        self.limits: dict[str, int] = {}
+        for key, value in self.doc.data.items():
+            if key in TEXT_KEYS:
+                self._text(key, value)
+            elif key == "policy_paths":
+                self._folders(key, value)
+            elif key == "limits":
+                self._limits(value)
+            else:
+                self._problem(
+                    MSG_CONFIG_UNKNOWN_KEY,
+                    (key,),
+                    key=key,
+                    known=", ".join(KNOWN_KEYS),
+                    at_key=True,
+                )
+        if self.problems:
+            raise BadInputError("\n".join(self.problems))
+
+    def _problem(
+        self, template: str, path: tuple[str | int, ...], *, at_key: bool = False, **fields: Any
+    ) -> None:
+        line, column = self.doc.where(path, key=at_key)
+        self.problems.append(template.format(path=self.path, line=line, column=column, **fields))
+
+    def _text(self, key: str, value: object) -> None:
+        if not isinstance(value, str) or not value.strip():
+            self._problem(MSG_CONFIG_NOT_STRING, (key,), key=key, found=describe(value))
+            return
+        self.text[key] = value.strip()
+
+    def _folders(self, key: str, value: object) -> None:
+        if not isinstance(value, list) or not all(
+            isinstance(item, str) and item.strip() for item in value
         ):
-            where["line"] = value_node.start_mark.line + 1
-            where["column"] = value_node.start_mark.column + 1
-            problems.append(
-                MSG_CONFIG_NOT_STRING.format(**where, key=key, found=_describe(value_node))
-            )
-            continue
-        values[key] = str(value_node.value).strip()
-    if problems:
-        raise BadInputError("\n".join(problems))
-    return values
+            self._problem(MSG_CONFIG_NOT_LIST, (key,), key=key, found=describe(value))
+            return
+        self.policy_paths = [item.strip() for item in value]
+
+    def _limits(self, value: object) -> None:
+        if not isinstance(value, dict):
+            self._problem(MSG_CONFIG_NOT_LIMITS, ("limits",), found=describe(value))
+            return
+        for name, number in value.items():
+            where = ("limits", name)
+            if name not in LIMIT_NAMES:
+                known = ", ".join(LIMIT_NAMES)
+                self._problem(MSG_CONFIG_UNKNOWN_KEY, where, key=name, known=known, at_key=True)
+                continue
+            ceiling = MAX_YAML_DEPTH_CEILING if name == "yaml_max_depth" else 10**12
+            if (
+                isinstance(number, bool)
+                or not isinstance(number, int)
+                or not 1 <= number <= ceiling
+            ):
+                self._problem(
+                    MSG_CONFIG_BAD_LIMIT, where, key=name, ceiling=ceiling, found=describe(number)
+                )
+                continue
+            self.limits[name] = number
 
 
 def _anchor_sqlite(uri: str, base: Path) -> str:
@@ -200,7 +224,10 @@ def load_settings(cwd: Path | None = None, *, create_home: bool = True) -> Gover
     base = _base(cwd)
     home = base / HOME_DIR_NAME
     config_path = base / CONFIG_FILE_NAME
-    config = _read_config(config_path) if config_path.is_file() else {}
+    parsed = _Config(config_path) if config_path.is_file() else None
+    config = parsed.text if parsed is not None else {}
+    limits = replace(DEFAULT_LIMITS, **parsed.limits) if parsed else DEFAULT_LIMITS
+    folders = tuple(base / folder for folder in parsed.policy_paths) if parsed else ()
 
     trail = Path(config["trail_path"]) if "trail_path" in config else None
     if trail is None:
@@ -218,10 +245,14 @@ def load_settings(cwd: Path | None = None, *, create_home: bool = True) -> Gover
 
     env_uri = os.environ.get(ENV_TRACKING_URI, "").strip()
     if env_uri:
-        return GovernSettings(env_uri, "environment", artifact_location, trail, home, policy)
+        return GovernSettings(
+            env_uri, "environment", artifact_location, trail, home, policy, limits, folders
+        )
     if "tracking_uri" in config:
         uri = _anchor_sqlite(config["tracking_uri"], base)
-        return GovernSettings(uri, "config_file", artifact_location, trail, home, policy)
+        return GovernSettings(
+            uri, "config_file", artifact_location, trail, home, policy, limits, folders
+        )
     if create_home:
         (home / DEFAULT_ARTIFACTS_DIR).mkdir(parents=True, exist_ok=True)
     return GovernSettings(
@@ -231,6 +262,8 @@ def load_settings(cwd: Path | None = None, *, create_home: bool = True) -> Gover
         trail_path=trail,
         home=home,
         policy=policy,
+        limits=limits,
+        policy_paths=folders,
     )
 
 

@@ -24,17 +24,15 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from govern.errors import BadInputError
 from govern.evidence.documentation import DocumentationEvidence
 from govern.evidence.fairness import FairnessEvidence
+from govern.limits import Limits
 from govern.results import INTERSECTION_SEPARATOR, DisclosureRule, MetricRow
+from govern.yaml_loader import field_problems, load_located, read_yaml_text
 
 CARD_NOT_FOUND = (
     "model card file {path} does not exist. Check the path, or write one (docs/reports.md)."
 )
-CARD_UNREADABLE = "cannot read the model card file {path} ({reason}). Check the file."
-CARD_BAD_YAML = "{path}:{line}:{column}: this is not valid YAML: {problem}. Fix the syntax there."
-CARD_NOT_MAPPING = (
-    "{path}:1:1: a model card must be a YAML mapping of sections (model_details, intended_use, "
-    "...); found {found}."
-)
+EMPTY_CARD = "a mapping of sections (model_details, intended_use, ...)"
+CARD_UNKNOWN_KEY = "unknown key; check its spelling against the model-card sections"
 CARD_INVALID = "{path}: the model card has {count} problem(s):\n{problems}"
 CARD_PROBLEM = "  {path}:{line}:{column}: {key}: {message}"
 
@@ -240,47 +238,23 @@ def _as_text(value: Any) -> str:
     return ""
 
 
-def _node_at(node: Any, path: tuple[int | str, ...]) -> Any:
-    """The YAML node at a pydantic error location, as deep as the location can be followed."""
-    import yaml
+def _limits(limits: Limits | None) -> Limits:
+    if limits is not None:
+        return limits
+    from govern.settings import load_settings
 
-    current = node
-    for part in path:
-        if isinstance(current, yaml.MappingNode) and isinstance(part, str):
-            for key_node, value_node in current.value:
-                if key_node.value == part:
-                    current = key_node if value_node is None else value_node
-                    break
-            else:
-                return current
-        elif isinstance(current, yaml.SequenceNode) and isinstance(part, int):
-            if part >= len(current.value):
-                return current
-            current = current.value[part]
-        else:
-            return current
-    return current
+    return load_settings(create_home=False).limits
 
 
-def _key_node_at(node: Any, path: tuple[int | str, ...]) -> Any:
-    """For an unknown key, point at the key itself rather than its value."""
-    import yaml
-
-    parent = _node_at(node, path[:-1])
-    if isinstance(parent, yaml.MappingNode):
-        for key_node, _ in parent.value:
-            if key_node.value == path[-1]:
-                return key_node
-    return parent
-
-
-def load_model_card(path: str | os.PathLike[str]) -> ModelCard:
+def load_model_card(path: str | os.PathLike[str], *, limits: Limits | None = None) -> ModelCard:
     """Load a model card written in YAML, reporting every problem with its file:line:column.
 
     Parameters
     ----------
     path : path
         A YAML file whose top-level keys are the card's sections.
+    limits : Limits, optional
+        Size and nesting bounds (default: those of ``govern.yaml``, see :mod:`govern.limits`).
 
     Returns
     -------
@@ -302,55 +276,33 @@ def load_model_card(path: str | os.PathLike[str]) -> ModelCard:
     'screening'
     """
     source = Path(path)
-    if not source.is_file():
+    if not source.exists():
         raise BadInputError(CARD_NOT_FOUND.format(path=source))
-    try:
-        text = source.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as error:
-        raise BadInputError(CARD_UNREADABLE.format(path=source, reason=error)) from None
-    return parse_model_card(text, str(source))
+    the_limits = _limits(limits)
+    text = read_yaml_text(source, str(source), kind="model card", limits=the_limits)
+    return parse_model_card(text, str(source), limits=the_limits)
 
 
-def parse_model_card(text: str, source: str) -> ModelCard:
+def parse_model_card(text: str, source: str, *, limits: Limits | None = None) -> ModelCard:
     """Parse a model card's YAML text; ``source`` names it in messages (``file:line:column``).
 
-    The same checks as :func:`load_model_card`, for text read from elsewhere (the register).
+    The same loader, checks and limits as :func:`load_model_card`, for text read from elsewhere
+    (the register, or a card checked when it is registered).
     """
-    import yaml
-
+    doc = load_located(text, source, kind="model card", expected=EMPTY_CARD, limits=_limits(limits))
     try:
-        root = yaml.compose(text, Loader=yaml.SafeLoader)
-        data = yaml.safe_load(text)
-    except yaml.MarkedYAMLError as error:
-        mark = error.problem_mark
-        line, column = (mark.line + 1, mark.column + 1) if mark is not None else (1, 1)
-        raise BadInputError(
-            CARD_BAD_YAML.format(path=source, line=line, column=column, problem=error.problem)
-        ) from None
-    if not isinstance(data, dict):
-        raise BadInputError(CARD_NOT_MAPPING.format(path=source, found=type(data).__name__))
-    try:
-        return ModelCard.model_validate(data)
+        return ModelCard.model_validate(doc.data)
     except ValidationError as error:
-        problems = []
-        for item in error.errors():
-            location = tuple(item["loc"])
-            if item["type"] == "extra_forbidden":
-                node = _key_node_at(root, location)
-                message = "unknown key; check its spelling against the model-card sections"
-            else:
-                node = _node_at(root, location)
-                message = item["msg"]
-            mark = node.start_mark
-            problems.append(
-                CARD_PROBLEM.format(
-                    path=source,
-                    line=mark.line + 1,
-                    column=mark.column + 1,
-                    key=".".join(str(p) for p in location),
-                    message=message,
-                )
+        problems = [
+            CARD_PROBLEM.format(
+                path=source,
+                line=problem.line,
+                column=problem.column,
+                key=problem.key,
+                message=CARD_UNKNOWN_KEY if problem.type == "extra_forbidden" else problem.message,
             )
+            for problem in field_problems(error, doc)
+        ]
         raise BadInputError(
             CARD_INVALID.format(path=source, count=len(problems), problems="\n".join(problems))
         ) from None

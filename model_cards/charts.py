@@ -1,4 +1,5 @@
-"""Charts with their uncertainty: per-group selection rates and impact ratios with error bars.
+"""Charts with their uncertainty: per-group selection rates and impact ratios with error bars,
+and what drives a model's decisions (permutation importance) with error bars.
 
 Point estimates without intervals invite over-reading small groups, so every bar carries its
 confidence interval, and the impact-ratio panel draws the threshold of the policy's impact-ratio
@@ -19,8 +20,8 @@ from xml.sax.saxutils import escape, quoteattr
 BAR_COLOUR = "#1f4e79"
 BELOW_COLOUR = "#a4282a"
 LINE_COLOUR = "#222222"
-# Settings every chart is drawn with: a fixed hash salt and text kept as text, for stable bytes.
-CHART_STYLE: Any = {  # typed Any: matplotlib types its keys as a Literal
+# A fixed hash salt and text kept as text: the same numbers give the same bytes.
+SVG_STYLE: Any = {
     "svg.hashsalt": "govern",
     "svg.fonttype": "none",
     "font.size": 10,
@@ -81,7 +82,7 @@ def fairness_chart_svg(
 
     panels = [p for p in (selection_rates, impact_ratios) if p]
     n_groups = max((len(p) for p in panels), default=1)
-    with matplotlib.rc_context(CHART_STYLE):
+    with matplotlib.rc_context(SVG_STYLE):
         figure = Figure(figsize=(4.2 * max(len(panels), 1), 0.9 + 0.38 * n_groups))
         FigureCanvasSVG(figure)
         axes = figure.subplots(1, max(len(panels), 1), squeeze=False)[0]
@@ -130,15 +131,14 @@ def fairness_chart_svg(
             ax.set_title(f"Impact ratio by {attribute}", fontsize=10)
         for ax in axes:
             ax.spines[["top", "right"]].set_visible(False)
-        return svg_text(figure, title)
+        figure.tight_layout()
+        buffer = io.StringIO()
+        figure.savefig(buffer, format="svg", metadata={"Date": None})
+    return _inline_svg(buffer.getvalue(), title)
 
 
-def svg_text(figure: Any, title: str) -> str:
-    """A matplotlib figure as inline SVG (no prolog, no metadata) with an accessible name."""
-    figure.tight_layout()
-    buffer = io.StringIO()
-    figure.savefig(buffer, format="svg", metadata={"Date": None})
-    svg = buffer.getvalue()
+def _inline_svg(svg: str, title: str) -> str:
+    """Matplotlib's SVG made fit to inline: no prolog, no metadata, an accessible name."""
     svg = svg[svg.index("<svg") :]
     # The RDF metadata names the matplotlib version; leaving it out keeps bytes stable across
     # upgrades and the page free of anything but the drawing.
@@ -149,3 +149,51 @@ def svg_text(figure: Any, title: str) -> str:
         "<svg ", f'<svg role="img" aria-label={quoteattr(title)} ', 1
     )
     return f"{opening}<title>{escape(title)}</title>{svg[opening_end:]}"
+
+
+def importance_chart_svg(points: list[ChartPoint], *, flagged: set[str], title: str) -> str:
+    """An inline SVG bar chart of each input's share of decisions changed when it is shuffled,
+    with error bars for the intervals; inputs in ``flagged`` (proxies) are drawn in red.
+
+    Examples
+    --------
+    >>> svg = importance_chart_svg([ChartPoint("area", 0.2, 0.1, 0.3)], flagged={"area"},
+    ...                            title="What drives the decisions")
+    >>> svg.startswith("<svg")
+    True
+    """
+    import matplotlib
+    from matplotlib.backends.backend_svg import FigureCanvasSVG
+    from matplotlib.figure import Figure
+    from matplotlib.ticker import PercentFormatter
+
+    with matplotlib.rc_context(SVG_STYLE):
+        figure = Figure(figsize=(6.4, 0.9 + 0.34 * max(len(points), 1)))
+        FigureCanvasSVG(figure)
+        ax = figure.subplots()
+        ax.barh(
+            [p.group for p in points],
+            [p.value for p in points],
+            xerr=_errors(points),
+            color=[BELOW_COLOUR if p.group in flagged else BAR_COLOUR for p in points],
+            ecolor=LINE_COLOUR,
+            capsize=3,
+        )
+        ax.invert_yaxis()
+        highest = max([1e-9, *((p.high if p.high is not None else p.value) for p in points)])
+        ax.set_xlim(0, min(1.0, highest * 1.15))
+        ax.xaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
+        ax.set_xlabel("Decisions that change when the input is shuffled (red: a proxy)")
+        ax.spines[["top", "right"]].set_visible(False)
+        figure.tight_layout()
+        buffer = io.StringIO()
+        figure.savefig(buffer, format="svg", metadata={"Date": None})
+    return _inline_svg(buffer.getvalue(), title)
+
+
+def svg_text(figure: Any, title: str) -> str:
+    """A laid-out matplotlib figure as inline SVG with an accessible name (other charts' end)."""
+    figure.tight_layout()
+    buffer = io.StringIO()
+    figure.savefig(buffer, format="svg", metadata={"Date": None})
+    return _inline_svg(buffer.getvalue(), title)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from govern.model_cards.charts import BAR_COLOUR, BELOW_COLOUR, CHART_STYLE, LINE_COLOUR, svg_text
+from govern.model_cards.charts import BAR_COLOUR, BELOW_COLOUR, LINE_COLOUR, SVG_STYLE, svg_text
 
 MODEL_COLOUR = "#6b6b6b"  # 5.3:1 on white
 
@@ -49,7 +49,7 @@ def review_chart_svg(
     from matplotlib.backends.backend_svg import FigureCanvasSVG
     from matplotlib.figure import Figure
 
-    with matplotlib.rc_context(CHART_STYLE):
+    with matplotlib.rc_context(SVG_STYLE):
         figure = Figure(figsize=(7.5, 1.2 + 0.38 * max(len(points), 1)))
         FigureCanvasSVG(figure)
         ax = figure.subplots()
@@ -112,7 +112,7 @@ def trend_chart_svg(
     from matplotlib.backends.backend_svg import FigureCanvasSVG
     from matplotlib.figure import Figure
 
-    with matplotlib.rc_context(CHART_STYLE):
+    with matplotlib.rc_context(SVG_STYLE):
         figure = Figure(figsize=(max(6.0, 0.35 * len(windows) + 2.5), 4.2))
         FigureCanvasSVG(figure)
         ax = figure.subplots()

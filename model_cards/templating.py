@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from functools import lru_cache
 from typing import TYPE_CHECKING, Literal
 
@@ -23,15 +22,12 @@ def _markdown_cell(value: object) -> str:
     return " ".join(str(value).split()).replace("|", "\\|")
 
 
-# In Markdown, "<" followed by a letter, "/", "!" or "?" can open raw HTML, which many viewers
-# render. A backslash makes it a literal "<" (CommonMark backslash escape) and leaves "<=" alone.
-_MARKDOWN_HTML_OPENER = re.compile(r"<(?=[A-Za-z/!?])")
-
-
 def _markdown_text(value: object) -> object:
-    """Neutralise raw HTML in a value printed into a Markdown template."""
+    """Make a value printed into a Markdown template inert (:func:`govern.markdown.inert`)."""
     if isinstance(value, str):
-        return _MARKDOWN_HTML_OPENER.sub(r"\\<", value)
+        from govern.markdown import inert
+
+        return inert(value)
     return value
 
 
@@ -40,9 +36,10 @@ def template_environment(fmt: Format = "html") -> Environment:
     """The Jinja2 environment for one output format, with ``StrictUndefined`` so that a missing
     context field fails instead of rendering blank.
 
-    HTML is autoescaped. Markdown is not (entities such as ``&amp;`` would show up verbatim in a
-    terminal or a plain-text diff); every value printed into it has its HTML openers escaped
-    instead, so user text cannot inject markup into a Markdown viewer either.
+    HTML is autoescaped. In Markdown every value printed is made inert instead
+    (:func:`govern.markdown.inert`: ``<`` that could open a tag and ``&`` that could start an
+    entity as entities, links only to http(s) and mailto), so user text cannot inject markup or
+    a script link into a Markdown viewer.
     """
     from jinja2 import Environment, PackageLoader, StrictUndefined
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -17,6 +18,7 @@ import yaml
 from pydantic import ValidationError
 
 from govern.errors import PolicyError
+from govern.limits import Limits
 from govern.policies.checks import check_kind
 from govern.policies.locate import locate_errors
 from govern.policies.packs import PACKS_DIR, pack_names
@@ -27,13 +29,23 @@ from govern.policies.schema import (
     Rule,
     Settings,
 )
-from govern.policies.yaml_positions import LocatedDocument, YamlProblems, load_located
 from govern.suggest import did_you_mean
+from govern.yaml_loader import EXCERPT_CHARS, LocatedDocument, YamlProblems, load_located_file
 
 MSG_NOT_FOUND = "{source}: no such policy file or shipped pack{hint}; shipped packs: {packs}"
-MSG_UNREADABLE = "{file}:1:1: cannot read the file ({reason}); check the path and permissions"
 MSG_UNKNOWN_PACK = "unknown pack '{name}'{hint}; shipped packs: {packs} (paths end in .yaml)"
 MSG_MISSING_FILE = "file {path} does not exist; give a path relative to this file"
+MSG_OUTSIDE = (
+    "{path} is outside the folders a policy may extend from ({roots}); extend a shipped pack by "
+    "name, keep the file in this policy's folder, or name its folder under policy_paths in "
+    "govern.yaml"
+)
+MSG_NUL_IN_PATH = "the path holds a NUL character; give a plain file name"
+MSG_TOO_MANY_REPLICATES = (
+    "{n_boot} bootstrap replicates is over the limit of {limit} (limits.max_bootstrap in "
+    "govern.yaml); use at most {limit}, for example 1000"
+)
+EMPTY_POLICY = "a mapping with at least 'name' and 'version'"
 MSG_CYCLE = "extends cycle: {cycle}; remove one of these extends"
 MSG_RULE_CLASH = (
     "rule '{id}' comes from both {first} and {second} with different definitions; "
@@ -66,28 +78,77 @@ def _is_path(entry: str) -> bool:
     return entry.endswith((".yaml", ".yml")) or "/" in entry or os.sep in entry
 
 
-def read_located(path: Path, display: str) -> LocatedDocument:
+def read_located(
+    path: Path,
+    display: str,
+    *,
+    limits: Limits,
+    kind: str = "policy",
+    expected: str = EMPTY_POLICY,
+) -> LocatedDocument:
     """Read and parse one YAML file keeping positions; PolicyError listing problems."""
     try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as error:
-        reason = error.strerror if isinstance(error, OSError) else "not UTF-8 text"
-        problem = MSG_UNREADABLE.format(file=display, reason=reason)
-        raise PolicyError(problem, [problem]) from None
-    try:
-        return load_located(text, display)
+        return load_located_file(path, display, kind=kind, expected=expected, limits=limits)
     except YamlProblems as problems:
         _raise(display, problems.problems)
         raise AssertionError("unreachable") from None
 
 
-def load_policy(source: str | os.PathLike[str]) -> Policy:
+@dataclass(frozen=True)
+class _Context:
+    """What every file of one policy is read with: the bounds, and the folders it may extend
+    from (the top policy's own folder tree, the shipped packs, ``policy_paths`` in
+    govern.yaml)."""
+
+    limits: Limits
+    roots: tuple[Path, ...]
+
+    def allows(self, target: Path) -> bool:
+        return any(target.is_relative_to(root) for root in self.roots)
+
+
+def _configured(
+    limits: Limits | None, policy_paths: Sequence[str | os.PathLike[str]] | None
+) -> tuple[Limits, list[Path]]:
+    if limits is not None and policy_paths is not None:
+        return limits, [Path(p) for p in policy_paths]
+    from govern.settings import load_settings
+
+    settings = load_settings(create_home=False)
+    return (
+        limits if limits is not None else settings.limits,
+        [Path(p) for p in policy_paths]
+        if policy_paths is not None
+        else list(settings.policy_paths),
+    )
+
+
+def _shown(entry: str) -> str:
+    """An extends entry as messages quote it: the path the user wrote, cut short."""
+    return repr(entry if len(entry) <= 2 * EXCERPT_CHARS else entry[: 2 * EXCERPT_CHARS] + "…")
+
+
+def load_policy(
+    source: str | os.PathLike[str],
+    *,
+    limits: Limits | None = None,
+    policy_paths: Sequence[str | os.PathLike[str]] | None = None,
+) -> Policy:
     """Load a policy by shipped-pack name or file path and resolve its ``extends``.
+
+    ``extends`` may name shipped packs, and files inside the policy's own folder (and its
+    subfolders) or inside a folder of ``policy_paths``; any other path is refused without being
+    read, so a policy cannot be used to read (and echo in its error messages) other files.
 
     Parameters
     ----------
     source : str or Path
         A shipped pack name (``"nyc-ll144"``, see ``list_packs()``) or a YAML file path.
+    limits : Limits, optional
+        Size and depth bounds of the files and the most bootstrap replicates; default: those of
+        ``govern.yaml`` (:mod:`govern.limits`).
+    policy_paths : list of paths, optional
+        More folders ``extends`` may read from; default: ``policy_paths`` in ``govern.yaml``.
 
     Returns
     -------
@@ -112,10 +173,15 @@ def load_policy(source: str | os.PathLike[str]) -> Policy:
         path, display = Path(text), text
         if not path.is_file():
             hint = "" if _is_path(text) else did_you_mean(text, set(pack_names()))
-            message = MSG_NOT_FOUND.format(source=text, hint=hint, packs=", ".join(pack_names()))
+            message = MSG_NOT_FOUND.format(
+                source=_shown(text)[1:-1], hint=hint, packs=", ".join(pack_names())
+            )
             raise PolicyError(message, [message])
+    the_limits, extra = _configured(limits, policy_paths)
+    roots = (path.resolve().parent, PACKS_DIR, *(Path(p).resolve() for p in extra))
+    context = _Context(limits=the_limits, roots=tuple(dict.fromkeys(roots)))
     problems: list[str] = []
-    resolved = _resolve(path, display, [], problems)
+    resolved = _resolve(path, display, [], problems, context)
     if problems or resolved is None:
         _raise(display, problems)
         raise AssertionError("unreachable")
@@ -127,10 +193,14 @@ def _key(path: Path) -> str:
 
 
 def _resolve(
-    path: Path, display: str, chain: list[tuple[str, str]], problems: list[str]
+    path: Path,
+    display: str,
+    chain: list[tuple[str, str]],
+    problems: list[str],
+    context: _Context,
 ) -> _Resolved | None:
     try:
-        doc = read_located(path, display)
+        doc = read_located(path, display, limits=context.limits)
     except PolicyError as error:
         problems.extend(error.problems)
         return None
@@ -138,6 +208,11 @@ def _resolve(
         document = PolicyDocument.model_validate(doc.data)
     except ValidationError as error:
         problems.extend(locate_errors(error, doc, PolicyDocument))
+        return None
+    n_boot, limit = document.settings.n_boot, context.limits.max_bootstrap
+    if n_boot is not None and n_boot > limit:
+        message = MSG_TOO_MANY_REPLICATES.format(n_boot=n_boot, limit=limit)
+        problems.append(doc.at(("settings", "n_boot"), message))
         return None
     first: dict[str, int] = {}
     for index, rule in enumerate(document.rules):
@@ -153,19 +228,20 @@ def _resolve(
     for index, entry in enumerate(document.extends):
         where = ("extends", index)
         if _is_path(entry):
-            target = path.parent / entry
-            target_display = os.path.normpath(os.path.join(os.path.dirname(display), entry))
-            if not target.is_file():
-                problems.append(doc.at(where, MSG_MISSING_FILE.format(path=target_display)))
+            found = _extended_file(path, display, entry, context)
+            if isinstance(found, str):
+                problems.append(doc.at(where, found))
                 failed = True
                 continue
+            target, target_display = found
         elif entry in pack_names():
             target, target_display = PACKS_DIR / f"{entry}.yaml", f"{entry}.yaml"
         else:
             hint = did_you_mean(entry, set(pack_names()))
             packs = ", ".join(pack_names())
+            name = _shown(entry)[1:-1]
             problems.append(
-                doc.at(where, MSG_UNKNOWN_PACK.format(name=entry, hint=hint, packs=packs))
+                doc.at(where, MSG_UNKNOWN_PACK.format(name=name, hint=hint, packs=packs))
             )
             failed = True
             continue
@@ -176,7 +252,7 @@ def _resolve(
             problems.append(doc.at(where, MSG_CYCLE.format(cycle=cycle)))
             failed = True
             continue
-        parent = _resolve(target, target_display, chain, problems)
+        parent = _resolve(target, target_display, chain, problems, context)
         if parent is None:
             failed = True
             continue
@@ -184,6 +260,26 @@ def _resolve(
     if failed:
         return None
     return _merge(document, doc, parents, display, problems)
+
+
+def _extended_file(
+    path: Path, display: str, entry: str, context: _Context
+) -> tuple[Path, str] | str:
+    """The file an ``extends`` path names and how to show it, or the problem with it.
+
+    The target is resolved (symbolic links followed) and must lie inside one of the allowed
+    folders before anything of it is read.
+    """
+    if "\x00" in entry:
+        return MSG_NUL_IN_PATH
+    target = (path.parent / entry).resolve()
+    if not context.allows(target):
+        roots = ", ".join(str(root) for root in context.roots)
+        return MSG_OUTSIDE.format(path=_shown(entry), roots=roots)
+    target_display = os.path.normpath(os.path.join(os.path.dirname(display), entry))
+    if not target.is_file():
+        return MSG_MISSING_FILE.format(path=target_display)
+    return target, target_display
 
 
 def _merge(

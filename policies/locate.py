@@ -17,8 +17,8 @@ from pydantic_core import ErrorDetails
 
 from govern.policies.checks import CheckModel, check_kind, check_kinds
 from govern.policies.schema import RULE_ID_PATTERN
-from govern.policies.yaml_positions import LocatedDocument, Path_, describe, format_path
 from govern.suggest import did_you_mean
+from govern.yaml_loader import LocatedDocument, Path_, describe, format_path
 
 MSG_MISSING = "missing required key '{key}'; add it"
 MSG_UNKNOWN_KEY = "unknown key '{key}'{hint}; expected one of: {allowed}"

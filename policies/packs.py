@@ -7,7 +7,7 @@ from pathlib import Path
 from pydantic import BaseModel
 
 from govern.errors import PolicyError
-from govern.policies.yaml_positions import YamlProblems, load_located
+from govern.yaml_loader import YamlProblems, load_located_file
 
 PACKS_DIR = Path(__file__).resolve().parent / "packs"
 
@@ -39,7 +39,7 @@ def list_packs() -> list[PackInfo]:
     for name in pack_names():
         path = PACKS_DIR / f"{name}.yaml"
         try:
-            data = load_located(path.read_text(encoding="utf-8"), f"{name}.yaml").data
+            data = load_located_file(path, f"{name}.yaml", kind="policy").data
         except YamlProblems as problems:
             raise PolicyError("\n".join(problems.problems), problems.problems) from None
         text_date = data.get("text_date")

@@ -27,7 +27,7 @@ MSG_DUPLICATE_IDS = "rule id '{id}' is used twice (also rules[{first}]); give ea
 
 
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
 
 class AppliesTo(_Strict):

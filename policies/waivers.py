@@ -17,6 +17,7 @@ from govern.policies.locate import locate_errors
 from govern.policies.schema import RULE_ID_PATTERN
 
 MSG_WAIVER_PROBLEMS = "{source}: {count} problem(s) in the waivers:\n{lines}"
+EMPTY = "a mapping with a 'waivers:' list"
 
 
 class Waiver(BaseModel):
@@ -68,9 +69,11 @@ def load_waivers(path: str | os.PathLike[str]) -> list[Waiver]:
     datetime.date(2027, 1, 31)
     """
     from govern.policies.loader import read_located
+    from govern.settings import load_settings
 
     display = os.fspath(path)
-    doc = read_located(Path(display), display)
+    limits = load_settings(create_home=False).limits
+    doc = read_located(Path(display), display, limits=limits, kind="waivers", expected=EMPTY)
     try:
         return list(WaiverFile.model_validate(doc.data).waivers)
     except ValidationError as error:

@@ -30,6 +30,9 @@ SHARED_TYPES = (
     "govern.suggest",
     "govern.vocabulary",
     "govern.disclosure",
+    "govern.yaml_loader",
+    "govern.limits",
+    "govern.markdown",
 )
 
 

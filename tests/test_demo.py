@@ -154,6 +154,21 @@ def test_demo_report_holds_no_row_level_data(demo_run: tuple[Path, str]) -> None
             assert applicant not in text, (name, applicant)
 
 
+def test_demo_report_shows_the_proxy_table_and_the_importance_chart(
+    demo_run: tuple[Path, str],
+) -> None:
+    work, _ = demo_run
+    html = (work / "out" / "report.html").read_text()
+    section = html[html.index('id="transparency"') :]
+    assert "Inputs that stand in for a sensitive attribute" in section
+    assert '<th scope="row">postcode_area</th><td>ethnicity</td>' in section
+    assert 'aria-label="What drives the model\'s decisions, with 95% intervals"' in section
+    audit = json.loads((work / "out" / "audit.json").read_text())
+    verdicts = {r["rule_id"]: r["verdict"] for r in audit["policy"]["rules"]}
+    # The postcode area carries ethnicity in: the inputs together predict it well.
+    assert verdicts["baseline-combined-proxies"] == "fail"
+
+
 @pytest.mark.slow
 def test_demo_command_exits_0_and_prints_the_verdict(tmp_path: Path) -> None:
     govern = Path(sys.executable).with_name("govern")

@@ -189,7 +189,6 @@ def test_documentation_rule_counts_substantive_fields() -> None:
         "govern.policies.loader",
         "govern.policies.evaluator",
         "govern.policies.waivers",
-        "govern.policies.yaml_positions",
         "govern.policies.packs",
     ],
 )

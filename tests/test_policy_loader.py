@@ -28,6 +28,10 @@ from govern.policies import (
     policy_json_schema,
     policy_sha256,
 )
+from govern.policies.checks.combined_proxy import CombinedProxyCheck
+from govern.policies.checks.importance_by_group import ImportanceByGroupCheck
+from govern.policies.checks.individual_fairness import IndividualFairnessCheck
+from govern.policies.checks.proxy_importance import ProxyImportanceCheck
 from govern.policies.schema import Policy, Rule, Settings
 
 FIXTURES = Path(__file__).parent / "fixtures" / "policies"
@@ -261,6 +265,19 @@ _transparency = st.one_of(
         max_strength=st.floats(0, 1),
     ),
 )
+_judge = st.sampled_from(["point", "least_favourable"])
+_transparency_measures = st.one_of(
+    st.builds(CombinedProxyCheck, kind=st.just("combined_proxy"), max_auc=st.floats(0.5, 1),
+              attributes=st.one_of(st.none(), st.lists(_text, min_size=1, max_size=2)),
+              judge=_judge),
+    st.builds(ProxyImportanceCheck, kind=st.just("proxy_importance"), max_share=st.floats(0, 1),
+              proxy_strength=st.floats(0.01, 1), judge=_judge),
+    st.builds(ImportanceByGroupCheck, kind=st.just("importance_by_group"),
+              max_gap=st.floats(0, 1), judge=_judge),
+    st.builds(IndividualFairnessCheck, kind=st.just("individual_fairness"),
+              measure=st.sampled_from(["consistency", "theil_index"]),
+              threshold=st.floats(0, 2), judge=_judge),
+)  # fmt: skip
 _documentation = st.builds(
     DocumentationCheck,
     kind=st.just("documentation"),
@@ -294,7 +311,7 @@ _rule = st.builds(
     severity=st.sampled_from(["blocking", "warning", "info"]),
     rationale=_text,
     references=st.lists(_text, max_size=3),
-    check=st.one_of(_metric, _transparency, _documentation, _process),
+    check=st.one_of(_metric, _transparency, _transparency_measures, _documentation, _process),
 )
 _policy = st.builds(
     Policy,

@@ -266,8 +266,8 @@ def test_register_and_tag_through_a_real_server(
     mlflow_server: mlflow_helpers.MlflowServer, tmp_path: Path
 ) -> None:
     name = unique("remote")
-    card = tmp_path / "card.md"
-    card.write_text("# Card\n")
+    card = tmp_path / "card.yaml"
+    card.write_text("model_details:\n  name: remote\n")
     version = register_model(name, metadata=meta(name), card=card, tracking_uri=mlflow_server.uri)
     registry = Registry(mlflow_server.uri)
     registry.set_version_tags(name, version, {"govern.audit.status": "fail"})
@@ -275,7 +275,7 @@ def test_register_and_tag_through_a_real_server(
     assert registry.get_version_tags(name, version)["govern.audit.status"] == "fail"
     assert registry.get_alias_version(name, "staging") == version
     run_id = registry.get_version_tags(name, version)[TAG_CARD_RUN_ID]
-    assert registry.read_artifact_text(run_id, "card/card.md") == "# Card\n"
+    assert registry.read_artifact_text(run_id, "card/card.yaml") == card.read_text()
     assert registry.get_model_tags(name)["govern.meta.owner"] == "Recruitment analytics"
 
 

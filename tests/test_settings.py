@@ -7,16 +7,18 @@ from pathlib import Path
 import pytest
 
 from govern.errors import BadInputError
+from govern.limits import DEFAULT_LIMITS, Limits
 from govern.settings import (
-    MSG_CONFIG_NOT_MAPPING,
+    MSG_CONFIG_BAD_LIMIT,
+    MSG_CONFIG_NOT_LIST,
     MSG_CONFIG_NOT_STRING,
     MSG_CONFIG_UNKNOWN_KEY,
-    MSG_CONFIG_YAML,
     govern_home,
     load_settings,
     resolve_tracking_uri,
     trail_path,
 )
+from govern.yaml_loader import MSG_BAD_TAG, MSG_BAD_YAML, MSG_NOT_MAPPING
 
 
 @pytest.fixture(autouse=True)
@@ -73,10 +75,10 @@ def test_bad_yaml_names_file_line_and_column(tmp_path: Path) -> None:
     config.write_text("tracking_uri: http://x\ntrail_path: [unclosed\n")
     with pytest.raises(BadInputError) as caught:
         load_settings(tmp_path)
-    expected = MSG_CONFIG_YAML.format(
-        path=config.resolve(),
+    expected = MSG_BAD_YAML.format(
+        file=config.resolve(),
         line=3,
-        column=1,
+        col=1,
         problem="expected ',' or ']', but got '<stream end>'",
     )
     assert str(caught.value) == expected
@@ -95,10 +97,10 @@ def test_every_problem_is_reported_with_its_line(tmp_path: Path) -> None:
                 line=1,
                 column=1,
                 key="trackng_uri",
-                known="tracking_uri, artifact_location, trail_path, policy",
+                known="tracking_uri, artifact_location, trail_path, policy, policy_paths, limits",
             ),
             MSG_CONFIG_NOT_STRING.format(
-                path=path, line=2, column=13, key="trail_path", found="'42'"
+                path=path, line=2, column=13, key="trail_path", found="42"
             ),
         ]
     )
@@ -109,8 +111,8 @@ def test_config_that_is_not_a_mapping(tmp_path: Path) -> None:
     config.write_text("- tracking_uri\n")
     with pytest.raises(BadInputError) as caught:
         load_settings(tmp_path)
-    assert str(caught.value) == MSG_CONFIG_NOT_MAPPING.format(
-        path=config.resolve(), line=1, column=1, found="a list"
+    assert str(caught.value) == MSG_NOT_MAPPING.format(
+        file=config.resolve(), line=1, col=1, found="a list"
     )
 
 
@@ -119,6 +121,59 @@ def test_yaml_tags_that_build_objects_are_refused(tmp_path: Path) -> None:
     config.write_text("tracking_uri: !!python/object/apply:os.system ['true']\n")
     with pytest.raises(BadInputError) as caught:
         load_settings(tmp_path)
-    assert str(caught.value) == MSG_CONFIG_NOT_STRING.format(
-        path=config.resolve(), line=1, column=15, key="tracking_uri", found="a list"
+    assert str(caught.value) == MSG_BAD_TAG.format(
+        file=config.resolve(),
+        line=1,
+        col=15,
+        path="tracking_uri",
+        tag="!!python/object/apply:os.system",
+        kind="settings",
     )
+
+
+def test_limits_and_policy_paths_come_from_the_config_file(tmp_path: Path) -> None:
+    (tmp_path / "govern.yaml").write_text(
+        "policy_paths: [shared, /srv/policies]\nlimits:\n  max_bootstrap: 500\n"
+        "  yaml_max_depth: 10\n"
+    )
+    settings = load_settings(tmp_path, create_home=False)
+    assert settings.limits == Limits(max_bootstrap=500, yaml_max_depth=10)
+    assert settings.policy_paths == (tmp_path.resolve() / "shared", Path("/srv/policies"))
+
+
+def test_no_config_file_means_default_limits(tmp_path: Path) -> None:
+    settings = load_settings(tmp_path, create_home=False)
+    assert settings.limits == DEFAULT_LIMITS
+    assert settings.policy_paths == ()
+
+
+def test_bad_limits_and_policy_paths_are_each_reported(tmp_path: Path) -> None:
+    config = tmp_path / "govern.yaml"
+    config.write_text(
+        "policy_paths: shared\n"
+        "limits:\n"
+        "  max_bootstrap: -1\n"
+        "  yaml_max_depth: 5000\n"
+        "  max_boot: 3\n"
+    )
+    with pytest.raises(BadInputError) as caught:
+        load_settings(tmp_path)
+    path = config.resolve()
+    assert str(caught.value).splitlines() == [
+        MSG_CONFIG_NOT_LIST.format(
+            path=path, line=1, column=15, key="policy_paths", found="'shared'"
+        ),
+        MSG_CONFIG_BAD_LIMIT.format(
+            path=path, line=3, column=18, key="max_bootstrap", ceiling=10**12, found="-1"
+        ),
+        MSG_CONFIG_BAD_LIMIT.format(
+            path=path, line=4, column=19, key="yaml_max_depth", ceiling=200, found="5000"
+        ),
+        MSG_CONFIG_UNKNOWN_KEY.format(
+            path=path,
+            line=5,
+            column=3,
+            key="max_boot",
+            known="yaml_max_bytes, yaml_max_depth, yaml_max_nodes, max_bootstrap, max_groups",
+        ),
+    ]

@@ -48,8 +48,8 @@ def _hostile_audit() -> AuditResult:
     return audit.model_copy(update={"model": ModelRef(name=HOSTILE, version="1")})
 
 
-# An HTML tag that a browser or a Markdown viewer would act on: "<" not escaped by a backslash.
-RAW_SCRIPT_TAG = re.compile(r"(?<!\\)<script")
+# An HTML tag that a browser or a Markdown viewer would act on.
+RAW_SCRIPT_TAG = re.compile(r"<script")
 
 
 def test_environments_are_escaped_and_strict() -> None:
@@ -58,7 +58,7 @@ def test_environments_are_escaped_and_strict() -> None:
     assert html.undefined.__name__ == "StrictUndefined"
     markdown = template_environment("markdown")
     assert markdown.undefined.__name__ == "StrictUndefined"
-    assert markdown.from_string("{{ x }}").render(x=HOSTILE) == ('\\<script>alert("x")\\</script>')
+    assert markdown.from_string("{{ x }}").render(x=HOSTILE) == '&lt;script>alert("x")&lt;/script>'
 
 
 def test_model_name_with_script_is_escaped_in_html_report() -> None:
@@ -70,8 +70,8 @@ def test_model_name_with_script_is_escaped_in_html_report() -> None:
 def test_model_name_with_script_is_inert_in_markdown_report() -> None:
     text = render_report(_hostile_audit(), fmt="markdown")
     assert not RAW_SCRIPT_TAG.search(text)
-    assert '\\<script>alert("x")\\</script>' in text
-    assert "&lt;" not in text and "&amp;" not in text  # Markdown stays readable as plain text
+    assert '&lt;script>alert("x")&lt;/script>' in text
+    assert "&amp;" not in text  # Markdown stays readable as plain text ("&" of groups kept)
 
 
 @pytest.mark.parametrize("fmt", ["html", "markdown"])
@@ -81,7 +81,7 @@ def test_card_fields_are_escaped(fmt: str) -> None:
     )
     text = render_model_card(card, fmt=fmt)  # type: ignore[arg-type]
     assert not RAW_SCRIPT_TAG.search(text)
-    assert ("&lt;script&gt;" if fmt == "html" else "\\<script>") in text
+    assert ("&lt;script&gt;" if fmt == "html" else "&lt;script>") in text
 
 
 def test_group_labels_are_escaped_inside_charts() -> None:
@@ -207,3 +207,29 @@ def test_report_renders_in_a_real_browser(tmp_path: Path) -> None:
     assert (width, height) == (1100, 2400)
     # a blank page compresses to almost nothing; text, tables and charts do not
     assert len(data) > 50_000
+
+
+@pytest.mark.parametrize(
+    ("hostile", "expected"),
+    [
+        ('<img src=x onerror="alert(1)">', '&lt;img src=x onerror="alert(1)">'),
+        ("[appeal](javascript:alert(1))", "[appeal]\\(javascript:alert(1))"),
+        ("![x](data:text/html;base64,PHNjcmlwdD4=)", "![x]\\(data:text/html;base64,PHNjcmlwdD4=)"),
+        ("[x]: javascript:alert(1)", "\\[x]: javascript:alert(1)"),
+        ("<javascript:alert(1)>", "&lt;javascript:alert(1)>"),
+        ("&lt;script&gt;", "&amp;lt;script&amp;gt;"),
+        ("[appeal](https://agency.example/appeal)", "[appeal](https://agency.example/appeal)"),
+        ("[mail](mailto:hr@agency.example)", "[mail](mailto:hr@agency.example)"),
+    ],
+)
+def test_markdown_values_are_inert(hostile: str, expected: str) -> None:
+    markdown = template_environment("markdown")
+    assert markdown.from_string("{{ x }}").render(x=hostile) == expected
+
+
+def test_card_link_with_a_script_scheme_is_text_in_markdown() -> None:
+    card = ModelCard(
+        model_details=ModelDetails(name="m", description="[appeal](javascript:alert(1))")
+    )
+    text = render_model_card(card, fmt="markdown")
+    assert "](javascript:" not in text and "]\\(javascript:alert(1))" in text

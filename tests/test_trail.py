@@ -41,7 +41,9 @@ from govern.adapters.trail import (
     verify_trail,
 )
 from govern.cli.main import main
-from govern.cli.verify import VERIFY_BROKEN, VERIFY_OK
+from govern.cli.verify import VERIFY_BROKEN, VERIFY_OK, VERIFY_REGISTER
+from govern.services.verification import NOTE_OTHER_TRAIL
+from govern.settings import load_settings
 
 FIELDS = (
     "index",
@@ -118,7 +120,7 @@ def test_records_chain_and_hash_independently(trail: Path) -> None:
 def test_read_trail_round_trips(trail: Path) -> None:
     records = read_trail(trail)
     raw = [json.loads(line) for line in trail.read_text().splitlines()]
-    assert [r.model_dump() for r in records] == raw
+    assert [r.model_dump(exclude_unset=True) for r in records] == raw
     assert [r.kind for r in records] == ["register", "audit", "approval", "gate", "audit"]
 
 
@@ -427,7 +429,13 @@ def test_eight_processes_append_without_losing_or_interleaving(tmp_path: Path) -
 def test_cli_verify_ok(trail: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["verify", "--trail", str(trail)]) == 0
     head = verify_trail(trail).head_hash
-    assert capsys.readouterr().out == VERIFY_OK.format(n=5, path=trail, head=head) + "\n"
+    note = NOTE_OTHER_TRAIL.format(
+        trail=trail, configured=load_settings(create_home=False).trail_path
+    )
+    assert capsys.readouterr().out.splitlines() == [
+        VERIFY_OK.format(n=5, path=trail, head=head),
+        VERIFY_REGISTER.format(note=note),
+    ]
 
 
 def test_cli_verify_broken_exits_1_naming_the_record(

@@ -16,6 +16,7 @@ from pathlib import Path
 
 from govern.adapters.files import write_text_atomic
 from govern.errors import BadInputError
+from govern.markdown import table_cell
 from govern.results import RuleResult
 from govern.services.gate import COND_AUDIT_PASSED, GateResult
 
@@ -133,8 +134,9 @@ def write_junit(result: GateResult, path: str | Path) -> Path:
 
 
 def _cell(text: str | None) -> str:
-    """Make text safe inside a Markdown table cell (pipes and line breaks would split it)."""
-    return (text or "").replace("\\", "\\\\").replace("|", "\\|").replace("\n", " ").strip()
+    """Make text inert inside a Markdown table cell: no HTML, no unsafe link, no pipe or line
+    break that would split the cell (:func:`govern.markdown.table_cell`)."""
+    return table_cell(text)
 
 
 VERDICT_MARK = {
@@ -156,7 +158,10 @@ def gate_summary_markdown(result: GateResult) -> str:
     ...
     """
     state = "OPEN" if result.open else "CLOSED"
-    lines = [f"## Deployment gate: {state} — {_cell(result.model)} version {result.version}", ""]
+    lines = [
+        f"## Deployment gate: {state} — {_cell(result.model)} version {_cell(result.version)}",
+        "",
+    ]
     if result.policy_name:
         lines.append(
             f"Policy `{_cell(result.policy_name)}` (sha256 `{(result.policy_sha256 or '')[:12]}`), "

@@ -13,9 +13,11 @@ MLflow run in the ``govern-audits`` experiment.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import datetime as dt
 import functools
 import io
+import json
 import logging
 import os
 import re
@@ -28,9 +30,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from govern.errors import BadInputError, RegistryError
-from govern.settings import GovernSettings, load_settings
+from govern.settings import load_settings
 
 if TYPE_CHECKING:
+    from govern.limits import Limits
     from govern.metadata import GovernanceMetadata
 
 AUDIT_EXPERIMENT = "govern-audits"
@@ -42,6 +45,10 @@ TAG_AUDIT_RUN_ID = "govern.audit.run_id"
 TAG_AUDIT_POLICY_SHA256 = "govern.audit.policy_sha256"
 TAG_AUDIT_POLICY = "govern.audit.policy"
 TAG_AUDIT_AT = "govern.audit.at"
+# The audit's trail record, a copy of the trail's head kept outside the trail file.
+TAG_AUDIT_TRAIL_INDEX = "govern.audit.trail_index"
+TAG_AUDIT_TRAIL_HASH = "govern.audit.trail_hash"
+TAG_REGISTER_TRAIL = "govern.register.trail"
 TAG_CARD_RUN_ID = "govern.card.run_id"
 TAG_CARD_PATH = "govern.card.path"
 TAG_OUTCOME_ONLY = "govern.outcome_only"
@@ -56,6 +63,16 @@ _HTTP_DEFAULTS = {
     "MLFLOW_HTTP_REQUEST_BACKOFF_FACTOR": "1",
     "MLFLOW_HTTP_REQUEST_TIMEOUT": "20",
 }
+# Commands that only read (models, verify) answer a person waiting at a terminal or a CI step:
+# a server that accepted the connection and then stalls is reported after one short wait.
+READ_TIMEOUT_SECONDS = 5
+_HTTP_READ_ONLY = {
+    "MLFLOW_HTTP_REQUEST_MAX_RETRIES": "0",
+    "MLFLOW_HTTP_REQUEST_BACKOFF_FACTOR": "0",
+    "MLFLOW_HTTP_REQUEST_TIMEOUT": str(READ_TIMEOUT_SECONDS),
+}
+# The values govern itself put in the environment (a user's own settings are never replaced).
+_SET_BY_GOVERN: dict[str, str] = {}
 
 MODEL_NAME_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$")
 
@@ -91,6 +108,10 @@ MSG_BAD_MODEL_URI = (
 MSG_LOAD_FAILED = (
     "cannot load model {name!r} version {version} from {source} ({reason}). Check that the "
     "model's artifacts are reachable and its flavour's packages are installed."
+)
+MSG_BAD_LOAD_URI = (
+    "cannot load a model from {uri!r} ({reason}). Give an MLflow model URI such as "
+    "runs:/<run_id>/model, models:/<name>/<version> or a folder holding an MLmodel file."
 )
 MSG_OUTCOME_ONLY = (
     "model {name!r} version {version} was registered without a model artifact (a procured "
@@ -166,13 +187,22 @@ def _retry_on_write_race(write: Callable[[], object]) -> None:
             time.sleep(0.05 * (attempt + 1) + random.random() * 0.05)  # noqa: S311 - jitter
 
 
-def _import_mlflow() -> Any:
+def _http_settings(*, read_only: bool) -> None:
+    """MLflow's retry and timeout settings (read at each request) for this kind of command."""
+    wanted = _HTTP_READ_ONLY if read_only else _HTTP_DEFAULTS
+    for key, value in wanted.items():
+        current = os.environ.get(key)
+        if current is None or _SET_BY_GOVERN.get(key) == current:
+            os.environ[key] = value
+            _SET_BY_GOVERN[key] = value
+
+
+def _import_mlflow(*, read_only: bool = False) -> Any:
     _quiet_mlflow()
     # MLflow's usage telemetry would send data off the machine (public bodies must not leak
     # metadata) and makes short commands such as `govern gate` wait for it at exit.
     os.environ.setdefault("MLFLOW_DISABLE_TELEMETRY", "true")
-    for key, value in _HTTP_DEFAULTS.items():
-        os.environ.setdefault(key, value)
+    _http_settings(read_only=read_only)
     import mlflow
 
     _quiet_mlflow()  # mlflow configures its loggers on import; lower them again
@@ -243,6 +273,9 @@ class Registry:
         (``MLFLOW_TRACKING_URI``, ``govern.yaml``, else SQLite under ``.govern/``).
     cwd : pathlib.Path, optional
         Working directory used to resolve settings (default: the process's).
+    read_only : bool, default False
+        For commands that only read: one try per request with a short read timeout
+        (``READ_TIMEOUT_SECONDS``), so a server that stalls is reported within seconds.
 
     Examples
     --------
@@ -251,19 +284,20 @@ class Registry:
     '3'
     """
 
-    def __init__(self, tracking_uri: str | None = None, *, cwd: Path | None = None) -> None:
+    def __init__(
+        self, tracking_uri: str | None = None, *, cwd: Path | None = None, read_only: bool = False
+    ) -> None:
         settings = load_settings(cwd, create_home=tracking_uri is None)
         if tracking_uri is not None:
-            settings = GovernSettings(
+            settings = dataclasses.replace(
+                settings,
                 tracking_uri=tracking_uri,
                 source="environment",
                 artifact_location=_artifacts_beside(tracking_uri),
-                trail_path=settings.trail_path,
-                home=settings.home,
-                policy=settings.policy,
             )
         self.settings = settings
         self.tracking_uri = settings.tracking_uri
+        self.read_only = read_only
         self._client: Any = None
         self._mlflow: Any = None
 
@@ -274,7 +308,7 @@ class Registry:
         """The ``mlflow.MlflowClient`` (created on first use, after a reachability check)."""
         if self._client is None:
             check_reachable(self.tracking_uri)
-            self._mlflow = _import_mlflow()
+            self._mlflow = _import_mlflow(read_only=self.read_only)
             try:
                 self._client = self._mlflow.MlflowClient(
                     tracking_uri=self.tracking_uri, registry_uri=self.tracking_uri
@@ -651,33 +685,55 @@ class Registry:
         info = self.get_version(name, version)
         if info.outcome_only:
             raise BadInputError(MSG_OUTCOME_ONLY.format(name=name, version=version))
-        mlflow = self.mlflow
-        uri = f"models:/{name}/{version}"
-        try:
-            import mlflow.sklearn
-
-            estimator = mlflow.sklearn.load_model(uri)
-        except Exception as sklearn_error:
-            _logger.debug("no sklearn flavour for %s: %s", uri, sklearn_error)
-        else:
-            names = getattr(estimator, "feature_names_in_", None)
-            inputs = [str(n) for n in names] if names is not None else _signature_names(uri)
-            return LoadedModel(predictor=estimator, input_names=inputs, flavor="sklearn")
-        try:
-            import mlflow.pyfunc
-
-            wrapper = mlflow.pyfunc.load_model(uri)
-        except Exception as error:
-            raise RegistryError(
-                MSG_LOAD_FAILED.format(
-                    name=name, version=version, source=info.source, reason=str(error)[:300]
-                )
-            ) from error
-        schema = wrapper.metadata.get_input_schema() if wrapper.metadata is not None else None
-        inputs = (
-            list(schema.input_names()) if schema is not None and schema.has_input_names() else None
+        _ = self.mlflow  # points MLflow at this register
+        loaded = _load_predictor(f"models:/{name}/{version}")
+        if isinstance(loaded, LoadedModel):
+            return loaded
+        raise RegistryError(
+            MSG_LOAD_FAILED.format(name=name, version=version, source=info.source, reason=loaded)
         )
-        return LoadedModel(predictor=wrapper, input_names=inputs, flavor="pyfunc")
+
+    def load_model_uri(self, model_uri: str) -> LoadedModel:
+        """Load any MLflow model URI (``runs:/``, ``models:/``, a folder with an MLmodel file)
+        for prediction, as :meth:`load_model` does for a registered version."""
+        uri = model_uri
+        if "://" not in model_uri and ":/" not in model_uri:
+            local = Path(model_uri)
+            if not (local / "MLmodel").is_file():
+                raise BadInputError(
+                    MSG_BAD_LOAD_URI.format(uri=model_uri, reason="no MLmodel file in that folder")
+                )
+            uri = local.resolve().as_uri()
+        _ = self.mlflow  # points MLflow at this register (runs:/ and models:/ URIs)
+        loaded = _load_predictor(uri)
+        if isinstance(loaded, LoadedModel):
+            return loaded
+        raise BadInputError(MSG_BAD_LOAD_URI.format(uri=model_uri, reason=loaded))
+
+
+def _load_predictor(uri: str) -> LoadedModel | str:
+    """The model at ``uri``: the sklearn object when it has that flavour (so scores via
+    ``predict_proba`` and permutation importances are available), else the pyfunc wrapper; or
+    the reason it cannot be loaded."""
+    try:
+        import mlflow.sklearn
+
+        estimator = mlflow.sklearn.load_model(uri)
+    except Exception as sklearn_error:
+        _logger.debug("no sklearn flavour for %s: %s", uri, sklearn_error)
+    else:
+        names = getattr(estimator, "feature_names_in_", None)
+        inputs = [str(n) for n in names] if names is not None else _signature_names(uri)
+        return LoadedModel(predictor=estimator, input_names=inputs, flavor="sklearn")
+    try:
+        import mlflow.pyfunc
+
+        wrapper = mlflow.pyfunc.load_model(uri)
+    except Exception as error:
+        return str(error)[:300]
+    schema = wrapper.metadata.get_input_schema() if wrapper.metadata is not None else None
+    inputs = list(schema.input_names()) if schema is not None and schema.has_input_names() else None
+    return LoadedModel(predictor=wrapper, input_names=inputs, flavor="pyfunc")
 
 
 def _signature_names(uri: str) -> list[str] | None:
@@ -767,8 +823,9 @@ def register_model(
     """Register a model version with its governance metadata; return the new version.
 
     The metadata is stored on the registered model as ``govern.meta.*`` tags and its
-    description; the model card source (any text file, usually YAML) is stored as an artifact of
-    a run in the ``govern-register`` experiment and linked from the version's tags. A procured
+    description; the model card (YAML, validated first with the loader, schema and limits an
+    audit reads it with) is stored as an artifact of a run in the ``govern-register``
+    experiment and linked from the version's tags. A procured
     tool with no model artifact (``model_uri=None``) is registered as an *outcome-only* version:
     its audits read recorded decisions from the data.
 
@@ -803,19 +860,16 @@ def register_model(
     validate_model_name(name)
     if metadata is not None and metadata.name != name:
         raise BadInputError(MSG_NAME_MISMATCH.format(meta=metadata.name, name=name))
+    registry = Registry(tracking_uri)
     card_text: str | None = None
     card_name = "model_card.yaml"
     if card is not None:
-        card_path = Path(card)
-        try:
-            card_text = card_path.read_text(encoding="utf-8")
-        except OSError as error:
-            raise BadInputError(
-                MSG_CARD_MISSING.format(path=card_path, reason=error.strerror or error)
-            ) from error
-        card_name = card_path.name
+        card_text = _checked_card(Path(card), registry.settings.limits)
+        card_name = Path(card).name
+    from govern.adapters.trail import append_record, check_writable
 
-    registry = Registry(tracking_uri)
+    trail_file = check_writable(trail if trail is not None else registry.settings.trail_path)
+
     registry.ensure_model(
         name, description=metadata_description(metadata) if metadata is not None else None
     )
@@ -852,9 +906,7 @@ def register_model(
     else:
         version = registry.register_uri(name, model_uri, tags=version_tags)
 
-    from govern.adapters.trail import append_record
-
-    append_record(
+    record = append_record(
         "register",
         model=name,
         version=version,
@@ -867,14 +919,31 @@ def register_model(
             "card": version_tags.get(TAG_CARD_PATH),
             "purpose": metadata.purpose if metadata else None,
             "risk_tier": metadata.risk_tier if metadata else None,
-            "tracking_uri": _safe_uri(registry.tracking_uri),
+            "tracking_uri": safe_uri(registry.tracking_uri),
         },
-        path=trail if trail is not None else registry.settings.trail_path,
+        path=trail_file,
     )
+    # The version exists and the trail holds its record; anchoring it in the register lets
+    # `govern verify` notice records cut from the end of the trail.
+    anchor = {"trail_index": record.index, "trail_hash": record.record_hash}
+    registry.set_version_tags(name, version, {TAG_REGISTER_TRAIL: json.dumps(anchor)})
     return version
 
 
-def _safe_uri(uri: str) -> str:
+def _checked_card(path: Path, limits: Limits) -> str:
+    """The card's text, read and validated exactly as an audit will read it (the same loader,
+    schema and limits), so a card that later audits could not use is refused now."""
+    from govern.model_cards.card import parse_model_card
+    from govern.yaml_loader import read_yaml_text
+
+    if not path.exists():
+        raise BadInputError(MSG_CARD_MISSING.format(path=path, reason="no such file"))
+    text = read_yaml_text(path, str(path), kind="model card", limits=limits)
+    parse_model_card(text, str(path), limits=limits)
+    return text
+
+
+def safe_uri(uri: str) -> str:
     """The tracking URI without any user:password part (never written to the trail)."""
     return re.sub(r"//[^/@]*@", "//", uri)
 
@@ -962,7 +1031,7 @@ def model_inventory(*, tracking_uri: str | None = None) -> list[InventoryEntry]:
     >>> [(e.name, e.status) for e in model_inventory()]  # doctest: +SKIP
     [('cv-screening', 'governed'), ('legacy-ranker', 'UNGOVERNED')]
     """
-    registry = Registry(tracking_uri)
+    registry = Registry(tracking_uri, read_only=True)
     return [_entry(registry, model) for model in registry.list_models()]
 
 
@@ -974,7 +1043,7 @@ def describe_model(name: str, *, tracking_uri: str | None = None) -> InventoryEn
     >>> describe_model("cv-screening").risk_tier  # doctest: +SKIP
     'high'
     """
-    registry = Registry(tracking_uri)
+    registry = Registry(tracking_uri, read_only=True)
     return _entry(registry, registry.get_model(name))
 
 

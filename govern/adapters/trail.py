@@ -11,9 +11,15 @@ quietly.
 A chain alone cannot show that records were cut off its END (the shortened file is still a valid
 chain). So every append also rewrites a small head file beside the trail (``<trail>.head``:
 record count and last hash); :func:`verify_trail` fails when the trail holds fewer records than
-the head file remembers or when the head's hash is not in the trail. Someone able to rewrite both
-files can still truncate consistently: the gate, approval and audit tags in the model register
-hold the trail hashes of their records, which is a third, independent copy (see docs/gate.md).
+the head file remembers, when the head's hash is not in the trail, or when the head lags by more
+than the one record a crash between the two writes can leave. Someone able to rewrite both files
+can still truncate consistently, so the head is also anchored outside the file: every register,
+audit, sign-off and gate writes the index and hash of its trail record into the model version's
+tags in the register, and :func:`verify_trail` checks each such :class:`TrailAnchor` against the
+trail (an anchor past the trail's end means records were cut). Where ``$GOVERN_TRAIL_KEY`` is
+set, each record also carries an HMAC-SHA256 ``signature`` of its hash, so a chain rewritten and
+recomputed without the key is caught too. ``docs/trail.md`` lists exactly what is and is not
+detected.
 
 Records hold aggregates only (verdicts, counts, hashes), never row data.
 """
@@ -25,9 +31,11 @@ import datetime as dt
 import fcntl
 import getpass
 import hashlib
+import hmac
 import json
 import os
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal, get_args
 
@@ -41,6 +49,9 @@ TRAIL_KINDS: tuple[str, ...] = get_args(TrailKind)
 
 # prev_hash of the first record: no record came before it.
 GENESIS_HASH = "0" * 64
+
+# Where set, every record is signed (HMAC-SHA256 of its record_hash) with this secret.
+ENV_TRAIL_KEY = "GOVERN_TRAIL_KEY"
 
 # A payload is a summary (verdicts, counts, hashes). A bigger one almost certainly holds rows.
 MAX_PAYLOAD_BYTES = 64 * 1024
@@ -67,6 +78,10 @@ TRAIL_MISSING = (
 )
 TRAIL_UNREADABLE = (
     "cannot read the audit trail {path}: {error}. Check the path and its permissions."
+)
+TRAIL_UNWRITABLE = (
+    "cannot write to the audit trail {path}: {error}. Check --trail (or trail_path in "
+    "govern.yaml) and that its folder can be written."
 )
 HEAD_UNREADABLE = (
     "cannot read the trail's head file {path}: {error}. It is written by govern with every "
@@ -118,6 +133,27 @@ PROBLEM_HEAD_MISMATCH = (
     "record {index} (line {index}) is not the record the head file {head} remembers: the trail "
     "was rewritten from there on."
 )
+PROBLEM_HEAD_LAGS = (
+    "the head file {head} names record {expected} but the trail holds {found}: govern rewrites "
+    "the head with every record, so records {first}-{found} were added by something else or "
+    "the head file was rolled back."
+)
+PROBLEM_UNSIGNED = (
+    "record {index} (line {line}) is not signed, but {env} is set: every record govern writes "
+    "with the key carries a signature; the record was written without the key or replaced."
+)
+PROBLEM_BAD_SIGNATURE = (
+    "record {index} (line {line}) has a signature that does not match the key in {env}: the "
+    "record was rewritten and its hash recomputed without the key (or the key changed)."
+)
+PROBLEM_ANCHOR_PAST_END = (
+    "the register's {source} names trail record {index}, but the trail ends at record {found}: "
+    "records were cut from the end of the trail (and its head file rewritten to match)."
+)
+PROBLEM_ANCHOR_MISMATCH = (
+    "record {index} is not the record the register's {source} names: the trail was rewritten "
+    "from there on (or that register writes to another trail; see docs/trail.md)."
+)
 PROBLEM_HEAD_MISSING = (
     "the head file {head} is missing: records removed from the end of the trail could not be "
     "detected. It is written by govern with every record; restore it from a backup."
@@ -146,6 +182,22 @@ class TrailRecord(BaseModel):
     payload: dict[str, Any] = Field(description="Aggregates only, never row data.")
     prev_hash: str = Field(description="record_hash of the record before; zeros for the first.")
     record_hash: str = Field(description="sha256 of the canonical JSON of all other fields.")
+    signature: str | None = Field(
+        default=None,
+        description="HMAC-SHA256 of record_hash with $GOVERN_TRAIL_KEY; absent without a key.",
+    )
+
+
+@dataclass(frozen=True)
+class TrailAnchor:
+    """A trail record's index and hash as held outside the trail (a model version's tags).
+
+    ``source`` says where, for messages: ``"cv-screening version 3 tag govern.gate.last"``.
+    """
+
+    source: str
+    index: int
+    record_hash: str
 
 
 class TrailVerification(BaseModel):
@@ -159,6 +211,15 @@ class TrailVerification(BaseModel):
     )
     problem: str | None = Field(default=None, description="What is wrong, naming the record.")
     head_hash: str | None = Field(default=None, description="record_hash of the last record.")
+    signatures_checked: bool = Field(
+        default=False, description="True when $GOVERN_TRAIL_KEY was set and every record signed."
+    )
+    anchors_checked: int | None = Field(
+        default=None, description="Register anchors compared with the trail (None: not checked)."
+    )
+    register_note: str | None = Field(
+        default=None, description="Whether the register's anchors were compared, and why not."
+    )
 
 
 def canonical_json(value: object) -> str:
@@ -184,6 +245,22 @@ def record_hash(fields: dict[str, Any]) -> str:
     """
     hashed = {name: fields.get(name) for name in HASHED_FIELDS}
     return hashlib.sha256(canonical_json(hashed).encode("utf-8")).hexdigest()
+
+
+def _trail_key() -> bytes | None:
+    key = os.environ.get(ENV_TRAIL_KEY, "")
+    return key.encode("utf-8") if key else None
+
+
+def sign(record_hash_hex: str, key: bytes) -> str:
+    """HMAC-SHA256 (hex) of a record's hash with ``key``.
+
+    Examples
+    --------
+    >>> len(sign("0" * 64, b"secret"))
+    64
+    """
+    return hmac.new(key, record_hash_hex.encode("ascii"), hashlib.sha256).hexdigest()
 
 
 def default_actor() -> str:
@@ -217,14 +294,27 @@ def _lock_path(path: Path) -> Path:
 @contextlib.contextmanager
 def _locked(path: Path) -> Iterator[None]:
     """Hold an exclusive advisory lock on ``<trail>.lock`` (every govern process takes it)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd = os.open(_lock_path(path), os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(_lock_path(path), os.O_RDWR | os.O_CREAT, 0o644)
+    except OSError as error:
+        reason = error.strerror or type(error).__name__
+        raise TrailError(TRAIL_UNWRITABLE.format(path=path, error=reason)) from error
     try:
         fcntl.flock(fd, fcntl.LOCK_EX)
         yield
     finally:
         fcntl.flock(fd, fcntl.LOCK_UN)
         os.close(fd)
+
+
+def check_writable(path: Path | None = None) -> Path:
+    """Check, before anything else is recorded, that the trail's folder and lock can be written
+    (TrailError otherwise); return the trail's path."""
+    trail = _resolve(path)
+    with _locked(trail):
+        pass
+    return trail
 
 
 def _last_line(path: Path) -> bytes | None:
@@ -256,8 +346,9 @@ def _read_head(path: Path) -> dict[str, Any] | None:
         data = json.loads(head.read_text(encoding="utf-8"))
     except FileNotFoundError:
         return None
-    except (OSError, ValueError) as error:
-        raise TrailError(HEAD_UNREADABLE.format(path=head, error=error)) from error
+    except (OSError, ValueError, RecursionError) as error:
+        reason = str(error)[:80] or type(error).__name__
+        raise TrailError(HEAD_UNREADABLE.format(path=head, error=reason)) from error
     if (
         not isinstance(data, dict)
         or not isinstance(data.get("n_records"), int)
@@ -310,6 +401,52 @@ def append_record(
     >>> rec.index, verify_trail(trail).ok
     (1, True)
     """
+    with prepared_record(
+        kind,
+        model=model,
+        version=version,
+        data_sha256=data_sha256,
+        policy_sha256=policy_sha256,
+        result_sha256=result_sha256,
+        payload=payload,
+        path=path,
+        actor=actor,
+    ) as record:
+        pass
+    return record
+
+
+@contextlib.contextmanager
+def prepared_record(
+    kind: str,
+    *,
+    model: str | None,
+    version: str | None,
+    data_sha256: str | None,
+    policy_sha256: str | None,
+    result_sha256: str | None,
+    payload: dict[str, object],
+    path: Path | None = None,
+    actor: str | None = None,
+) -> Iterator[TrailRecord]:
+    """The next record of the trail, written when the block ends without an exception.
+
+    The trail stays locked for the block, so the record's index and hash are final while the
+    block runs: a caller can store them elsewhere (the register's tags) first and still keep
+    all or nothing, since a block that raises leaves the trail untouched. Keep the block short;
+    other govern processes wait for it. Parameters as :func:`append_record`.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> trail = pathlib.Path(tempfile.mkdtemp()) / "trail.jsonl"
+    >>> with prepared_record("gate", model="m", version="1", data_sha256=None,
+    ...                      policy_sha256=None, result_sha256=None, payload={},
+    ...                      path=trail) as record:
+    ...     anchor = (record.index, record.record_hash)  # e.g. into a version tag
+    >>> verify_trail(trail).head_hash == anchor[1]
+    True
+    """
     if kind not in TRAIL_KINDS:
         raise TrailError(UNKNOWN_KIND.format(kind=kind, kinds=", ".join(TRAIL_KINDS)))
     try:
@@ -334,17 +471,7 @@ def append_record(
         "payload": json.loads(payload_json),
     }
     with _locked(trail):
-        last = _last_line(trail)
-        if last is None:
-            index, prev_hash = 1, GENESIS_HASH
-        else:
-            try:
-                previous = TrailRecord.model_validate_json(last)
-            except ValueError as error:
-                raise TrailError(
-                    APPEND_ON_BROKEN.format(path=trail, problem=LAST_LINE_BAD)
-                ) from error
-            index, prev_hash = previous.index + 1, previous.record_hash
+        index, prev_hash = _next_position(trail)
         # The timestamp is taken under the lock so that trail order and time order agree.
         fields |= {
             "index": index,
@@ -352,35 +479,53 @@ def append_record(
             "prev_hash": prev_hash,
         }
         fields["record_hash"] = record_hash(fields)
+        key = _trail_key()
+        if key is not None:
+            fields["signature"] = sign(fields["record_hash"], key)
         record = TrailRecord.model_validate(fields)
-        line = (canonical_json(fields) + "\n").encode("utf-8")
-        fd = os.open(trail, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
-        try:
-            # One write() of the whole line: a reader never sees half a record.
-            written = os.write(fd, line)
-            if written != len(line):
-                raise TrailError(
-                    TRAIL_UNREADABLE.format(path=trail, error=f"short write ({written} bytes)")
-                )
-            os.fsync(fd)
-        finally:
-            os.close(fd)
+        yield record
+        _write_line(trail, (canonical_json(fields) + "\n").encode("utf-8"))
         write_text_atomic(
             head_path(trail),
             canonical_json({"n_records": index, "head_hash": record.record_hash}) + "\n",
         )
-    return record
 
 
-def _read_lines(trail: Path) -> list[str]:
+def _next_position(trail: Path) -> tuple[int, str]:
+    """Index and prev_hash of the next record (the trail is locked)."""
+    last = _last_line(trail)
+    if last is None:
+        return 1, GENESIS_HASH
     try:
-        text = trail.read_text(encoding="utf-8")
+        previous = TrailRecord.model_validate_json(last)
+    except ValueError as error:
+        raise TrailError(APPEND_ON_BROKEN.format(path=trail, problem=LAST_LINE_BAD)) from error
+    return previous.index + 1, previous.record_hash
+
+
+def _write_line(trail: Path, line: bytes) -> None:
+    fd = os.open(trail, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+    try:
+        # One write() of the whole line: a reader never sees half a record.
+        written = os.write(fd, line)
+        if written != len(line):
+            raise TrailError(
+                TRAIL_UNREADABLE.format(path=trail, error=f"short write ({written} bytes)")
+            )
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _read_lines(trail: Path) -> list[bytes]:
+    try:
+        data = trail.read_bytes()
     except FileNotFoundError as error:
         raise TrailError(TRAIL_MISSING.format(path=trail)) from error
-    except (OSError, UnicodeDecodeError) as error:
+    except OSError as error:
         raise TrailError(TRAIL_UNREADABLE.format(path=trail, error=error)) from error
-    lines = text.split("\n")
-    if lines and lines[-1] == "":
+    lines = data.split(b"\n")
+    if lines and lines[-1] == b"":
         lines.pop()
     return lines
 
@@ -411,38 +556,62 @@ def read_trail(path: Path | None = None) -> list[TrailRecord]:
     return records
 
 
-def _check_line(line: str, number: int) -> tuple[dict[str, Any] | None, str | None]:
+def _check_line(line: bytes, number: int) -> tuple[dict[str, Any] | None, str | None]:
     """Parse one line; return the record's fields, or a problem naming the line."""
     try:
-        data = json.loads(line)
+        data = json.loads(line.decode("utf-8"))
+    except UnicodeDecodeError:
+        return None, PROBLEM_BAD_JSON.format(line=number, error="not UTF-8 text")
+    except RecursionError:
+        return None, PROBLEM_BAD_JSON.format(line=number, error="nested too deeply")
     except ValueError as error:
-        return None, PROBLEM_BAD_JSON.format(line=number, error=error)
+        return None, PROBLEM_BAD_JSON.format(line=number, error=str(error)[:80])
     expected = {*HASHED_FIELDS, "record_hash"}
     if not isinstance(data, dict):
         return None, PROBLEM_NOT_RECORD.format(line=number, fields="not an object")
-    if set(data) != expected:
-        odd = sorted(set(data) ^ expected)
-        return None, PROBLEM_NOT_RECORD.format(line=number, fields=", ".join(odd))
+    if set(data) - {"signature"} != expected:
+        odd = sorted((set(data) - {"signature"}) ^ expected)
+        shown = ", ".join(repr(name)[1:-1][:40] for name in odd[:10])
+        return None, PROBLEM_NOT_RECORD.format(line=number, fields=shown)
     try:
         TrailRecord.model_validate(data)
-    except ValueError:
+        record_hash(data)  # NaN or a huge number in a payload cannot be hashed
+    except (ValueError, TypeError, RecursionError):
         return None, PROBLEM_NOT_RECORD.format(line=number, fields="wrong types")
     return data, None
 
 
-def verify_trail(path: Path | None = None) -> TrailVerification:
+class _Broken(Exception):
+    """The first problem found while verifying: how many records were good, which one broke."""
+
+    def __init__(self, n_good: int, index: int | None, problem: str) -> None:
+        super().__init__(problem)
+        self.n_good = n_good
+        self.index = index
+        self.problem = problem
+
+
+def verify_trail(
+    path: Path | None = None, *, anchors: Sequence[TrailAnchor] | None = None
+) -> TrailVerification:
     """Recompute the hash chain and name the first record altered, removed or reordered.
 
     Parameters
     ----------
     path : Path, optional
         The trail file; default ``govern.settings.trail_path()``.
+    anchors : list of TrailAnchor, optional
+        Record indexes and hashes held outside the trail (the register's tags); each must name
+        a record of the trail, so records cut from the end are caught even when the head file
+        was rewritten to match. None: not checked.
 
     Returns
     -------
     TrailVerification
         ``ok`` is True when every record matches its hash, indexes run 1, 2, 3, ... and each
-        record's ``prev_hash`` is the hash of the one before, and the head file agrees.
+        record's ``prev_hash`` is the hash of the one before, the head file agrees, every
+        record is signed with ``$GOVERN_TRAIL_KEY`` (where it is set) and every anchor names a
+        record of the trail.
 
     Raises
     ------
@@ -463,36 +632,50 @@ def verify_trail(path: Path | None = None) -> TrailVerification:
     trail = _resolve(path)
     lines = _read_lines(trail)
     head = _read_head(trail)
-
-    def bad(n_good: int, index: int | None, problem: str) -> TrailVerification:
+    key = _trail_key()
+    try:
+        records = _checked_chain(lines)
+        hashes = [data["record_hash"] for data in records]
+        _check_head(head, hashes, head_path(trail))
+        if key is not None:
+            _check_signatures(records, key)
+        if anchors is not None:
+            _check_anchors(anchors, hashes)
+    except _Broken as broken:
         return TrailVerification(
-            ok=False, path=str(trail), n_records=n_good, first_bad_index=index, problem=problem
+            ok=False,
+            path=str(trail),
+            n_records=broken.n_good,
+            first_bad_index=broken.index,
+            problem=broken.problem,
         )
+    return TrailVerification(
+        ok=True,
+        path=str(trail),
+        n_records=len(hashes),
+        head_hash=hashes[-1] if hashes else None,
+        signatures_checked=key is not None,
+        anchors_checked=None if anchors is None else len(anchors),
+    )
 
-    parsed: list[dict[str, Any] | None] = []
-    problems: list[str | None] = []
-    for number, line in enumerate(lines, start=1):
-        data, problem = _check_line(line, number)
-        parsed.append(data)
-        problems.append(problem)
+
+def _checked_chain(lines: list[bytes]) -> list[dict[str, Any]]:
+    """Every record's fields, in order; _Broken naming the first record out of the chain."""
+    parsed = [_check_line(line, number) for number, line in enumerate(lines, start=1)]
     # Which record index sits on which line: tells a reordering from a removal.
     line_of_index = {
-        data["index"]: number for number, data in enumerate(parsed, start=1) if data is not None
+        data["index"]: number for number, (data, _) in enumerate(parsed, start=1) if data
     }
-
     prev_hash = GENESIS_HASH
-    hashes: list[str] = []
-    for number, (data, problem) in enumerate(zip(parsed, problems, strict=True), start=1):
+    records: list[dict[str, Any]] = []
+    for number, (data, problem) in enumerate(parsed, start=1):
         expected_index = number
         if data is None:
-            return bad(number - 1, expected_index, problem or "")
+            raise _Broken(number - 1, expected_index, problem or "")
         if record_hash(data) != data["record_hash"]:
             # Named by its position: an altered record's own index cannot be trusted.
-            return bad(
-                number - 1,
-                expected_index,
-                PROBLEM_ALTERED.format(index=expected_index, line=number),
-            )
+            message = PROBLEM_ALTERED.format(index=expected_index, line=number)
+            raise _Broken(number - 1, expected_index, message)
         found = data["index"]
         if found != expected_index:
             later = line_of_index.get(expected_index)
@@ -501,50 +684,66 @@ def verify_trail(path: Path | None = None) -> TrailVerification:
                 if found < expected_index or (later is not None and later > number)
                 else PROBLEM_REMOVED
             )
-            return bad(
-                number - 1,
-                expected_index,
-                template.format(index=expected_index, found=found, line=number),
-            )
+            message = template.format(index=expected_index, found=found, line=number)
+            raise _Broken(number - 1, expected_index, message)
         if data["prev_hash"] != prev_hash:
             # Indexes run on and every record matches its own hash, so the record before this
             # one was rewritten with a recomputed hash.
             if number == 1:
-                return bad(0, 1, PROBLEM_CHAIN_START)
-            return bad(
-                number - 2,
-                found - 1,
-                PROBLEM_CHAIN.format(
-                    index=found - 1, line=number - 1, next_index=found, next_line=number
-                ),
+                raise _Broken(0, 1, PROBLEM_CHAIN_START)
+            message = PROBLEM_CHAIN.format(
+                index=found - 1, line=number - 1, next_index=found, next_line=number
             )
+            raise _Broken(number - 2, found - 1, message)
         prev_hash = data["record_hash"]
-        hashes.append(prev_hash)
+        records.append(data)
+    return records
 
+
+def _check_head(head: dict[str, Any] | None, hashes: list[str], head_file: Path) -> None:
     n_records = len(hashes)
-    head_file = head_path(trail)
     if head is None:
         if n_records:
-            return bad(n_records, None, PROBLEM_HEAD_MISSING.format(head=head_file))
-    else:
-        expected = head["n_records"]
-        if expected > n_records:
-            return bad(
-                n_records,
-                n_records + 1,
-                PROBLEM_TRUNCATED.format(
-                    index=n_records + 1, head=head_file, expected=expected, found=n_records
-                ),
+            raise _Broken(n_records, None, PROBLEM_HEAD_MISSING.format(head=head_file))
+        return
+    expected = head["n_records"]
+    if expected > n_records:
+        message = PROBLEM_TRUNCATED.format(
+            index=n_records + 1, head=head_file, expected=expected, found=n_records
+        )
+        raise _Broken(n_records, n_records + 1, message)
+    # The head may lag the trail by one record if a process died between the two writes (the
+    # next append rewrites it), never by more.
+    if expected < n_records - 1:
+        message = PROBLEM_HEAD_LAGS.format(
+            head=head_file, expected=expected, found=n_records, first=expected + 1
+        )
+        raise _Broken(expected, expected + 1, message)
+    if expected > 0 and hashes[expected - 1] != head["head_hash"]:
+        message = PROBLEM_HEAD_MISMATCH.format(index=expected, head=head_file)
+        raise _Broken(n_records, expected, message)
+
+
+def _check_signatures(records: list[dict[str, Any]], key: bytes) -> None:
+    for number, data in enumerate(records, start=1):
+        signature = data.get("signature")
+        if not isinstance(signature, str):
+            message = PROBLEM_UNSIGNED.format(index=number, line=number, env=ENV_TRAIL_KEY)
+            raise _Broken(number - 1, number, message)
+        if not hmac.compare_digest(signature, sign(data["record_hash"], key)):
+            message = PROBLEM_BAD_SIGNATURE.format(index=number, line=number, env=ENV_TRAIL_KEY)
+            raise _Broken(number - 1, number, message)
+
+
+def _check_anchors(anchors: Sequence[TrailAnchor], hashes: list[str]) -> None:
+    n_records = len(hashes)
+    # The furthest anchor first: records cut from the end are the likeliest tampering.
+    for anchor in sorted(anchors, key=lambda item: -item.index):
+        if anchor.index > n_records:
+            message = PROBLEM_ANCHOR_PAST_END.format(
+                source=anchor.source, index=anchor.index, found=n_records
             )
-        # The head may lag the trail by a record if a process died between the two writes, so
-        # it is a lower bound: the record it names must be in the trail, unchanged.
-        if expected > 0 and hashes[expected - 1] != head["head_hash"]:
-            return bad(
-                n_records, expected, PROBLEM_HEAD_MISMATCH.format(index=expected, head=head_file)
-            )
-    return TrailVerification(
-        ok=True,
-        path=str(trail),
-        n_records=n_records,
-        head_hash=hashes[-1] if hashes else None,
-    )
+            raise _Broken(n_records, n_records + 1, message)
+        if anchor.index < 1 or hashes[anchor.index - 1] != anchor.record_hash:
+            message = PROBLEM_ANCHOR_MISMATCH.format(source=anchor.source, index=anchor.index)
+            raise _Broken(max(anchor.index - 1, 0), anchor.index, message)

@@ -20,6 +20,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
+import unicodedata
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -48,6 +49,10 @@ MSG_BAD_ROLE = (
     "letter, as the policy's sign_off rule spells it (e.g. 'ethics_officer')."
 )
 MSG_NO_APPROVER = "--by is empty: name the person signing off (e.g. 'Jane Doe')."
+MSG_CONTROL_CHARACTERS = (
+    "{option} holds a control character ({char!r}): sign-offs are kept in the trail and shown in "
+    "reports and terminals, so write them as plain text (line breaks are fine in --comment)."
+)
 MSG_NO_COMMENT = (
     "--comment is empty: say what was reviewed and why it is approved (it is kept in the trail "
     "and shown to the oversight board)."
@@ -100,6 +105,12 @@ def _check_text(role: str, by: str, comment: str) -> None:
         raise BadInputError(MSG_NO_APPROVER)
     if not comment.strip():
         raise BadInputError(MSG_NO_COMMENT)
+    # A control character (an escape sequence above all) could rewrite what a reviewer's terminal
+    # shows of the trail; names never need one and comments need only line breaks and tabs.
+    for option, text, allowed in (("--by", by, ""), ("--comment", comment, "\n\t")):
+        bad = next((c for c in text if unicodedata.category(c) == "Cc" and c not in allowed), None)
+        if bad is not None:
+            raise BadInputError(MSG_CONTROL_CHARACTERS.format(option=option, char=bad))
 
 
 def approvals_from_tags(name: str, version: str, tags: dict[str, str]) -> list[RecordedApproval]:

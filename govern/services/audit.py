@@ -11,10 +11,11 @@
    the process facts from the register;
 4. **judge**: the policy's verdicts (:func:`govern.policies.evaluate`);
 5. **record**, all or nothing: an MLflow run in ``govern-audits`` (params, headline metrics,
-   ``audit.json`` and the compliance report), the version's ``govern.audit.*`` tags (run id
-   last, the tag readers key on), the output files, and a trail record (EU AI Act Art. 12). If a
-   step fails after the run started, the run is marked FAILED and the tags are put back as they
-   were, so nothing is left claiming an audit that was not recorded.
+   ``audit.json`` and the compliance report), the version's ``govern.audit.*`` tags (with the
+   index and hash of the audit's trail record, which anchor the trail outside its file; run id
+   last, the tag readers key on), the output files, and the trail record (EU AI Act Art. 12).
+   If a step fails after the run started, the run is marked FAILED and the tags are put back as
+   they were, so nothing is left claiming an audit that was not recorded.
 
 :func:`govern.services.data_audit.audit_data` is the same audit of a decision file with no
 register (an ethics officer's audit of a vendor tool's historical outcomes): steps 1 to 4, and
@@ -28,6 +29,7 @@ import hashlib
 import os
 import re
 from collections.abc import Sequence
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -40,6 +42,7 @@ if TYPE_CHECKING:
 
     from govern.adapters.files import OutputFolder
     from govern.adapters.registry import LoadedModel, ModelVersionInfo, Registry, RunRecorder
+    from govern.adapters.trail import TrailRecord
     from govern.evidence import Evidence, EvidencePart
     from govern.evidence.fairness import FairnessEvidence
     from govern.metadata import GovernanceMetadata
@@ -81,6 +84,9 @@ MSG_PREDICTIONS_NOT_BINARY = (
     "decisions, or audit recorded decisions with --y-pred COLUMN."
 )
 MSG_BAD_CARD = "the model card stored with {name!r} version {version} cannot be read: {problem}"
+MSG_BAD_SEED = "seed must be a whole number, 0 or more; found {seed!r}."
+# Messages list at most this many column names.
+MAX_LISTED = 25
 
 _METRIC_NAME_UNSAFE = re.compile(r"[^A-Za-z0-9_./ -]+")
 
@@ -181,6 +187,32 @@ def _check_decisions(predictions: np.ndarray, name: str, version: str) -> np.nda
     return predictions.astype(np.int8)
 
 
+def _listed(names: list[str]) -> str:
+    """Column names for a message: quoted, each cut short, at most MAX_LISTED of them."""
+    shown = ", ".join(repr(n if len(n) <= 60 else n[:60] + "…") for n in names[:MAX_LISTED])
+    more = len(names) - MAX_LISTED
+    return shown + (f" and {more} more" if more > 0 else "")
+
+
+def check_seed(seed: int) -> int:
+    """``seed`` when it is a whole number from 0 (numpy's generators take no other)."""
+    if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
+        raise BadInputError(MSG_BAD_SEED.format(seed=seed))
+    return seed
+
+
+def _check_user_columns(
+    frame: pd.DataFrame, columns: list[str], y_true: str | None, score: str | None, where: str
+) -> None:
+    """The columns the user named exist in the data, checked before the model's decisions are
+    added, so a message lists only the data's own columns."""
+    from govern.data import check_role_columns
+
+    roles = [("sensitive", column) for column in columns]
+    roles += [(role, column) for role, column in (("y_true", y_true), ("score", score)) if column]
+    check_role_columns(roles, [str(c) for c in frame.columns], where)
+
+
 def predict_decisions(
     model: LoadedModel, frame: pd.DataFrame, features: list[str], name: str, version: str
 ) -> np.ndarray:
@@ -194,9 +226,8 @@ def predict_decisions(
                 count=len(missing),
                 name=name,
                 version=version,
-                missing=", ".join(repr(m) for m in missing),
-                available=", ".join(repr(str(c)) for c in frame.columns[:25])
-                + (f" and {len(frame.columns) - 25} more" if len(frame.columns) > 25 else ""),
+                missing=_listed([str(m) for m in missing]),
+                available=_listed([str(c) for c in frame.columns]),
             )
         )
     try:
@@ -335,13 +366,17 @@ def _log_run(
     run.set_tags({"govern.audit.status": result.status})
 
 
-def _audit_tags(plan: _Registered, result: AuditResult, run_id: str) -> dict[str, str]:
+def _audit_tags(
+    plan: _Registered, result: AuditResult, run_id: str, record: TrailRecord
+) -> dict[str, str]:
     from govern.adapters.registry import (
         TAG_AUDIT_AT,
         TAG_AUDIT_POLICY,
         TAG_AUDIT_POLICY_SHA256,
         TAG_AUDIT_RUN_ID,
         TAG_AUDIT_STATUS,
+        TAG_AUDIT_TRAIL_HASH,
+        TAG_AUDIT_TRAIL_INDEX,
     )
     from govern.policies import policy_sha256
 
@@ -351,16 +386,21 @@ def _audit_tags(plan: _Registered, result: AuditResult, run_id: str) -> dict[str
         TAG_AUDIT_POLICY: plan.policy_source,
         TAG_AUDIT_POLICY_SHA256: policy_sha256(plan.policy),
         TAG_AUDIT_AT: result.created_at.isoformat(),
+        TAG_AUDIT_TRAIL_INDEX: str(record.index),
+        TAG_AUDIT_TRAIL_HASH: record.record_hash,
         TAG_AUDIT_RUN_ID: run_id,
     }
 
 
-def _trail_record(plan: _Registered, result: AuditResult, audit_json: str, trail: Path) -> None:
-    from govern.adapters.trail import append_record
+def _trail_record(
+    plan: _Registered, result: AuditResult, audit_json: str, trail: Path
+) -> AbstractContextManager[TrailRecord]:
+    """The audit's trail record, written when the ``with`` block around it succeeds."""
+    from govern.adapters.trail import prepared_record
     from govern.policies import policy_sha256
 
     assert result.policy is not None and result.model is not None
-    append_record(
+    return prepared_record(
         "audit",
         model=plan.name,
         version=plan.version,
@@ -406,18 +446,21 @@ def _record(
         )
         files = render_reports(result, plan.card)
         _log_run(run, plan, result, files)
-        tags = _audit_tags(plan, result, run.run_id)
         previous = registry.get_version_tags(plan.name, plan.version)
+        trail_file = trail or registry.settings.trail_path
+        tags: dict[str, str] = {}
         try:
-            registry.set_version_tags(plan.name, plan.version, tags)
-            if out is not None:
-                out.write(files)
-            _trail_record(
-                plan, result, files[AUDIT_ARTIFACT], trail or registry.settings.trail_path
-            )
+            # The trail stays locked while the tags (which anchor its record) and the files are
+            # written; the record itself is written last, when the block succeeds.
+            with _trail_record(plan, result, files[AUDIT_ARTIFACT], trail_file) as record:
+                tags = _audit_tags(plan, result, run.run_id, record)
+                registry.set_version_tags(plan.name, plan.version, tags)
+                if out is not None:
+                    out.write(files)
         except BaseException:
             # Leave nothing claiming an audit that was not recorded in full.
-            registry.restore_version_tags(plan.name, plan.version, previous, list(tags))
+            if tags:
+                registry.restore_version_tags(plan.name, plan.version, previous, list(tags))
             raise
     return result
 
@@ -508,6 +551,7 @@ def run_audit(
     from govern.results import ModelRef
 
     version = str(version)
+    check_seed(seed)
     the_policy, policy_source = load_policy_source(policy)
     the_waivers = load_waivers_source(waivers)
     out = output_folder(out_dir)
@@ -524,6 +568,7 @@ def run_audit(
 
     model, features, decision_column = None, None, y_pred
     if decision_column is None:
+        _check_user_columns(frame, columns, y_true, score, source or "the data")
         if info.outcome_only:
             raise BadInputError(MSG_OUTCOME_ONLY_NEEDS_Y_PRED.format(name=name, version=version))
         model = registry.load_model(name, version)

@@ -131,6 +131,7 @@ def audit_data(
     from govern.disclosure import redact
     from govern.services import audit as steps
 
+    steps.check_seed(seed)
     measurement = measurement or Measurement()
     out = steps.output_folder(out_dir)
     columns = steps.sensitive_columns(sensitive, None, model_name or "the decisions")

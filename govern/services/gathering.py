@@ -103,22 +103,30 @@ def fairness_gatherer(inputs: AuditInputs) -> EvidencePart:
 
 
 def transparency_gatherer(inputs: AuditInputs) -> EvidencePart:
-    """The model's inputs, proxies of the sensitive attributes and a global explanation.
+    """What the model reads, proxies (single and combined), explanations with intervals and
+    individual fairness, measured with the policy's settings (:mod:`govern.services.transparency`).
 
     Without a model (a procured tool audited on its recorded decisions) the inputs are unknown:
     proxies are measured over the data's other columns when the caller names them as features.
+    ``options["progress"]``, when set, follows the permutation importance.
     """
     from govern.audits.transparency import transparency_evidence
+    from govern.services.transparency import transparency_settings
 
     evidence = transparency_evidence(
         inputs.model,
         inputs.frame,
         features=inputs.features if inputs.features is not None else [],
         sensitive=inputs.sensitive,
-        seed=inputs.seed,
+        y_true=inputs.evaluation.y_true,
+        decisions=inputs.evaluation.y_pred,
+        settings=transparency_settings(
+            inputs.policy, seed=inputs.seed, n_repeats=int(inputs.options.get("n_repeats", 5))
+        ),
+        progress=inputs.options.get("progress"),
     )
     if inputs.features is None:
-        evidence = evidence.model_copy(update={"model_inputs": None})
+        evidence = evidence.model_copy(update={"model_inputs": None, "direct_use": None})
     return evidence
 
 

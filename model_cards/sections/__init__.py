@@ -22,6 +22,7 @@ from govern.results import DisclosureRule, RuleResult
 # Modules defining the sections that ship with govern; each registers its builder on import.
 BUILTIN_SECTION_MODULES = (
     "govern.model_cards.sections.fairness",
+    "govern.model_cards.sections.transparency",
     "govern.model_cards.sections.oversight",
     "govern.model_cards.sections.monitoring",
 )

@@ -45,9 +45,10 @@ MSG_UNKNOWN_CHECK_KIND = "unknown check kind {key!r}; registered kinds: {known}.
 
 
 class CheckModel(BaseModel):
-    """Base of every check schema: strict (unknown keys are errors) and frozen."""
+    """Base of every check schema: strict (unknown keys are errors) and frozen; numbers are
+    finite (a NaN or infinite threshold would make a rule pass or fail whatever is measured)."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
     kind: str
 
@@ -207,6 +208,10 @@ BUILTIN_CHECK_MODULES = (
     "transparency",
     "documentation",
     "process",
+    "combined_proxy",
+    "proxy_importance",
+    "importance_by_group",
+    "individual_fairness",
     "oversight",
     "drift",
 )

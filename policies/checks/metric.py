@@ -20,7 +20,6 @@ from govern.evidence.fairness import FairnessEvidence
 from govern.metric_names import METRIC_NAMES, REFERENCE_METRICS
 from govern.policies import sentences as say
 from govern.policies.checks import CheckKind, CheckModel, Finding, RuleContext, register_check_kind
-from govern.policies.yaml_positions import describe
 from govern.results import (
     ALL_GROUPS,
     INTERSECTION_SEPARATOR,
@@ -30,6 +29,7 @@ from govern.results import (
     Verdict,
 )
 from govern.suggest import did_you_mean
+from govern.yaml_loader import describe
 
 MSG_UNKNOWN_METRIC = "unknown metric '{name}'{hint}; see the metric list in docs/policies.md"
 MSG_BAD_ATTRIBUTES = (

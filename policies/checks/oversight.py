@@ -35,8 +35,8 @@ from govern.evidence.oversight import (
 from govern.policies import sentences as say
 from govern.policies.checks import CheckKind, CheckModel, Finding, RuleContext, register_check_kind
 from govern.policies.checks.metric import ATTRIBUTE_SELECTORS, MSG_BAD_ATTRIBUTES
-from govern.policies.yaml_positions import describe
 from govern.results import ALL_GROUPS, INTERSECTION_SEPARATOR, UNKNOWN_GROUP, MetricRow
+from govern.yaml_loader import describe
 
 MSG_TOLERANCE_NEEDED = "requirement '{requirement}' needs 'tolerance'; add it"
 MSG_TOLERANCE_UNUSED = "'tolerance' is not used with requirement '{requirement}'; remove it"

@@ -49,20 +49,30 @@ def _no_sensitive_inputs(info: TransparencyEvidence) -> Finding:
             "documentation of the features it reads).",
         )
     common = {"threshold": 0.0, "comparison": "sensitive_inputs <= 0"}
-    sensitive = {name.casefold(): name for name in info.sensitive_attributes}
-    used = [name for name in info.model_inputs if name.casefold() in sensitive]
-    if used:
+    if info.direct_use is not None:
+        found = [(use.input, use.detail) for use in info.direct_use]
+    else:  # evidence from before direct use was examined: compare the names only
+        sensitive = {name.casefold() for name in info.sensitive_attributes}
+        found = [
+            (name, f"input '{name}' is a sensitive attribute")
+            for name in info.model_inputs
+            if name.casefold() in sensitive
+        ]
+    if found:
+        used = list(dict.fromkeys(name for name, _ in found))
+        where = f" (read from {info.input_source})" if info.input_source else ""
         return Finding(
             verdict="fail",
-            sentence=f"The model reads sensitive attributes as inputs: {say.listing(used)}.",
+            sentence=f"The model reads sensitive attributes as inputs{where}: {say.listing(used)}.",
             value=float(len(used)),
-            details=[f"input '{name}' is a sensitive attribute" for name in used],
+            details=[detail for _, detail in found],
             **common,
         )
     return Finding(
         verdict="pass",
-        sentence=f"None of the model's {say.count_words(len(info.model_inputs), 'input')} is a "
-        f"sensitive attribute ({say.listing(info.sensitive_attributes) or 'none declared'}).",
+        sentence=f"None of the model's {say.count_words(len(info.model_inputs), 'input')} is, "
+        f"is named after or copies a sensitive attribute "
+        f"({say.listing(info.sensitive_attributes) or 'none declared'}).",
         value=0.0,
         **common,
     )
@@ -116,10 +126,20 @@ def _global_explanation(info: TransparencyEvidence) -> Finding:
         )
     top = sorted(info.global_explanation, key=lambda f: abs(f.importance), reverse=True)
     names = [f.feature for f in top[:3]]
+    first = top[0]
+    if first.ci_low is not None and first.ci_high is not None:
+        level = info.settings.get("level")
+        level_text = f"{float(level) * 100:g}%" if isinstance(level, int | float) else "95%"
+        how = (
+            f"; shuffling '{first.feature}' changes {first.importance:.0%} of its decisions "
+            f"({level_text} interval {first.ci_low:.0%} to {first.ci_high:.0%})"
+        )
+    else:
+        how = ""
     return Finding(
         verdict="pass",
-        sentence=f"A global explanation exists ({top[0].method}); the most influential inputs "
-        f"are {say.listing(names)}.",
+        sentence=f"A global explanation exists ({first.method}); the most influential inputs "
+        f"are {say.listing(names)}{how}.",
     )
 
 
