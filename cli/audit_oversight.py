@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 import click
 
-from govern.cli.options import format_option
+from govern.cli.options import bootstrap_option, format_option, seed_option
 from govern.errors import EXIT_OK
 
 if TYPE_CHECKING:
@@ -141,14 +141,8 @@ def _split(value: str) -> list[str]:
     default=None,
     help="Without --policy: smaller groups are reported, not judged (default 30).",
 )
-@click.option(
-    "--bootstrap",
-    "n_boot",
-    type=click.IntRange(min=0),
-    default=None,
-    help="Without --policy: bootstrap replicates for the intervals (default 1000).",
-)
-@click.option("--seed", type=int, default=0, show_default=True, help="Seed of the bootstrap.")
+@bootstrap_option
+@seed_option(0, "Seed of the bootstrap.")
 @format_option
 def oversight(
     data_path: Path,

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 import click
 
-from govern.cli.options import format_option, trail_option
+from govern.cli.options import format_option, seed_option, trail_option
 from govern.errors import EXIT_OK, EXIT_POLICY_FAILED
 
 if TYPE_CHECKING:
@@ -147,7 +147,7 @@ def _split(value: str) -> list[str]:
     default=None,
     help="Most periods pooled into one window (default: a year of periods).",
 )
-@click.option("--seed", type=int, default=0, show_default=True, help="Seed of the bootstrap.")
+@seed_option(0, "Seed of the bootstrap.")
 @trail_option
 @format_option
 def monitor(
