@@ -121,6 +121,12 @@ def _split(value: str) -> list[str]:
 @click.option("--reviewer", default=None, help="Column naming the reviewer or team.")
 @click.option("--recommended-at", default=None, help="Column: when the model recommended.")
 @click.option("--decided-at", default=None, help="Column: when the decision was taken.")
+@click.option(
+    "--id",
+    "person",
+    default=None,
+    help="Column identifying the person each row is about: a person on two rows is refused.",
+)
 @click.option("--policy", default=None, help="Policy pack or YAML file (e.g. human-oversight).")
 @click.option(
     "--waivers",
@@ -154,6 +160,7 @@ def oversight(
     reviewer: str | None,
     recommended_at: str | None,
     decided_at: str | None,
+    person: str | None,
     policy: str | None,
     waivers: Path | None,
     out_dir: Path | None,
@@ -188,6 +195,7 @@ def oversight(
         reviewer=reviewer,
         recommended_at=recommended_at,
         decided_at=decided_at,
+        person=person,
         policy=policy,
         waivers=waivers,
         out_dir=out_dir,

@@ -119,6 +119,13 @@ def _split(value: str) -> list[str]:
 @click.option("--appeal-upheld", default=None, help="With --appeal: 1 when the appeal was upheld.")
 @click.option("--reviewer", default=None, help="With --recommendation: the reviewer or team.")
 @click.option(
+    "--id",
+    "person",
+    default=None,
+    help="Column identifying the person each row is about: a person on two rows of one period "
+    "is refused.",
+)
+@click.option(
     "--waivers",
     type=click.Path(dir_okay=False, path_type=Path),
     default=None,
@@ -161,6 +168,7 @@ def monitor(
     appeal: str | None,
     appeal_upheld: str | None,
     reviewer: str | None,
+    person: str | None,
     waivers: Path | None,
     model: str | None,
     version: str | None,
@@ -192,6 +200,7 @@ def monitor(
         appeal=appeal,
         appeal_upheld=appeal_upheld,
         reviewer=reviewer,
+        person=person,
         waivers=waivers,
         model=model,
         version=version,

@@ -3,7 +3,8 @@
 Everything that would make the audit meaningless is refused here with a message naming the
 column: a misspelt or missing column, a recommendation or decision that is not binary, appeal
 outcomes without the appeal column, an appeal upheld for someone who did not appeal, half a
-timestamp pair, a decision taken before its recommendation.
+timestamp pair, a decision taken before its recommendation, and (when the log names who each
+row is about) one person on two rows.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from govern.audits.people import check_one_row_per_person
 from govern.audits.times import timestamps
 from govern.data import EMPTY_DATA, binary_column, check_role_columns
 from govern.errors import DataError
@@ -171,16 +173,24 @@ def decision_log(
     sensitive: list[str],
     positive_label: Any = 1,
     source: str | None = None,
+    person: str | None = None,
 ) -> DecisionLog:
-    """Validate ``df`` as a decision log with these roles (DataError naming the column)."""
+    """Validate ``df`` as a decision log with these roles (DataError naming the column).
+
+    ``person`` names the column that identifies who each row is about; given, a person on two
+    rows is refused (:func:`govern.audits.people.check_one_row_per_person`).
+    """
     where = source or "the data"
     if not sensitive:
         raise DataError(NO_SENSITIVE)
     if roles.appeal_upheld is not None and roles.appeal is None:
         raise DataError(UPHELD_NEEDS_APPEAL.format(column=roles.appeal_upheld))
-    check_role_columns(_roles(roles, sensitive), [str(c) for c in df.columns], where)
+    named = _roles(roles, sensitive) + ([("id", person)] if person is not None else [])
+    check_role_columns(named, [str(c) for c in df.columns], where)
     if len(df) == 0:
         raise DataError(EMPTY_DATA.format(source=where))
+    if person is not None:
+        check_one_row_per_person(df, column=person, source=where)
     recommended = yes_no_column(df, "recommendation", roles.recommendation, positive_label, where)
     decided = yes_no_column(df, "decision", roles.decision, positive_label, where)
     appealed = upheld = None

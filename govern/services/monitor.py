@@ -129,6 +129,7 @@ class MonitorRoles:
     y_pred: str
     sensitive: list[str]
     oversight: OversightRoles | None = None
+    person: str | None = None
 
 
 @dataclass(frozen=True)
@@ -224,9 +225,14 @@ def _validated(frame: pd.DataFrame, roles: MonitorRoles, source: str | None) -> 
     where = source or "the data"
     available = [str(c) for c in frame.columns]
     check_role_columns([("time", roles.time)], available, where)
-    for role, column in [("decision", roles.y_pred), *(("sensitive", s) for s in roles.sensitive)]:
+    others = [("decision", roles.y_pred), *(("sensitive", s) for s in roles.sensitive)]
+    if roles.person is not None:
+        others.append(("id", roles.person))
+    for role, column in others:
         if column == roles.time:
             raise DataError(MSG_SAME_COLUMN.format(column=column, role=role))
+    if roles.person is not None:
+        check_role_columns(others, available, where)
     if roles.oversight is not None:
         decision_log(frame, roles=roles.oversight, sensitive=roles.sensitive, source=where)
     else:
@@ -257,15 +263,39 @@ def _window_info(window: Window, periods: list[Period], counts: np.ndarray) -> W
     )
 
 
+def _one_row_per_person(
+    frame: pd.DataFrame,
+    roles: MonitorRoles,
+    period_of_row: np.ndarray,
+    periods: list[Period],
+    source: str | None,
+) -> None:
+    """A person twice in one period is refused (twice in a pooled window is two decisions)."""
+    from govern.audits.people import check_one_row_per_person
+
+    if roles.person is None:
+        return
+    check_one_row_per_person(
+        frame,
+        column=roles.person,
+        source=source or "the data",
+        period_of_row=period_of_row,
+        period_labels=[p.label for p in periods],
+    )
+
+
 def _windows(
-    times: np.ndarray, evaluation: Any, policy: Policy, every: Every, max_periods: int | None
-) -> tuple[np.ndarray, list[Period], list[WindowInfo], list[list[int]]]:
+    period_of_row: np.ndarray,
+    periods: list[Period],
+    evaluation: Any,
+    policy: Policy,
+    every: Every,
+    max_periods: int | None,
+) -> tuple[list[WindowInfo], list[list[int]]]:
     import numpy as np
 
-    from govern.audits.monitoring.periods import assign_periods
     from govern.audits.monitoring.pooling import group_counts, pool_windows
 
-    period_of_row, periods = assign_periods(times, every)
     counts = group_counts(period_of_row, len(periods), evaluation.codes, evaluation.levels)
     windows = pool_windows(
         counts,
@@ -276,7 +306,7 @@ def _windows(
     )
     per_period = np.bincount(period_of_row, minlength=len(periods))
     infos = [_window_info(w, periods, per_period) for w in windows]
-    return period_of_row, periods, infos, [w.periods for w in windows]
+    return infos, [w.periods for w in windows]
 
 
 def _gather(
@@ -513,6 +543,7 @@ def _roles(
     appeal: str | None,
     appeal_upheld: str | None,
     reviewer: str | None,
+    person: str | None = None,
 ) -> MonitorRoles:
     from govern.errors import BadInputError
     from govern.evidence.oversight import OversightRoles
@@ -530,7 +561,9 @@ def _roles(
             reviewer=reviewer,
         )
     columns = [name.strip() for name in names if name.strip()]
-    return MonitorRoles(time=time, y_pred=y_pred, sensitive=columns, oversight=oversight)
+    return MonitorRoles(
+        time=time, y_pred=y_pred, sensitive=columns, oversight=oversight, person=person
+    )
 
 
 def _published(
@@ -597,6 +630,7 @@ def monitor_log(
     appeal: str | None = None,
     appeal_upheld: str | None = None,
     reviewer: str | None = None,
+    person: str | None = None,
     waivers: Sequence[Waiver] | str | os.PathLike[str] | None = None,
     model: str | None = None,
     version: str | None = None,
@@ -627,6 +661,9 @@ def monitor_log(
         Sensitive attribute columns.
     recommendation, appeal, appeal_upheld, reviewer : str, optional
         A reviewer stage: the model's recommendation and the other oversight columns.
+    person : str, optional
+        Column identifying who each row is about: a person on two rows of one period is
+        refused (a person may come back in a later period).
     waivers : list of Waiver or path, optional
         Time-limited exceptions, applied to every window.
     model, version : str, optional
@@ -658,9 +695,11 @@ def monitor_log(
     """
     import numpy as np
 
-    from govern.audits.monitoring.periods import parse_every
+    from govern.audits.monitoring.periods import assign_periods, parse_every
 
-    roles = _roles(time, y_pred, sensitive, recommendation, appeal, appeal_upheld, reviewer)
+    roles = _roles(
+        time, y_pred, sensitive, recommendation, appeal, appeal_upheld, reviewer, person
+    )
     period = parse_every(every)
     loaded = _load(
         data,
@@ -673,8 +712,10 @@ def monitor_log(
         tracking_uri=tracking_uri,
     )
     times, evaluation = _validated(loaded.frame, roles, loaded.source)
-    period_of_row, periods, windows, members = _windows(
-        times, evaluation, loaded.policy, period, max_periods
+    period_of_row, periods = assign_periods(times, period)
+    _one_row_per_person(loaded.frame, roles, period_of_row, periods, loaded.source)
+    windows, members = _windows(
+        period_of_row, periods, evaluation, loaded.policy, period, max_periods
     )
     gathered = [
         _gather(loaded.frame, np.isin(period_of_row, indexes), window, roles, loaded.policy,

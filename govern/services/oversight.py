@@ -50,6 +50,7 @@ def audit_oversight_data(
     reviewer: str | None = None,
     recommended_at: str | None = None,
     decided_at: str | None = None,
+    person: str | None = None,
     policy: Policy | str | os.PathLike[str] | None = None,
     waivers: Sequence[Waiver] | str | os.PathLike[str] | None = None,
     out_dir: str | os.PathLike[str] | None = None,
@@ -69,6 +70,8 @@ def audit_oversight_data(
         Sensitive attribute columns.
     appeal, appeal_upheld, reviewer, recommended_at, decided_at : str, optional
         Further columns of the log (see :func:`govern.audits.oversight.audit_oversight`).
+    person : str, optional
+        Column identifying who each row is about: a person on two rows is refused.
     policy : Policy, pack name or path, optional
         Judge the evidence (e.g. ``human-oversight``); without it nothing is judged and the
         result's status is ``no_policy``.
@@ -118,7 +121,7 @@ def audit_oversight_data(
     columns = _columns(sensitive)
     # The log is validated first, so that a message names the column by its part in the log
     # ("decision column ...") rather than by its role in the fairness audit.
-    decision_log(frame, roles=roles, sensitive=columns, source=source)
+    decision_log(frame, roles=roles, sensitive=columns, source=source, person=person)
     common: dict[str, Any] = {"y_pred": decision, "sensitive": columns, "seed": seed}
     if policy is not None:
         if settings:
