@@ -15,6 +15,10 @@ AUDIT_COMMANDS: dict[str, tuple[str, str]] = {
         "govern.cli.audit_oversight:oversight",
         "How human reviewers used a model's recommendations: overrides, appeals, signals.",
     ),
+    "recommendations": (
+        "govern.cli.audit_recommendations:recommendations",
+        "Fairness of a recommendation log: who is served, who is shown (no registry).",
+    ),
     "run": (
         "govern.cli.audit_run:run",
         "Audit a registered model version against a policy and record the evidence.",

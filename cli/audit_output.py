@@ -32,7 +32,9 @@ MARKS = {
 
 def subject(result: AuditResult) -> str:
     if result.model is None:
-        return f"decisions in {result.data.source or 'the data'}"
+        logged = "ranking" in result.evidence.kinds and "fairness" not in result.evidence.kinds
+        what = "recommendations" if logged else "decisions"
+        return f"{what} in {result.data.source or 'the data'}"
     version = f" version {result.model.version}" if result.model.version else ""
     return f"{result.model.name}{version}"
 

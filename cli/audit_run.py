@@ -6,6 +6,7 @@ from pathlib import Path
 
 import click
 
+from govern.cli.audit_recommendations import ranking_columns, ranking_options
 from govern.cli.options import engine_option, format_option, seed_option
 
 RECORDED = "recorded: MLflow run {run_id}, version tags govern.audit.*, trail record"
@@ -48,6 +49,7 @@ RECORDED = "recorded: MLflow run {run_id}, version tags govern.audit.*, trail re
     help="Also write audit.json and the compliance report into this folder.",
 )
 @seed_option(0, "Seed of the bootstrap.")
+@ranking_options
 @format_option
 @engine_option
 def run(
@@ -62,10 +64,20 @@ def run(
     score: str | None,
     out_dir: Path | None,
     seed: int,
+    user: str | None,
+    rank: str | None,
+    k: int | None,
+    item_category: str | None,
+    categories: tuple[str, ...],
+    item_sensitive: str | None,
+    outcome: str | None,
     output_format: str,
     engine: str,
 ) -> int:
     """Audit version --version of registered model NAME against --policy and record it.
+
+    For a recommender, --data is its recommendation log and --user, --rank and --k (with the
+    other log columns) name its columns: the recorded recommendations are audited.
 
     Records an MLflow run (audit.json, report), govern.audit.* tags on the version and a trail
     record. Exit 0 when the policy passed, 1 when a blocking rule failed or could not be checked
@@ -74,6 +86,15 @@ def run(
     from govern.cli.audit_output import exit_code, print_audit
     from govern.services.audit import run_audit
 
+    ranking = ranking_columns(
+        user=user,
+        rank=rank,
+        k=k,
+        item_category=item_category,
+        categories=categories,
+        item_sensitive=item_sensitive,
+        outcome=outcome,
+    )
     result = run_audit(
         name,
         version=version,
@@ -86,6 +107,7 @@ def run(
         score=score,
         out_dir=out_dir,
         seed=seed,
+        ranking=ranking,
         engine=engine,
     )
     assert result.policy is not None and result.model is not None

@@ -45,8 +45,8 @@ def list_command(output_format: str) -> int:
     type=click.IntRange(min=1, max=10_000_000),
     default=5000,
     show_default=True,
-    help="How many to generate (what each data set counts: govern datasets list); at most "
-    "10,000,000.",
+    help="How many to generate: rows, or for a log the unit `govern datasets list` names "
+    "(employees for learning_pathways, posts for talent_shortlist); at most 10,000,000.",
 )
 @seed_option(0)
 @click.option(
@@ -106,22 +106,20 @@ def generate_command(
     **stage: object,
 ) -> int:
     """Generate data set NAME (see `govern datasets list`) and write it to --out."""
-    from govern.datasets import write_dataset
+    from govern.datasets import get_scenario, rows_written, write_dataset
 
     options = {key: value for key, value in stage.items() if value is not None}
     path = write_dataset(name, out, rows=rows, seed=seed, disparity=disparity, **options)
+    scenario = get_scenario(name)
+    written = rows_written(name, rows)
     if output_format == "json":
-        click.echo(
-            json.dumps(
-                {
-                    "name": name,
-                    "path": str(path),
-                    "rows": rows,
-                    "seed": seed,
-                    "disparity": disparity,
-                }
-            )
-        )
+        payload: dict[str, object] = {"name": name, "path": str(path), "rows": written}
+        if scenario.rows_per_unit != 1:
+            payload[scenario.unit] = rows
+        click.echo(json.dumps({**payload, "seed": seed, "disparity": disparity}))
     else:
-        click.echo(f"wrote {name} ({rows} rows, seed {seed}, disparity {disparity}) to {path}")
+        counted = f"{written} rows"
+        if scenario.rows_per_unit != 1:
+            counted += f": {rows} {scenario.unit} x {scenario.rows_per_unit}"
+        click.echo(f"wrote {name} ({counted}, seed {seed}, disparity {disparity}) to {path}")
     return 0

@@ -14,6 +14,9 @@ if TYPE_CHECKING:
 
 VERDICT_LINE = "Audit verdict: {status} ({counts}) under policy {policy}."
 GATE_LINE = "Deployment gate: {state}."
+RECOMMENDER_LINE = (
+    "Recommender audit ({model}, its log of top-5 courses): {status} under policy {policy}."
+)
 FILES_HEADER = "Files written:"
 
 
@@ -56,10 +59,23 @@ def _print_summary(summary: DemoSummary) -> None:
     click.echo(GATE_LINE.format(state="OPEN" if summary.gate.open else "CLOSED"))
     for reason in summary.gate.reasons:
         click.echo(f"  - {reason}")
+    recommendations = summary.recommendations
+    if recommendations is not None and recommendations.policy is not None:
+        click.echo("")
+        click.echo(
+            RECOMMENDER_LINE.format(
+                model=recommendations.model.name if recommendations.model else "-",
+                status=recommendations.status.upper(),
+                policy=recommendations.policy.policy_name,
+            )
+        )
+        for rule in recommendations.policy.blocking_failures:
+            click.echo(f"  - {rule.sentence}")
     click.echo("")
     click.echo(FILES_HEADER)
+    width = max((len(name) for name in summary.files), default=16)
     for name, path in summary.files.items():
-        click.echo(f"  {name:<16} {path}")
+        click.echo(f"  {name:<{width}} {path}")
 
 
 @click.command()
@@ -94,7 +110,8 @@ def demo(
     """Run the whole job end to end on synthetic recruitment data: generate applicants, train a
     screening model, register it in MLflow (SQLite under .govern/ unless MLFLOW_TRACKING_URI is
     set), audit it against a policy, write the audit, model card and compliance report, and run
-    the deployment gate.
+    the deployment gate. Then audit a learning-pathway recommender on its log of top-5 courses
+    (recommendations_report.html).
 
     The demo succeeds (exit 0) whatever the verdict: finding the planted disparity is its job.
     """
@@ -119,6 +136,9 @@ def demo(
             "gate_open": summary.gate.open,
             "gate_reasons": summary.gate.reasons,
             "files": {name: str(path) for name, path in summary.files.items()},
+            "recommendations_status": (
+                summary.recommendations.status if summary.recommendations else None
+            ),
         }
         click.echo(json.dumps(payload, indent=2))
     else:

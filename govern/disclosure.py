@@ -29,6 +29,7 @@ from typing import Any, Literal
 
 from govern.evidence import EvidencePart, kind_of
 from govern.evidence.fairness import FairnessEvidence, GroupSummary
+from govern.evidence.ranking import RankingEvidence
 from govern.results import ALL_GROUPS, AuditResult, DisclosureRule, RuleResult
 
 SMALL: Literal["small"] = "small"
@@ -148,6 +149,69 @@ def _redact_fairness(
     )
 
 
+def ranking_hidden_groups(
+    ranking: RankingEvidence, rule: DisclosureRule
+) -> dict[tuple[str, str], Withheld]:
+    """(attribute, group) -> why it is hidden, for the groups of users and of items of a ranking
+    audit (the same rule; a ranking audit's references differ by metric, so none is spared)."""
+    if rule.required_by:
+        return {}
+    hidden: dict[tuple[str, str], Withheld] = {}
+    by_attribute: dict[str, list[GroupSummary]] = {}
+    for summary in [*ranking.groups, *ranking.item_groups]:
+        by_attribute.setdefault(summary.attribute, []).append(summary)
+    for attribute, groups in by_attribute.items():
+        if any(g.withheld for g in groups):  # already redacted: keep what it hid, and why
+            hidden.update({(attribute, g.group): g.withheld for g in groups if g.withheld})
+            continue
+        for group, why in _table_hidden(groups, None, rule.min_size).items():
+            hidden[(attribute, group)] = why
+    return hidden
+
+
+def _redact_ranking(
+    ranking: RankingEvidence, hidden: dict[tuple[str, str], Withheld]
+) -> RankingEvidence:
+    # As for fairness: spreads over the groups judged could be solved for a withheld group's
+    # rate, so an attribute's group-'*' comparisons go when such a group took part (NDKL is a
+    # mean over lists, not over groups, and stays).
+    judged = {(g.attribute, g.group) for g in [*ranking.groups, *ranking.item_groups]
+              if g.status == "ok"}  # fmt: skip
+    exposed = {attribute for (attribute, group), why in hidden.items()
+               if why == SMALL and (attribute, group) in judged}  # fmt: skip
+
+    def shown(attribute: str, group: str, metric: str) -> bool:
+        if group == ALL_GROUPS:
+            return metric == "ndkl" or attribute not in exposed
+        return (attribute, group) not in hidden
+
+    def withhold(groups: list[GroupSummary]) -> list[GroupSummary]:
+        return [
+            g.model_copy(
+                update={"n": None, "share": None, "withheld": hidden[(g.attribute, g.group)]}
+            )
+            if (g.attribute, g.group) in hidden
+            else g
+            for g in groups
+        ]
+
+    return ranking.model_copy(
+        update={
+            "groups": withhold(ranking.groups),
+            "item_groups": withhold(ranking.item_groups),
+            "metrics": [r for r in ranking.metrics if shown(r.attribute, r.group, r.metric)],
+            "disparities": [
+                r for r in ranking.disparities if shown(r.attribute, r.group, r.metric)
+            ],
+            "unknown_counts": {
+                name: count
+                for name, count in ranking.unknown_counts.items()
+                if (name, "unknown") not in hidden
+            },
+        }
+    )
+
+
 def _redact_rule(rule: RuleResult, hidden: dict[tuple[str, str], Withheld]) -> RuleResult:
     if rule.attribute is None or rule.group is None or (rule.attribute, rule.group) not in hidden:
         return rule
@@ -172,12 +236,20 @@ def redact(result: AuditResult) -> AuditResult:
     """
     result = _redact_other_kinds(result)
     fairness = result.evidence.get(FairnessEvidence)
-    if fairness is None:
-        return result
-    hidden: dict[tuple[str, str], Withheld] = hidden_groups(fairness, result.disclosure)
+    ranking = result.evidence.get(RankingEvidence)
+    hidden: dict[tuple[str, str], Withheld] = {}
+    parts: list[FairnessEvidence | RankingEvidence] = []
+    if fairness is not None:
+        found = hidden_groups(fairness, result.disclosure)
+        parts += [_redact_fairness(fairness, found)] if found else []
+        hidden.update(found)
+    if ranking is not None:
+        found = ranking_hidden_groups(ranking, result.disclosure)
+        parts += [_redact_ranking(ranking, found)] if found else []
+        hidden.update(found)
     if not hidden:
         return result
-    evidence = result.evidence.with_parts(_redact_fairness(fairness, hidden))
+    evidence = result.evidence.with_parts(*parts)
     policy = result.policy
     if policy is not None:
         policy = policy.model_copy(

@@ -11,6 +11,12 @@ import pytest
 from govern.cli.main import main
 from govern.datasets import SCENARIOS, generate
 
+# What `--rows 120` writes for the logs (the other data sets write 120 rows).
+WRITTEN = {
+    "learning_pathways": ("600 rows: 120 employees x 5", 600),
+    "talent_shortlist": ("2400 rows: 120 posts x 20", 2400),
+}
+
 
 @pytest.mark.parametrize("suffix", [".csv", ".parquet"])
 @pytest.mark.parametrize("name", list(SCENARIOS))
@@ -34,8 +40,13 @@ def test_generate_round_trips(
         ]
     )
     assert code == 0
-    assert capsys.readouterr().out == (f"wrote {name} (120 rows, seed 9, disparity 0.2) to {out}\n")
+    # The message states the rows written: logs have several rows per employee (post).
+    counted, rows = WRITTEN.get(name, ("120 rows", 120))
+    assert capsys.readouterr().out == (
+        f"wrote {name} ({counted}, seed 9, disparity 0.2) to {out}\n"
+    )
     read = pd.read_csv(out) if suffix == ".csv" else pd.read_parquet(out)
+    assert len(read) == rows
     expected = generate(name, rows=120, seed=9, disparity=0.2)
     pd.testing.assert_frame_equal(read, expected, check_dtype=False)
     assert [p.name for p in tmp_path.iterdir()] == [out.name]  # no temporary file left behind
@@ -83,7 +94,7 @@ def test_unknown_name_exits_2_with_suggestion(
     captured = capsys.readouterr()
     assert captured.err == (
         "govern: error: unknown data set 'promotions'. Did you mean 'promotion'? "
-        "Known data sets: recruitment, promotion, learning_pathways.\n"
+        "Known data sets: recruitment, promotion, learning_pathways, talent_shortlist.\n"
     )
     assert "Traceback" not in captured.err
 
@@ -162,5 +173,5 @@ def test_console_script_end_to_end(tmp_path: Path) -> None:
     assert bad.returncode == 2
     assert bad.stderr == (
         "govern: error: unknown data set 'learning'. Did you mean 'learning_pathways'? "
-        "Known data sets: recruitment, promotion, learning_pathways.\n"
+        "Known data sets: recruitment, promotion, learning_pathways, talent_shortlist.\n"
     )

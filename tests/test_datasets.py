@@ -153,7 +153,7 @@ def test_unknown_scenario_suggests_the_closest_name() -> None:
         get_scenario("recrutment")
     assert str(error.value) == (
         "unknown data set 'recrutment'. Did you mean 'recruitment'? "
-        "Known data sets: recruitment, promotion, learning_pathways."
+        "Known data sets: recruitment, promotion, learning_pathways, talent_shortlist."
     )
 
 

@@ -13,7 +13,13 @@ import pandas as pd
 import pytest
 
 from govern.adapters.registry import Registry
-from govern.services.demo import DEMO_FEATURES, DEMO_MODEL_NAME, demo_data, run_demo
+from govern.services.demo import (
+    DEMO_FEATURES,
+    DEMO_MODEL_NAME,
+    DEMO_RECOMMENDER,
+    demo_data,
+    run_demo,
+)
 
 ROWS, SEED, DISPARITY = 10_000, 7, 0.3
 
@@ -47,6 +53,29 @@ def test_demo_writes_the_files_the_readme_names(demo_run: tuple[Path, str]) -> N
         "gate.md",
     ):
         assert (work / "out" / name).stat().st_size > 500, name
+
+
+def test_demo_audits_the_learning_pathway_recommender(demo_run: tuple[Path, str]) -> None:
+    work, uri = demo_run
+    audit = json.loads((work / "out" / "recommendations_audit.json").read_text())
+    assert audit["model"]["name"] == DEMO_RECOMMENDER
+    assert audit["policy"]["policy_name"] == "recommendation-fairness"
+    reach = audit["policy"]["rules"][0]
+    assert (reach["rule_id"], reach["verdict"], reach["group"]) == (
+        "recommendation-category-reach",
+        "fail",
+        "female",
+    )
+    ranking = audit["evidence"]["ranking"]
+    assert (ranking["n_users"], ranking["k"], ranking["categories"]) == (
+        ROWS // 2,
+        5,
+        ["leadership"],
+    )
+    report = (work / "out" / "recommendations_report.html").read_text()
+    assert "Who is offered each category" in report and "<svg" in report
+    tags = Registry(uri).get_version_tags(DEMO_RECOMMENDER, "1")
+    assert tags["govern.audit.status"] == "fail"
 
 
 def test_demo_finds_the_planted_disparity(demo_run: tuple[Path, str]) -> None:
@@ -185,5 +214,6 @@ def test_demo_command_exits_0_and_prints_the_verdict(tmp_path: Path) -> None:
     assert result.returncode == 0, result.stderr
     assert "Audit verdict: FAIL" in result.stdout
     assert "Deployment gate: CLOSED." in result.stdout
+    assert "Recommender audit (learning-pathways-recommender" in result.stdout
     assert (tmp_path / ".govern" / "mlflow.db").exists()
     assert (tmp_path / "here" / "report.html").exists()

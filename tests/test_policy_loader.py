@@ -107,7 +107,7 @@ def test_unknown_source_suggests_a_pack() -> None:
     assert str(caught.value) == (
         "nyc-ll-144: no such policy file or shipped pack (did you mean 'nyc-ll144'?); shipped "
         "packs: eeoc-four-fifths, eu-ai-act-high-risk-hr, human-oversight, nyc-ll144, "
-        "public-sector-baseline"
+        "public-sector-baseline, ranking-exposure, recommendation-fairness"
     )
 
 
@@ -151,6 +151,8 @@ def test_cli_list_and_show(capsys: pytest.CaptureFixture[str]) -> None:
         "human-oversight",
         "nyc-ll144",
         "public-sector-baseline",
+        "ranking-exposure",
+        "recommendation-fairness",
     ]
     assert main(["policy", "show", "public-sector-baseline", "--format", "json"]) == 0
     shown = json.loads(capsys.readouterr().out)

@@ -41,6 +41,10 @@ The sources: :mod:`~govern.audits.sources.pandas` (in memory),
 :mod:`~govern.audits.sources.spark` (a Spark DataFrame or files, on a cluster); the last two share
 :mod:`~govern.audits.sources.sql`. :func:`govern.audits.sources.choose.open_source` picks one
 by ``--engine`` or the default rule.
+
+Recommendation logs are not reduced to a contingency table of rows but to one row per user: a
+source that can audit them also implements ``user_table(RankingRoles) -> UserTable``
+(:class:`govern.audits.sources.ranking.RankingSource`; its rules are in that module).
 """
 
 from __future__ import annotations

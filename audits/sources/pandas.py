@@ -12,9 +12,17 @@ from typing import TYPE_CHECKING
 
 from govern.audits.sources import Roles, SourceTable
 from govern.data import EvaluationData
+from govern.errors import DataError
 
 if TYPE_CHECKING:
     import pandas as pd
+
+    from govern.audits.sources.ranking import RankingRoles, UserTable
+
+NOT_A_LOG = (
+    "the data is an EvaluationData (decisions, one row per person), not a recommendation log; "
+    "pass the log itself as a DataFrame or a CSV or Parquet file."
+)
 
 
 class PandasSource:
@@ -68,3 +76,33 @@ class PandasSource:
             fingerprint=data.fingerprint(),
             engine=self.engine,
         )
+
+    def user_table(self, roles: RankingRoles) -> UserTable:
+        """The per-user reduction of a recommendation log (see ``govern.audits.sources.ranking``).
+
+        Examples
+        --------
+        >>> import pandas as pd
+        >>> from govern.audits.sources.ranking import RankingRoles
+        >>> log = pd.DataFrame({"user": ["a", "a", "b"], "rank": [1, 2, 1],
+        ...                     "sex": ["F", "F", "M"]})
+        >>> roles = RankingRoles.of(user="user", rank="rank", k=1, sensitive="sex")
+        >>> PandasSource(log).user_table(roles).n_top.tolist()
+        [1, 1]
+        """
+        from pathlib import Path
+
+        from govern.audits.ranking.reduction import user_table_from_frame
+        from govern.audits.sources.ranking import check_ranking_roles
+        from govern.data import check_role_columns, read_table, table_columns
+
+        if isinstance(self.data, EvaluationData):
+            raise DataError(NOT_A_LOG)
+        check_ranking_roles(roles)
+        frame, name = self.data, self.source
+        if isinstance(frame, str | os.PathLike):
+            name = self.source or Path(frame).name
+            # Only the named columns are read, after checking them against the file's header.
+            check_role_columns(roles.role_columns(), table_columns(frame), name)
+            frame = read_table(frame, columns=roles.columns)
+        return user_table_from_frame(frame, roles, source=name, engine=self.engine)

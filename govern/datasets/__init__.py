@@ -1,11 +1,12 @@
 """Synthetic public-sector HR data, deterministic by seed, with a tunable planted disparity.
 
-Three scenarios, each a function returning a pandas DataFrame and a ``COLUMNS`` dict that
+Four scenarios, each a function returning a pandas DataFrame and a ``COLUMNS`` dict that
 documents every column:
 
 - ``recruitment``: applicants, a vendor tool's shortlist and the historical hiring outcome;
 - ``promotion``: employees with a biased performance score and a promotion decision;
-- ``learning_pathways``: employees x their top-k recommended courses.
+- ``learning_pathways``: employees x their top-k recommended courses (a recommendation log);
+- ``talent_shortlist``: posts x the candidates a tool ranked for them (a ranking log).
 
 ``SCENARIOS`` maps each name to its function, description and columns; ``write_dataset`` is what
 ``govern datasets generate`` calls.
@@ -23,10 +24,12 @@ from typing import TYPE_CHECKING, Any
 from govern.datasets import learning as _learning
 from govern.datasets import promotion as _promotion
 from govern.datasets import recruitment as _recruitment
+from govern.datasets import talent as _talent
 from govern.datasets.learning import learning_pathways
 from govern.datasets.promotion import promotion
 from govern.datasets.recruitment import recruitment
 from govern.datasets.review import NOT_FOR_SCENARIO, SCENARIOS_WITH_OPTIONS
+from govern.datasets.talent import talent_shortlist
 from govern.errors import BadInputError
 
 if TYPE_CHECKING:
@@ -39,6 +42,8 @@ __all__ = [
     "learning_pathways",
     "promotion",
     "recruitment",
+    "rows_written",
+    "talent_shortlist",
     "write_dataset",
 ]
 
@@ -52,6 +57,9 @@ class Scenario:
     description: str
     columns: dict[str, str]
     rows_mean: str = "rows"
+    # For a long table (a log): what --rows counts (employees, posts) and the rows of each one.
+    unit: str = "rows"
+    rows_per_unit: int = 1
 
 
 SCENARIOS: dict[str, Scenario] = {
@@ -67,6 +75,17 @@ SCENARIOS: dict[str, Scenario] = {
         _learning.DESCRIPTION,
         _learning.COLUMNS,
         "employees (the table has k = 5 rows per employee)",
+        unit="employees",
+        rows_per_unit=5,
+    ),
+    "talent_shortlist": Scenario(
+        "talent_shortlist",
+        talent_shortlist,
+        _talent.DESCRIPTION,
+        _talent.COLUMNS,
+        "posts (the table has 20 ranked candidates per post)",
+        unit="posts",
+        rows_per_unit=20,
     ),
 }
 
@@ -101,6 +120,17 @@ def get_scenario(name: str) -> Scenario:
                 known=", ".join(SCENARIOS),
             )
         ) from None
+
+
+def rows_written(name: str, units: int) -> int:
+    """How many rows ``govern datasets generate NAME --rows UNITS`` writes.
+
+    Examples
+    --------
+    >>> rows_written("learning_pathways", 100), rows_written("recruitment", 100)
+    (500, 100)
+    """
+    return units * get_scenario(name).rows_per_unit
 
 
 def generate(

@@ -34,6 +34,7 @@ BUILTIN_EVIDENCE_MODULES = (
     "govern.evidence.process",
     "govern.evidence.oversight",
     "govern.evidence.monitoring",
+    "govern.evidence.ranking",
 )
 
 MSG_NO_KIND_DEFAULT = (

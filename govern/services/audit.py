@@ -50,6 +50,7 @@ if TYPE_CHECKING:
     from govern.policies import Policy, Waiver
     from govern.results import AuditResult, ModelRef, PolicyResult
     from govern.services.gathering import AuditInputs
+    from govern.services.recommendations import RankingColumns
 
 AUDIT_ARTIFACT = "audit.json"
 REPORT_ARTIFACT_MD = "compliance_report.md"
@@ -485,6 +486,7 @@ def run_audit(
     trail: Path | None = None,
     seed: int = 0,
     engine: str = "auto",
+    ranking: RankingColumns | None = None,
     options: dict[str, Any] | None = None,
 ) -> AuditResult:
     """Audit version ``version`` of registered model ``name`` against ``policy`` and record it.
@@ -523,6 +525,11 @@ def run_audit(
         Who builds the fairness table (:mod:`govern.audits.sources.choose`; auto: DuckDB for
         a data file of 512 MiB or more, else pandas). The data is read into memory either
         way, since the model predicts on it; recorded as ``engine`` in the fairness evidence.
+    ranking : RankingColumns, optional
+        For a recommender or a ranker (purpose ``learning_recommendation``, say): ``data`` is
+        its log and these are its columns; the recorded recommendations are audited (ranking
+        evidence), the model is not run, and ``sensitive`` (or the metadata) names the users'
+        attributes.
     options : dict, optional
         Inputs of further gatherers (``AuditInputs.options``), e.g. ``{"oversight":
         OversightRoles(...)}`` to audit human review of the model's decisions.
@@ -560,37 +567,48 @@ def run_audit(
     info = registry.get_version(name, version)
     model_tags = registry.get_model_tags(name)
     meta = metadata_from_tags(name, model_tags)
-    columns = sensitive_columns(sensitive, meta, name)
     card = load_card(registry, info)
+    now = dt.datetime.now(dt.UTC).replace(microsecond=0)
+    purpose = meta.purpose if meta else None
+    if ranking is not None:
+        # A recommender is audited on its recorded recommendations, never re-run.
+        from govern.services.recommendations import (
+            ranking_inputs,
+            ranking_sensitive,
+            refuse_decision_columns,
+            refuse_engine,
+        )
+
+        refuse_decision_columns(y_pred=y_pred, y_true=y_true, score=score)
+        refuse_engine(engine)
+        columns = ranking_sensitive(sensitive, meta, ranking, name)
+        inputs = ranking_inputs(
+            frame,
+            ranking,
+            policy=the_policy,
+            sensitive=columns,
+            source=source,
+            seed=seed,
+            purpose=purpose,
+        )
+    else:
+        columns = sensitive_columns(sensitive, meta, name)
+        inputs = _decision_inputs(
+            registry,
+            info,
+            frame,
+            policy=the_policy,
+            y_pred=y_pred,
+            sensitive=columns,
+            y_true=y_true,
+            score=score,
+            source=source,
+            seed=seed,
+            purpose=purpose,
+            options={"engine": engine_for(engine, data), **(options or {})},
+        )
     plan = _Registered(
         name, version, registry, info, model_tags, the_policy, policy_source, card, columns
-    )
-
-    model, features, decision_column = None, None, y_pred
-    if decision_column is None:
-        _check_user_columns(frame, columns, y_true, score, source or "the data")
-        if info.outcome_only:
-            raise BadInputError(MSG_OUTCOME_ONLY_NEEDS_Y_PRED.format(name=name, version=version))
-        model = registry.load_model(name, version)
-        features = _feature_names(model, frame, {*columns, *(c for c in (y_true, score) if c)})
-        decisions = predict_decisions(model, frame, features, name, version)
-        frame = frame.assign(**{DECISION_COLUMN: decisions})
-        decision_column = DECISION_COLUMN
-
-    now = dt.datetime.now(dt.UTC).replace(microsecond=0)
-    inputs = audit_inputs(
-        frame,
-        policy=the_policy,
-        y_pred=decision_column,
-        sensitive=columns,
-        y_true=y_true,
-        score=score,
-        model=model,
-        features=features,
-        source=source,
-        seed=seed,
-        purpose=meta.purpose if meta else None,
-        options={"engine": engine_for(engine, data), **(options or {})},
     )
     evidence = gathered(inputs).with_parts(
         documentation_evidence(card, on_record=True), process_evidence(name, model_tags, now)
@@ -604,6 +622,41 @@ def run_audit(
         model=ModelRef(name=name, version=version),
     )
     return _record(plan, draft, out, trail)
+
+
+def _decision_inputs(
+    registry: Registry,
+    info: ModelVersionInfo,
+    frame: pd.DataFrame,
+    *,
+    y_pred: str | None,
+    sensitive: list[str],
+    y_true: str | None,
+    score: str | None,
+    **fields: Any,
+) -> AuditInputs:
+    """Step 2 for a decision model: its decisions (recorded, or predicted now), then the inputs."""
+    name, version = info.name, info.version
+    model, features, decision_column = None, None, y_pred
+    if decision_column is None:
+        _check_user_columns(frame, sensitive, y_true, score, fields.get("source") or "the data")
+        if info.outcome_only:
+            raise BadInputError(MSG_OUTCOME_ONLY_NEEDS_Y_PRED.format(name=name, version=version))
+        model = registry.load_model(name, version)
+        features = _feature_names(model, frame, {*sensitive, *(c for c in (y_true, score) if c)})
+        decisions = predict_decisions(model, frame, features, name, version)
+        frame = frame.assign(**{DECISION_COLUMN: decisions})
+        decision_column = DECISION_COLUMN
+    return audit_inputs(
+        frame,
+        y_pred=decision_column,
+        sensitive=sensitive,
+        y_true=y_true,
+        score=score,
+        model=model,
+        features=features,
+        **fields,
+    )
 
 
 def engine_for(engine: str, data: pd.DataFrame | str | os.PathLike[str]) -> str:
@@ -666,7 +719,7 @@ def judged(
         govern_version=__version__,
         created_at=now,
         model=model,
-        data=inputs.evaluation.fingerprint(),
+        data=inputs.data_fingerprint(),
         evidence=evidence,
         policy=verdicts,
         disclosure=inputs.policy.disclosure(),

@@ -21,6 +21,7 @@ if TYPE_CHECKING:
 
     from govern.policies import Policy, Waiver
     from govern.results import AuditResult
+    from govern.services.gathering import AuditInputs
 
 MSG_SETTING_FROM_POLICY = (
     "{options} cannot be combined with --policy: the policy's settings decide how an audit "
@@ -150,7 +151,7 @@ def audit_data(
             options = ", ".join(f"--{name.replace('_', '-')}" for name in given)
             them = "it" if len(given) == 1 else "them"
             raise BadInputError(MSG_SETTING_FROM_POLICY.format(options=options, them=them))
-        the_card = _card(card)
+        the_card = load_card_file(card)
         result = _judge_data(
             data, roles, policy=policy, waivers=waivers, card=the_card, model_name=model_name,
             today=today, seed=seed, engine=chosen, options=gatherer_options,
@@ -161,7 +162,7 @@ def audit_data(
     return result
 
 
-def _card(card: str | os.PathLike[str] | None) -> Any:
+def load_card_file(card: str | os.PathLike[str] | None) -> Any:
     if card is None:
         return None
     from govern.model_cards.card import load_model_card
@@ -182,13 +183,11 @@ def _judge_data(
     engine: str,
     options: dict[str, Any] | None = None,
 ) -> AuditResult:
-    from govern.results import ModelRef
     from govern.services import audit as steps
 
     the_policy, _ = steps.load_policy_source(policy)
     the_waivers = steps.load_waivers_source(waivers)
     frame, source = steps.read_frame(data)
-    now = dt.datetime.now(dt.UTC).replace(microsecond=0)
     inputs = steps.audit_inputs(
         frame,
         policy=the_policy,
@@ -197,8 +196,24 @@ def _judge_data(
         options={"engine": engine, **(options or {})},
         **roles,
     )
-    from govern.evidence.process import ProcessEvidence
+    return judge_inputs(inputs, waivers=the_waivers, card=card, model_name=model_name, today=today)
 
+
+def judge_inputs(
+    inputs: AuditInputs,
+    *,
+    waivers: list[Waiver],
+    card: Any,
+    model_name: str | None,
+    today: dt.date | None,
+) -> AuditResult:
+    """Gather and judge the evidence of prepared inputs, with no register (decisions, or a
+    recommendation log: :mod:`govern.services.recommendations`)."""
+    from govern.evidence.process import ProcessEvidence
+    from govern.results import ModelRef
+    from govern.services import audit as steps
+
+    now = dt.datetime.now(dt.UTC).replace(microsecond=0)
     # What a data audit knows of the process: that this audit happens now; sign-off is the
     # gate's, and nothing was read from a register.
     process = ProcessEvidence(last_audit_at=now, approvals=None, register_read=False)
@@ -208,7 +223,7 @@ def _judge_data(
     return steps.judged(
         evidence,
         inputs,
-        waivers=the_waivers,
+        waivers=waivers,
         today=today or now.date(),
         now=now,
         model=ModelRef(name=model_name) if model_name else None,

@@ -3,7 +3,9 @@
 Generate applicants with a planted disparity, train a screening model, register it in MLflow
 with its governance metadata and model card, have simulated recruiters review its shortlist,
 audit it (and their review) against a policy, write the audit, the model card and the
-compliance report, and run the deployment gate as a CI job would.
+compliance report, and run the deployment gate as a CI job would. Then audit a second
+registered system, a learning-pathway recommender, on its recommendation log (who is offered
+the leadership track) and write its compliance report beside the first.
 """
 
 from __future__ import annotations
@@ -39,6 +41,15 @@ DEMO_CARD_FILE = "demo_card.yaml"
 # they turn down recommended women and black and asian applicants more often.
 DEMO_REVIEWERS = 6
 DEMO_OVERRIDE_BIAS = 0.15
+# The learning-pathway recommender: audited on its log of each employee's top 5 courses.
+DEMO_RECOMMENDER = "learning-pathways-recommender"
+DEMO_RECOMMENDER_POLICY = "recommendation-fairness"
+# Where the recommender's audit.json and compliance report go in the demo's folder.
+DEMO_RECOMMENDER_FILES = {
+    "audit.json": "recommendations_audit.json",
+    "compliance_report.html": "recommendations_report.html",
+    "compliance_report.md": "recommendations_report.md",
+}
 
 
 @dataclass
@@ -51,6 +62,7 @@ class DemoSummary:
     audit: AuditResult
     gate: GateResult
     files: dict[str, Path] = field(default_factory=dict)
+    recommendations: AuditResult | None = None
 
     @property
     def status(self) -> str:
@@ -90,6 +102,72 @@ def demo_metadata() -> Any:
         data_sources=["Applicant tracking system, last hiring round"],
         sensitive_attributes=list(DEMO_SENSITIVE),
     )
+
+
+def recommender_metadata() -> Any:
+    """Governance metadata of the demo's learning-pathway recommender (a procured tool)."""
+    from govern.metadata import GovernanceMetadata
+
+    return GovernanceMetadata(
+        name=DEMO_RECOMMENDER,
+        purpose="learning_recommendation",
+        subjects=["employees"],
+        owner="Learning and Development team (S. Mensah)",
+        accountable_executive="Director of People",
+        contact="ai-governance@example.org",
+        appeal_route="Employees can ask their manager or L&D for any pathway, whatever is shown",
+        deployment_status="pilot",
+        human_oversight="on_the_loop",
+        data_sources=["Learning platform recommendation log, last quarter"],
+        sensitive_attributes=["sex"],
+    )
+
+
+def audit_recommender(
+    out_dir: str | os.PathLike[str],
+    *,
+    employees: int,
+    seed: int,
+    disparity: float,
+    tracking_uri: str,
+) -> tuple[AuditResult, dict[str, Path]]:
+    """Register the learning-pathway recommender, audit its log of top-5 courses, write files.
+
+    Its log plants the leadership gap of ``govern.datasets.learning_pathways`` (docs/datasets.md);
+    the audit resamples employees, never rows, and judges the share of each sex offered the
+    leadership track in its top 5 against the best-served group's.
+    """
+    from govern.adapters.files import safe_output_path, write_text_atomic
+    from govern.adapters.registry import register_model
+    from govern.datasets import learning_pathways
+    from govern.services.audit import render_reports, run_audit
+    from govern.services.recommendations import RankingColumns
+
+    log = learning_pathways(employees, seed=seed, disparity=disparity)
+    version = register_model(
+        DEMO_RECOMMENDER, metadata=recommender_metadata(), tracking_uri=tracking_uri
+    )
+    audit = run_audit(
+        DEMO_RECOMMENDER,
+        version=version,
+        data=log,
+        policy=DEMO_RECOMMENDER_POLICY,
+        tracking_uri=tracking_uri,
+        seed=seed,
+        ranking=RankingColumns(
+            user="employee_id",
+            rank="rank",
+            k=5,
+            item_category="course_category",
+            categories=("leadership",),
+            outcome="enrolled",
+        ),
+    )
+    files = {}
+    for artifact, text in render_reports(audit, None).items():
+        name = DEMO_RECOMMENDER_FILES[artifact]
+        files[name] = write_text_atomic(safe_output_path(out_dir, name), text)
+    return audit, files
 
 
 def demo_data(*, rows: int, seed: int, disparity: float) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -266,6 +344,16 @@ def run_demo(
     summary_path = safe_output_path(out_dir, "gate.md")
     summary_path.unlink(missing_ok=True)  # write_summary appends, as CI step summaries expect
     files["gate.md"] = write_summary(gate, summary_path)
+
+    employees = max(rows // 2, 100)
+    say(
+        f"Auditing {DEMO_RECOMMENDER} on the top-5 courses it recommended to {employees:,} "
+        f"employees, against the {DEMO_RECOMMENDER_POLICY} policy"
+    )
+    recommendations, written = audit_recommender(
+        out_dir, employees=employees, seed=seed, disparity=disparity, tracking_uri=uri
+    )
+    files.update(written)
     return DemoSummary(
         model_name=DEMO_MODEL_NAME,
         version=version,
@@ -273,4 +361,5 @@ def run_demo(
         audit=audit,
         gate=gate,
         files=dict(sorted(files.items())),
+        recommendations=recommendations,
     )

@@ -17,19 +17,26 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     import pandas as pd
 
+    from govern.audits.sources.ranking import UserTable
     from govern.data import EvaluationData
     from govern.evidence import EvidencePart
     from govern.policies import Policy
+    from govern.results import DataFingerprint
 
 
 @dataclass(frozen=True)
 class AuditInputs:
-    """What every gatherer may read: the data, its columns' roles, the model and the policy."""
+    """What every gatherer may read: the data, its columns' roles, the model and the policy.
+
+    The data is either decisions (``evaluation`` and ``y_pred`` are set) or a recommendation
+    log (``user_table`` is set, reduced once to one row per user, and ``evaluation`` and
+    ``y_pred`` are None); a gatherer whose inputs are absent returns None.
+    """
 
     frame: pd.DataFrame = field(repr=False)
-    evaluation: EvaluationData = field(repr=False)  # the audited columns, validated once
+    evaluation: EvaluationData | None = field(repr=False)  # the audited columns, validated once
     policy: Policy
-    y_pred: str  # the column of decisions, recorded or predicted by the model
+    y_pred: str | None  # the column of decisions, recorded or predicted by the model
     sensitive: list[str]
     y_true: str | None = None
     score: str | None = None
@@ -39,6 +46,15 @@ class AuditInputs:
     seed: int = 0
     purpose: str | None = None
     options: dict[str, Any] = field(default_factory=dict)
+    user_table: UserTable | None = field(default=None, repr=False)
+
+    def data_fingerprint(self) -> DataFingerprint:
+        """The fingerprint of the audited data: the decisions', or the recommendation log's."""
+        if self.evaluation is not None:
+            return self.evaluation.fingerprint()
+        if self.user_table is not None:
+            return self.user_table.fingerprint
+        raise ValueError("audit inputs hold neither decisions nor a recommendation log")
 
 
 Gatherer = Callable[[AuditInputs], "EvidencePart | None"]
@@ -69,10 +85,12 @@ def gather(inputs: AuditInputs) -> list[EvidencePart]:
     return parts
 
 
-def fairness_gatherer(inputs: AuditInputs) -> EvidencePart:
+def fairness_gatherer(inputs: AuditInputs) -> EvidencePart | None:
     """Group fairness of the decisions, measured with the policy's settings."""
     from govern.audits.fairness import audit_fairness
 
+    if inputs.evaluation is None:  # a recommendation log: see ranking_gatherer
+        return None
     settings = inputs.policy.settings
     reference = None if settings.reference == "highest_selection_rate" else settings.reference
     engine = inputs.options.get("engine", "pandas")
@@ -102,7 +120,7 @@ def fairness_gatherer(inputs: AuditInputs) -> EvidencePart:
     )
 
 
-def transparency_gatherer(inputs: AuditInputs) -> EvidencePart:
+def transparency_gatherer(inputs: AuditInputs) -> EvidencePart | None:
     """What the model reads, proxies (single and combined), explanations with intervals and
     individual fairness, measured with the policy's settings (:mod:`govern.services.transparency`).
 
@@ -113,6 +131,8 @@ def transparency_gatherer(inputs: AuditInputs) -> EvidencePart:
     from govern.audits.transparency import transparency_evidence
     from govern.services.transparency import transparency_settings
 
+    if inputs.evaluation is None:  # a recommendation log: the model's inputs are not read
+        return None
     evidence = transparency_evidence(
         inputs.model,
         inputs.frame,
@@ -138,7 +158,7 @@ def oversight_gatherer(inputs: AuditInputs) -> EvidencePart | None:
     from govern.audits.oversight.rates import Measure
 
     roles = inputs.options.get("oversight")
-    if roles is None:
+    if roles is None or inputs.evaluation is None:  # a recommendation log has no review stage
         return None
     settings = inputs.policy.settings
     log = decision_log(
@@ -159,6 +179,32 @@ def oversight_gatherer(inputs: AuditInputs) -> EvidencePart | None:
     return oversight_from_log(log, measure)
 
 
+def ranking_gatherer(inputs: AuditInputs) -> EvidencePart | None:
+    """Fairness of a recommendation log (users served, items shown), with the policy's settings."""
+    if inputs.user_table is None:
+        return None
+    from govern.audits.ranking.engine import RankingOptions, ranking_from_table
+    from govern.policies.checks.ranking import RankingCheck, ranking_needs_intersections
+
+    settings = inputs.policy.settings
+    checks = [rule.check for rule in inputs.policy.rules if isinstance(rule.check, RankingCheck)]
+    table = inputs.user_table
+    return ranking_from_table(
+        table,
+        RankingOptions(
+            n_boot=settings.n_boot,
+            seed=inputs.seed,
+            min_group_size=settings.min_group_size,
+            confidence_level=settings.confidence_level,
+            reference=None
+            if settings.reference == "highest_selection_rate"
+            else settings.reference,
+            intersections=ranking_needs_intersections(checks) and len(table.attributes) > 1,
+        ),
+    )
+
+
 register_gatherer("fairness", fairness_gatherer)
 register_gatherer("transparency", transparency_gatherer)
 register_gatherer("oversight", oversight_gatherer)
+register_gatherer("ranking", ranking_gatherer)

@@ -697,9 +697,7 @@ def monitor_log(
 
     from govern.audits.monitoring.periods import assign_periods, parse_every
 
-    roles = _roles(
-        time, y_pred, sensitive, recommendation, appeal, appeal_upheld, reviewer, person
-    )
+    roles = _roles(time, y_pred, sensitive, recommendation, appeal, appeal_upheld, reviewer, person)
     period = parse_every(every)
     loaded = _load(
         data,

@@ -176,7 +176,7 @@ def _measured(frame: pd.DataFrame, policy: Policy, **common: Any) -> AuditResult
         AuditResult(
             govern_version=__version__,
             created_at=dt.datetime.now(dt.UTC).replace(microsecond=0),
-            data=inputs.evaluation.fingerprint(),
+            data=inputs.data_fingerprint(),
             evidence=gathered(inputs),
             disclosure=policy.disclosure(),
         )

@@ -25,6 +25,7 @@ BUILTIN_SECTION_MODULES = (
     "govern.model_cards.sections.transparency",
     "govern.model_cards.sections.oversight",
     "govern.model_cards.sections.monitoring",
+    "govern.model_cards.sections.ranking",
 )
 
 

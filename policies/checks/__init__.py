@@ -214,6 +214,7 @@ BUILTIN_CHECK_MODULES = (
     "individual_fairness",
     "oversight",
     "drift",
+    "ranking",
 )
 
 
