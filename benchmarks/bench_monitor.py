@@ -18,8 +18,8 @@ Four parts:
 
 Usage::
 
-    .venv/bin/python benchmarks/bench_monitor.py            # about 10 minutes
-    .venv/bin/python benchmarks/bench_monitor.py --quick    # a smoke run, about a minute
+    .venv/bin/python benchmarks/bench_monitor.py            # about a minute
+    .venv/bin/python benchmarks/bench_monitor.py --quick    # a smoke run, about 10 seconds
 """
 
 from __future__ import annotations

@@ -166,7 +166,10 @@ def test_outputs_and_table(
 
 @pytest.mark.slow
 def test_each_window_is_recorded_once_in_the_register_and_trail(
-    sqlite_tracking_uri: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    sqlite_tracking_uri: str,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     from gate_helpers import governed_version
 
@@ -180,16 +183,11 @@ def test_each_window_is_recorded_once_in_the_register_and_trail(
     policy = _lean_policy(tmp_path)
     args = [*_monitor(log, policy), "--model", name, "--version", version, "--trail", str(trail),
             "--format", "json"]  # fmt: skip
-    import os
-
-    os.environ["MLFLOW_TRACKING_URI"] = sqlite_tracking_uri
-    try:
-        main(args)
-        first = json.loads(capsys.readouterr().out)
-        main(args)
-        second = json.loads(capsys.readouterr().out)
-    finally:
-        del os.environ["MLFLOW_TRACKING_URI"]
+    monkeypatch.setenv("MLFLOW_TRACKING_URI", sqlite_tracking_uri)
+    main(args)
+    first = json.loads(capsys.readouterr().out)
+    main(args)
+    second = json.loads(capsys.readouterr().out)
     registry = Registry(sqlite_tracking_uri)
     runs = registry.search_runs(AUDIT_EXPERIMENT, f"tags.`govern.model` = '{name}'")
     assert len(runs) == 3  # three months, recorded once each

@@ -241,3 +241,34 @@ def test_monitor_refuses_an_output_folder_that_is_a_file(
     assert main(_monitor(_write(tmp_path, _dated(hand_log())), taken)) == 2
     assert "is a file" in capsys.readouterr().err
     assert taken.read_text(encoding="utf-8") == "not a folder"
+
+
+def test_a_person_may_come_back_in_a_later_period(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # The same forty people in January and in February: once per period is allowed (an
+    # applicant who applies again), so the log is monitored, not refused.
+    frame = pd.concat(
+        [_dated(hand_log()).assign(decided_at=f"2025-0{m}-15", person=range(40)) for m in (1, 2)]
+    ).reset_index(drop=True)
+    out = tmp_path / "out"
+    code = main([*_monitor(_write(tmp_path, frame), out), "--id", "person"])
+    assert code in (0, 1), capsys.readouterr().err
+    assert (out / "trend.csv").exists()
+
+
+def test_one_person_per_row_is_checked_from_python() -> None:
+    import doctest
+
+    import govern.audits.people as people
+    from govern.audits.people import DUPLICATE_PERSON, check_one_row_per_person
+    from govern.errors import DataError
+
+    assert doctest.testmod(people, optionflags=doctest.ELLIPSIS).failed == 0
+    log = pd.DataFrame({"person": ["x" * 60, "b", "x" * 60]})
+    with pytest.raises(DataError) as caught:
+        check_one_row_per_person(log, column="person", source="log.csv")
+    shown = "x" * 40 + "..."  # an identifier is cut to 40 characters in a message
+    assert str(caught.value) == DUPLICATE_PERSON.format(
+        column="person", source="log.csv", value=shown, first=1, second=3
+    )

@@ -93,6 +93,23 @@ def test_a_large_fall_alarms_and_names_the_change() -> None:
     )
 
 
+def test_a_reference_overtaken_is_told_from_its_side() -> None:
+    # Women have the higher rate in the first window, so they are the reference; from m09 men
+    # are selected at 120/70 of women's rate. The alarm says that women fell behind.
+    choose = [_window("m01", (300, 125), (300, 120))]
+    stable = [*choose, *(_window(f"m{i:02d}", (300, 120), (300, 120)) for i in range(2, 9))]
+    fallen = [_window(f"m{i:02d}", (300, 70), (300, 120)) for i in range(9, 12)]
+    _, alarms, _ = detect_drift([*stable, *fallen], DriftSettings())
+    assert [(a.group, a.reference, a.window, a.direction) for a in alarms] == [
+        ("male", "female", "m09", "widened")
+    ]
+    assert alarms[0].impact_ratio_after == pytest.approx(120.5 / 70.5, rel=1e-9)
+    assert alarms[0].sentence.startswith(
+        "Group 'female' of sex went from being selected at 100% of the rate of 'male' to 59% "
+        "from m09 on; the gap between them widened"
+    )
+
+
 def test_a_narrowing_is_reported_but_is_not_an_alarm() -> None:
     before = [_window(f"m{i:02d}", (300, 90), (300, 150)) for i in range(1, 9)]
     after = [_window(f"m{i:02d}", (300, 150), (300, 150)) for i in range(9, 12)]

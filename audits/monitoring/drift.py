@@ -228,10 +228,22 @@ def _detected(
         impact_ratio_after=ratio_after,
         statistic=statistic,
         threshold=h,
-        sentence=f"Group '{series.group}' of {series.attribute} went from being selected at "
-        f"{_percent(ratio_before)} of the rate of '{series.reference}' to "
-        f"{_percent(ratio_after)} from {series.level[since].window} on{tail} (cumulative sum "
-        f"{statistic:.2f}, alarm line {h:.2f})",
+        sentence=_sentence(series, ratio_before, ratio_after, series.level[since].window)
+        + f"{tail} (cumulative sum {statistic:.2f}, alarm line {h:.2f})",
+    )
+
+
+def _sentence(series: _Series, ratio_before: float, ratio_after: float, since: str) -> str:
+    """What changed, told from the side of the group now selected less often: a reference
+    overtaken by the other group is the one whose rate fell behind."""
+    lower, higher = series.group, series.reference
+    if ratio_after > 1:
+        lower, higher = higher, lower
+        ratio_before, ratio_after = 1 / ratio_before, 1 / ratio_after
+    return (
+        f"Group '{lower}' of {series.attribute} went from being selected at "
+        f"{_percent(ratio_before)} of the rate of '{higher}' to {_percent(ratio_after)} from "
+        f"{since} on"
     )
 
 
