@@ -17,8 +17,8 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
-from govern.errors import PolicyError
-from govern.limits import Limits
+from govern.errors import BadInputError, PolicyError
+from govern.limits import Limits, check_bootstrap
 from govern.policies.checks import check_kind
 from govern.policies.locate import locate_errors
 from govern.policies.packs import PACKS_DIR, pack_names
@@ -41,10 +41,6 @@ MSG_OUTSIDE = (
     "govern.yaml"
 )
 MSG_NUL_IN_PATH = "the path holds a NUL character; give a plain file name"
-MSG_TOO_MANY_REPLICATES = (
-    "{n_boot} bootstrap replicates is over the limit of {limit} (limits.max_bootstrap in "
-    "govern.yaml); use at most {limit}, for example 1000"
-)
 EMPTY_POLICY = "a mapping with at least 'name' and 'version'"
 MSG_CYCLE = "extends cycle: {cycle}; remove one of these extends"
 MSG_RULE_CLASH = (
@@ -209,11 +205,12 @@ def _resolve(
     except ValidationError as error:
         problems.extend(locate_errors(error, doc, PolicyDocument))
         return None
-    n_boot, limit = document.settings.n_boot, context.limits.max_bootstrap
-    if n_boot is not None and n_boot > limit:
-        message = MSG_TOO_MANY_REPLICATES.format(n_boot=n_boot, limit=limit)
-        problems.append(doc.at(("settings", "n_boot"), message))
-        return None
+    if document.settings.n_boot is not None:
+        try:
+            check_bootstrap(document.settings.n_boot, context.limits)
+        except BadInputError as error:
+            problems.append(doc.at(("settings", "n_boot"), str(error)))
+            return None
     first: dict[str, int] = {}
     for index, rule in enumerate(document.rules):
         if rule.id in first:
