@@ -65,9 +65,17 @@ def test_report_has_an_oversight_section(log: Path, tmp_path: Path) -> None:
     assert "## Verdict: No policy applied" in report
     assert "## Human oversight: how reviewers used the model's recommendations" in report
     assert "| B | 20 | 0.800 | 0.455 | -0.345 |  |" in report
-    assert "Reviewers kept the model's recommendation for 85.0% of 40 people." in report
+    # 34 of 40 kept: the engine's Wilson interval, (34 + 1.92) / 43.84 -/+ 1.96 x
+    # sqrt(0.85 x 0.15 / 40 + 1.96^2 / 6400) / 1.096 = 0.709 to 0.929, worked by hand
+    assert (
+        "Reviewers kept the model's recommendation for 85.0% of 40 people "
+        "(95% interval 70.9% to 92.9%)." in report
+    )
     # 2 and 4 decided appeals: under the disclosure size (10), so the rate is not shown
-    assert "| A | 20 | 85.0% | 20.0% | 10.0% | 15.0% | too few |" in report
+    # (17 of 20 kept: Wilson 64.0% to 94.8%, by hand as above)
+    (row,) = [line for line in report.splitlines() if line.startswith("| A | 20 | 85.0% (")]
+    assert row.startswith("| A | 20 | 85.0% (64.0% to 94.8%) | 20.0% (")
+    assert row.endswith("| too few |")
     assert "- Reviewer 'R3' kept every one of the model's 12 recommendations" in report
     html = (out / "compliance_report.html").read_text(encoding="utf-8")
     assert 'aria-label="Impact ratio by group before and after human review"' in html
