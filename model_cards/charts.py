@@ -20,6 +20,8 @@ from govern.model_cards.svg import CHART_RC, inline_svg
 BAR_COLOUR = "#1f4e79"
 BELOW_COLOUR = "#a4282a"
 LINE_COLOUR = "#222222"
+# The matplotlib settings of every chart (one home: govern.model_cards.svg).
+SVG_STYLE = CHART_RC
 
 
 @dataclass(frozen=True)
@@ -175,6 +177,11 @@ def importance_chart_svg(points: list[ChartPoint], *, flagged: set[str], title: 
         ax.set_xlabel("Decisions that change when the input is shuffled (red, hatched: a proxy)")
         ax.spines[["top", "right"]].set_visible(False)
         return inline_svg(figure, title)
+
+
+def svg_text(figure: Any, title: str) -> str:
+    """A laid-out matplotlib figure as inline SVG with an accessible name (other charts' end)."""
+    return inline_svg(figure, title)
 
 
 # Series colours: the bar colour, then hues of the Okabe & Ito (2008) colour-blind-safe set

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from browser import Browser, chromium_binary
 
 from govern.adapters.registry import Registry
 from govern.services.demo import (
@@ -50,6 +51,13 @@ DEMO_FILES = (
     "algorithm_register.html",
     "models/recruitment-screening/compliance_report.html",
     "models/recruitment-screening/model_card.html",
+    "models/learning-pathways-recommender/compliance_report.html",
+    "models/learning-pathways-recommender/model_card.html",
+    "learning-pathways-recommender/audit.json",
+    "learning-pathways-recommender/compliance_report.html",
+    "learning-pathways-recommender/compliance_report.md",
+    "learning-pathways-recommender/model_card.html",
+    "learning-pathways-recommender/model_card.md",
     "gate.xml",
     "gate.md",
 )
@@ -121,6 +129,29 @@ def test_demo_finds_the_planted_disparity(demo_run: tuple[Path, str]) -> None:
     tests = audit["evidence"]["fairness"]["tests"]
     black = next(t for t in tests if t["attribute"] == "ethnicity" and t["group"] == "black")
     assert black["impact_ratio"] < 0.8 and black["significant"]
+
+
+def test_demo_report_has_an_oversight_section(demo_run: tuple[Path, str]) -> None:
+    work, _ = demo_run
+    audit = json.loads((work / "out" / "audit.json").read_text())
+    oversight = audit["evidence"]["oversight"]
+    # the planted pattern: recommended women are turned down more often than men
+    down = {
+        r["group"]: r["value"]
+        for r in oversight["metrics"]
+        if r["attribute"] == "sex" and r["metric"] == "override_down_rate"
+    }
+    assert down["female"] > down["male"] + 0.05
+    # README: "and so widens the gap the model had left: the lowest impact ratio by sex falls"
+    (change,) = [
+        r["value"]
+        for r in oversight["stages"]
+        if (r["attribute"], r["group"], r["metric"]) == ("sex", "*", "impact_ratio_change")
+    ]
+    assert change < 0
+    report = (work / "out" / "report.html").read_text()
+    assert "Human oversight: how reviewers used the model" in report
+    assert "Did review narrow or widen the gap by sex?" in report
 
 
 def test_the_readme_claims_about_the_demo_hold(demo_run: tuple[Path, str]) -> None:
@@ -234,3 +265,26 @@ def test_demo_command_exits_0_and_prints_the_verdict(tmp_path: Path) -> None:
                  "model_card.md", "algorithm_register.html"):  # fmt: skip
         path = tmp_path / "here" / name
         assert path.exists() and f" {path}" in result.stdout, name
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(chromium_binary() is None, reason="chromium is not installed")
+def test_every_page_the_demo_writes_passes_the_browser_checks(demo_run: tuple[Path, str]) -> None:
+    # The real documents, not hand-built ones: every section the demo's audits gather (fairness,
+    # transparency, oversight, rankings), in a real Chromium: no console error or request, no
+    # accessibility violation (chart text inside its chart included), nothing wider than the
+    # window.
+    work, _ = demo_run
+    pages = sorted((work / "out").rglob("*.html"))
+    assert len(pages) == 9
+    browser = Browser(chromium_binary())  # type: ignore[arg-type]
+    try:
+        for page in pages:
+            visit = browser.visit(page)
+            shown = page.relative_to(work / "out")
+            assert visit.errors == [] and visit.outside_requests == [], shown
+            assert visit.violations == [], (shown, visit.violations)
+            assert visit.facts["scripts"] == 0, shown
+            assert visit.facts["width"] <= visit.facts["viewport"], shown
+    finally:
+        browser.close()

@@ -1,11 +1,11 @@
 """The main job end to end on synthetic recruitment data: ``govern demo``.
 
 Generate applicants with a planted disparity, train a screening model, register it in MLflow
-with its governance metadata and model card, audit it against a policy, write the audit, the
-model card, the compliance report and the public algorithm register page, and run the
-deployment gate as a CI job would. Then audit a second registered system, a learning-pathway
-recommender, on its recommendation log (who is offered the leadership track) and write its
-compliance report beside the first.
+with its governance metadata and model card, have simulated recruiters review its shortlist,
+audit it (and their review) against a policy, write the audit, the model card, the compliance
+report and the public algorithm register page, and run the deployment gate as a CI job would.
+Then audit a second registered system, a learning-pathway recommender, on its recommendation
+log (who is offered the leadership track) and write its compliance report beside the first.
 """
 
 from __future__ import annotations
@@ -37,6 +37,10 @@ DEMO_FEATURES = (
 )
 DEMO_TARGET = "hired"
 DEMO_CARD_FILE = "demo_card.yaml"
+# Recruiters review the model's shortlist; the demo plants a pattern for the audit to find:
+# they turn down recommended women and black and asian applicants more often.
+DEMO_REVIEWERS = 6
+DEMO_OVERRIDE_BIAS = 0.15
 # The learning-pathway recommender: audited on its log of each employee's top 5 courses.
 DEMO_RECOMMENDER = "learning-pathways-recommender"
 DEMO_RECOMMENDER_POLICY = "recommendation-fairness"
@@ -125,8 +129,8 @@ def audit_recommender(
     tracking_uri: str,
 ) -> tuple[AuditResult, dict[str, Path]]:
     """Register the learning-pathway recommender, audit its log of top-5 courses, and write its
-    ``audit.json`` and compliance report in ``out_dir/learning-pathways-recommender/`` (the
-    bytes the audit logs to MLflow).
+    ``audit.json``, compliance report and model card in ``out_dir/learning-pathways-recommender/``
+    (the bytes the audit logs to MLflow).
 
     Its log plants the leadership gap of ``govern.datasets.learning_pathways`` (docs/datasets.md);
     the audit resamples employees, never rows, and judges the share of each sex offered the
@@ -135,8 +139,7 @@ def audit_recommender(
     from govern.adapters.files import safe_output_path
     from govern.adapters.registry import register_model
     from govern.datasets import learning_pathways
-    from govern.model_cards.names import AUDIT_FILE, REPORT_FILES
-    from govern.services.audit import run_audit
+    from govern.services.audit import OUTPUT_FILES, run_audit
     from govern.services.recommendations import RankingColumns
 
     log = learning_pathways(employees, seed=seed, disparity=disparity)
@@ -161,9 +164,9 @@ def audit_recommender(
             outcome="enrolled",
         ),
     )
-    names = [AUDIT_FILE, *REPORT_FILES.values()]  # no card is registered for the procured tool
+    # The card too: the register's facts make one for a tool registered without a card file.
     return audit, {
-        f"{DEMO_RECOMMENDER_FOLDER}/{name}": safe_output_path(folder, name) for name in names
+        f"{DEMO_RECOMMENDER_FOLDER}/{name}": safe_output_path(folder, name) for name in OUTPUT_FILES
     }
 
 
@@ -202,6 +205,41 @@ def train_screening_model(train: pd.DataFrame) -> Any:
         ]
     )
     return pipeline.fit(train[list(DEMO_FEATURES)], train[DEMO_TARGET])
+
+
+def demo_oversight_roles() -> Any:
+    """The columns of the recruiters' review, beside the model's own decisions."""
+    from govern.evidence.oversight import OversightRoles
+    from govern.services.audit import DECISION_COLUMN
+
+    return OversightRoles(
+        recommendation=DECISION_COLUMN,
+        decision="final_decision",
+        appeal="appealed",
+        appeal_upheld="appeal_upheld",
+        reviewer="reviewer",
+    )
+
+
+def with_review(holdout: pd.DataFrame, model: Any, *, seed: int) -> pd.DataFrame:
+    """The held-out applicants with the recruiters' decisions on the model's shortlist."""
+    import numpy as np
+
+    from govern.datasets.recruitment import PENALISED_ETHNICITIES
+    from govern.datasets.review import reviewer_stage
+
+    recommended = np.asarray(model.predict(holdout[list(DEMO_FEATURES)])).astype(np.int64)
+    disadvantaged = (holdout["sex"] == "female").to_numpy() | holdout["ethnicity"].isin(
+        PENALISED_ETHNICITIES
+    ).to_numpy()
+    stage = reviewer_stage(
+        recommended,
+        disadvantaged,
+        seed=seed,
+        reviewers=DEMO_REVIEWERS,
+        override_bias=DEMO_OVERRIDE_BIAS,
+    )
+    return holdout.assign(**stage)  # type: ignore[arg-type]
 
 
 def run_demo(
@@ -277,7 +315,10 @@ def run_demo(
             tracking_uri=uri,
         )
 
-    say(f"Auditing version {version} against the {policy} policy")
+    say("Recruiters review the model's shortlist (a planted override pattern)")
+    holdout = with_review(holdout, model, seed=seed)
+
+    say(f"Auditing version {version} against the {policy} policy, and the human review")
     audit = run_audit(
         DEMO_MODEL_NAME,
         version=version,
@@ -288,6 +329,7 @@ def run_demo(
         tracking_uri=uri,
         seed=seed,
         out_dir=out_dir,  # audit.json, the report and the card: the bytes logged to MLflow
+        options={"oversight": demo_oversight_roles()},
     )
     files = {name: safe_output_path(out_dir, name) for name in OUTPUT_FILES}
 
