@@ -149,7 +149,7 @@ def test_demo_report_has_an_oversight_section(demo_run: tuple[Path, str]) -> Non
         if (r["attribute"], r["group"], r["metric"]) == ("sex", "*", "impact_ratio_change")
     ]
     assert change < 0
-    report = (work / "out" / "report.html").read_text()
+    report = (work / "out" / "compliance_report.html").read_text()
     assert "Human oversight: how reviewers used the model" in report
     assert "Did review narrow or widen the gap by sex?" in report
 
