@@ -213,3 +213,31 @@ def test_a_log_reduced_by_duckdb_gives_the_same_recorded_evidence(
         r.verdict
         for r in results["pandas"].policy.rules  # type: ignore[union-attr]
     ]
+
+
+def test_a_glob_of_log_files_is_audited_by_duckdb_through_the_cli(
+    world: dict[str, object], capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    pytest.importorskip("duckdb")
+    folder = Path(str(world["folder"])) / "fair-parts"
+    folder.mkdir()
+    fair = pd.read_csv(Path(str(world["fair"])))
+    for i in range(2):
+        fair.iloc[i::2].to_parquet(folder / f"part-{i}.parquet", index=False)
+    monkeypatch.setenv("MLFLOW_TRACKING_URI", str(world["uri"]))
+    monkeypatch.chdir(Path(str(world["folder"])))
+    code = main(
+        [
+            "audit", "run", "learning-recommender", "--version", "1", "--data",
+            str(folder / "part-*.parquet"), "--policy", "recommendation-fairness", "--user",
+            "employee_id", "--rank", "rank", "--k", "5", "--item-category", "course_category",
+            "--category", "leadership", "--outcome", "enrolled", "--engine", "duckdb",
+            "--format", "json",
+        ]
+    )  # fmt: skip
+    captured = capsys.readouterr()
+    assert code == 0, captured.err
+    audit = json.loads(captured.out)
+    assert audit["evidence"]["ranking"]["engine"] == "duckdb"
+    assert audit["data"]["n_rows"] == len(fair)
+    assert audit["data"]["method"].startswith("duckdb-hash-sum/")

@@ -147,6 +147,29 @@ def test_hostile_values_are_literals_not_sql() -> None:
     assert per_user_rows(found) == per_user_rows(expected)
 
 
+def test_dates_and_booleans_with_gaps_are_grouped_by_their_text(tmp_path: Path) -> None:
+    import datetime as dt
+
+    log = pd.DataFrame(
+        {
+            "user": ["a", "a", "b", "c"],
+            "rank": [1, 2, 1, 1],
+            "cohort": [dt.date(2020, 1, 1)] * 2 + [dt.date(2021, 5, 3), None],
+            "flag": [True, True, False, None],
+        }
+    )
+    path = tmp_path / "log.parquet"
+    log.to_parquet(path, index=False)
+    roles = RankingRoles.of(user="user", rank="rank", k=1, sensitive=["cohort", "flag"])
+    found = DuckDBSource(path).user_table(roles)
+    assert found.levels == {
+        "cohort": ("2020-01-01", "2021-05-03", "unknown"),
+        "flag": ("False", "True", "unknown"),
+    }
+    assert found.unknown_counts == {"cohort": 1, "flag": 1}
+    assert per_user_rows(found) == per_user_rows(pandas_factory_for(log).user_table(roles))
+
+
 def test_rows_are_numbered_in_file_order_for_every_refusal(tmp_path: Path) -> None:
     # The contract's bad rows are the first; here they are further down a CSV file.
     frame = _frame(contract_log(30))

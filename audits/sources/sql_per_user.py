@@ -252,13 +252,15 @@ class _Arrays:
         self.n = users.num_rows
 
     def column(self, name: str, dtype: Any) -> np.ndarray:
-        return np.asarray(self.users.column(name).to_numpy()).astype(dtype)
+        # One copy out of Arrow's chunks, none more when the type is already the one wanted.
+        return np.asarray(self.users.column(name).to_numpy()).astype(dtype, copy=False)
 
     def stacked(self, prefix: str, width: int, dtype: Any) -> np.ndarray:
         """Columns ``prefix_0 .. prefix_{width-1}`` side by side, shape (users, width)."""
-        if width == 0:
-            return np.zeros((self.n, 0), dtype=dtype)
-        return np.column_stack([self.column(f"{prefix}_{j}", dtype) for j in range(width)])
+        stacked = np.empty((self.n, width), dtype=dtype)
+        for j in range(width):
+            stacked[:, j] = self.column(f"{prefix}_{j}", dtype)
+        return stacked
 
     def lists(self, name: str) -> np.ndarray:
         """A column of lists as a grid (users x longest list), -1 past each list's end."""

@@ -121,12 +121,8 @@ class Groups:
 
     def case(self, engine: RankingEngine, chosen: Sequence[int]) -> str:
         """SQL: the position in ``chosen`` of the row's label index, NULL for other labels."""
-        branches = []
-        for j, index in enumerate(chosen):
-            tests = _value_tests(engine, self.column, self.values_of.get(index, []))
-            if tests:
-                branches.append(f"WHEN {tests} THEN {j}")
-        return f"CASE {' '.join(branches)} END" if branches else "CAST(NULL AS BIGINT)"
+        results = {j: self.values_of.get(index, []) for j, index in enumerate(chosen)}
+        return value_case(engine, self.column, results)
 
 
 @dataclass(frozen=True)
@@ -145,7 +141,6 @@ class Plan:
     """What query 3 computes: each part is set once the checks before it have passed."""
 
     categories: tuple[str, ...] = ()
-    category_levels: tuple[str, ...] = ()
     category: str | None = None  # SQL: the audited category's column j, NULL for others
     outcome: str | None = None  # SQL: 1 for a positive outcome, else 0
     items: Groups | None = None
@@ -167,12 +162,22 @@ def _is_missing(value: Any) -> bool:
     return value is None or (isinstance(value, float) and math.isnan(value))
 
 
-def _value_tests(engine: RankingEngine, column: LogColumn, values: list[Any]) -> str:
-    present = [literal(engine, v) for v in values if not _is_missing(v)]
-    tests = [column.missing] if any(_is_missing(v) for v in values) else []
-    if present:
-        tests.append(f"{column.value} IN ({', '.join(present)})")
-    return " OR ".join(tests)
+def value_case(engine: RankingEngine, column: LogColumn, results: dict[int, list[Any]]) -> str:
+    """SQL: ``result`` for a row whose value is one of ``results[result]`` (None or NaN: the
+    missing ones), NULL for any other value.
+
+    A simple ``CASE column WHEN value ...`` (a third faster in DuckDB than a list of ``IN``
+    tests over 10 million strings), inside one test for a missing value.
+    """
+    branches = [
+        f"WHEN {literal(engine, value)} THEN {result}"
+        for result, values in results.items()
+        for value in values
+        if not _is_missing(value)
+    ]
+    case = f"CASE {column.value} {' '.join(branches)} END" if branches else "CAST(NULL AS BIGINT)"
+    missing = [r for r, values in results.items() if any(_is_missing(v) for v in values)]
+    return f"CASE WHEN {column.missing} THEN {missing[0]} ELSE {case} END" if missing else case
 
 
 def log_fingerprint_sha256(method: str, roles: RankingRoles, n_rows: int, row_hash: int) -> str:
@@ -222,8 +227,9 @@ class SqlUserTableBuilder:
         for role, name in roles.role_columns():
             kind = by_name[name].kind
             quoted = self.engine.quote(name)
-            text = kind in ("other",)  # dates, times, ...: grouped by their text
-            value = f"CAST({quoted} AS {self.engine.text_type})" if text else quoted
+            # Dates, times and other types are grouped by their text, as labels show them.
+            text = f"CAST({quoted} AS {self.engine.text_type})"
+            value = text if kind == "other" else quoted
             columns[(role, name)] = LogColumn(role, name, kind, quoted, value)
         return columns
 
@@ -315,11 +321,7 @@ class SqlUserTableBuilder:
         values_of: dict[int, list[Any]] = {}
         for value, code in zip(values, codes.tolist(), strict=True):
             values_of.setdefault(int(code), []).append(value)
-        branches = [
-            f"WHEN {_value_tests(self.engine, column, found)} THEN {code}"
-            for code, found in sorted(values_of.items())
-        ]
-        return Groups(column, labels, f"CASE {' '.join(branches)} END", values_of)
+        return Groups(column, labels, value_case(self.engine, column, values_of), values_of)
 
     def _outcome(self, column: LogColumn, values: list[Any], roles: RankingRoles) -> str:
         import pandas as pd
@@ -334,10 +336,8 @@ class SqlUserTableBuilder:
             column=column.name,
             where=self.where,
         )
-        hits = [literal(self.engine, v) for v, p in zip(present, positive, strict=True) if p]
-        if not hits:
-            return "0"
-        return f"CASE WHEN {column.value} IN ({', '.join(hits)}) THEN 1 ELSE 0 END"
+        hits = [v for v, p in zip(present, positive, strict=True) if p]
+        return f"COALESCE({value_case(self.engine, column, {1: hits})}, 0)" if hits else "0"
 
     def _fill(
         self,
@@ -363,7 +363,6 @@ class SqlUserTableBuilder:
                 )
             groups = self._groups(category, distinct.get(category, []))
             plan.categories = chosen_categories(groups.labels, roles, category.name, self.where)
-            plan.category_levels = groups.labels
             indices = [groups.labels.index(c) for c in plan.categories]
             plan.category = groups.case(self.engine, indices)
         if roles.outcome is not None:
