@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import click
 
-from govern.cli.options import bootstrap_option, engine_option, format_option, seed_option
+from govern.cli.options import bootstrap_option_with, engine_option, format_option, seed_option
 
 
 def _split(value: str) -> list[str]:
@@ -32,7 +32,8 @@ def _split(value: str) -> list[str]:
 @click.option(
     "--reference",
     default=None,
-    help="Reference group label (default: the group with the highest selection rate).",
+    help="Reference group label, or overall_rate (default: the highest selection rate among "
+    "groups of --min-group-size or more; the overall rate when no group qualifies).",
 )
 @click.option(
     "--policy",
@@ -60,7 +61,11 @@ def _split(value: str) -> list[str]:
     default=None,
     help="Write audit.json and the compliance report (Markdown and HTML) into this folder.",
 )
-@bootstrap_option
+@bootstrap_option_with(
+    "Bootstrap replicates for the intervals of score metrics; 0 skips them (rates and ratios get "
+    "closed-form intervals) [default: 1000; with --policy, the policy's n_boot; at most "
+    "limits.max_bootstrap in govern.yaml, 10000]."
+)
 @seed_option(0, "Seed of the bootstrap.")
 @click.option(
     "--min-group-size",

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
-from govern.cli.options import engine_choice, format_option
+from govern.cli.options import bootstrap_option_with, engine_choice, format_option
 from govern.errors import EXIT_OK
 
 if TYPE_CHECKING:
@@ -153,13 +153,9 @@ def _split(value: str | None) -> list[str]:
     default=None,
     help="Write audit.json and the compliance report (Markdown and HTML) into this folder.",
 )
-@click.option(
-    "--bootstrap",
-    "n_boot",
-    type=click.IntRange(min=0),
-    default=None,
-    help="Bootstrap replicates resampling users; 0 skips intervals [default: 1000; with "
-    "--policy, the policy's n_boot].",
+@bootstrap_option_with(
+    "Bootstrap replicates resampling users; 0 skips intervals [default: 1000; with --policy, "
+    "the policy's n_boot; at most limits.max_bootstrap in govern.yaml, 10000]."
 )
 @click.option(
     "--seed",

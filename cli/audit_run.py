@@ -49,6 +49,7 @@ RECORDED = "recorded: MLflow run {run_id}, version tags govern.audit.*, trail re
     help="Also write audit.json and the compliance report into this folder.",
 )
 @seed_option(0, "Seed of the bootstrap.")
+@click.option("--quiet", is_flag=True, help="No progress bar on stderr.")
 @ranking_options
 @format_option
 @engine_choice(
@@ -68,6 +69,7 @@ def run(
     score: str | None,
     out_dir: Path | None,
     seed: int,
+    quiet: bool,
     user: str | None,
     rank: str | None,
     k: int | None,
@@ -88,6 +90,7 @@ def run(
     (inconclusive), 2 on bad input.
     """
     from govern.cli.audit_output import exit_code, print_audit
+    from govern.cli.progress import progress_bar
     from govern.services.audit import run_audit
 
     ranking = ranking_columns(
@@ -113,6 +116,7 @@ def run(
         seed=seed,
         ranking=ranking,
         engine=engine,
+        progress=progress_bar("Shuffling inputs", unit="inputs", quiet=quiet),
     )
     assert result.policy is not None and result.model is not None
     print_audit(result, output_format)

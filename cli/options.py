@@ -69,12 +69,20 @@ def _within_bootstrap_limit(
     return check_bootstrap(value, load_settings(create_home=False).limits, where="--bootstrap: ")
 
 
-bootstrap_option = click.option(
-    "--bootstrap",
-    "n_boot",
-    type=click.IntRange(min=0),
-    default=None,
-    callback=_within_bootstrap_limit,
-    help="Bootstrap replicates for the confidence intervals; 0 skips them [default: 1000; with "
-    "--policy, the policy's n_boot; at most limits.max_bootstrap in govern.yaml, 10000].",
+def bootstrap_option_with(help_text: str) -> Any:
+    """``--bootstrap`` with a command's own help: replicates, 0 or more and at most the
+    configured ``limits.max_bootstrap`` (:func:`govern.limits.check_bootstrap`)."""
+    return click.option(
+        "--bootstrap",
+        "n_boot",
+        type=click.IntRange(min=0),
+        default=None,
+        callback=_within_bootstrap_limit,
+        help=help_text,
+    )
+
+
+bootstrap_option = bootstrap_option_with(
+    "Bootstrap replicates for the confidence intervals; 0 skips them [default: 1000; with "
+    "--policy, the policy's n_boot; at most limits.max_bootstrap in govern.yaml, 10000]."
 )

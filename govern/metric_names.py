@@ -37,7 +37,8 @@ GROUP_METRICS: tuple[str, ...] = (
     *SCORE_LABEL_METRICS,
 )
 
-# Attribute-wide summaries, reported on the row whose group is "*" (fairlearn's definitions).
+# Attribute-wide summaries, reported on the row whose group is "*": fairlearn's definitions over
+# every group with a recorded value, so that each equals fairlearn's metric of the same name.
 ATTRIBUTE_METRICS: tuple[str, ...] = (
     "demographic_parity_difference",
     "demographic_parity_ratio",
@@ -49,6 +50,9 @@ ATTRIBUTE_METRICS: tuple[str, ...] = (
 
 # Per group against the reference group: the impact ratios of 29 CFR 1607.4(D) and
 # 6 RCNY 5-301, aif360's average odds difference, and the ratio and difference of every rate.
+# On the "*" row, the same names summarise the groups large enough to be judged: the largest
+# difference (max - min), the smallest ratio (min / max) and the lowest impact ratio; the
+# evidence's summary_coverage lists those groups.
 REFERENCE_METRICS: tuple[str, ...] = (
     "impact_ratio",
     "scoring_impact_ratio",

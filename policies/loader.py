@@ -17,8 +17,8 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
-from govern.errors import PolicyError
-from govern.limits import Limits
+from govern.errors import BadInputError, PolicyError
+from govern.limits import Limits, check_bootstrap
 from govern.policies.checks import check_kind
 from govern.policies.locate import locate_errors
 from govern.policies.packs import PACKS_DIR, pack_names
@@ -41,10 +41,6 @@ MSG_OUTSIDE = (
     "govern.yaml"
 )
 MSG_NUL_IN_PATH = "the path holds a NUL character; give a plain file name"
-MSG_TOO_MANY_REPLICATES = (
-    "{n_boot} bootstrap replicates is over the limit of {limit} (limits.max_bootstrap in "
-    "govern.yaml); use at most {limit}, for example 1000"
-)
 EMPTY_POLICY = "a mapping with at least 'name' and 'version'"
 MSG_CYCLE = "extends cycle: {cycle}; remove one of these extends"
 MSG_RULE_CLASH = (
@@ -209,11 +205,12 @@ def _resolve(
     except ValidationError as error:
         problems.extend(locate_errors(error, doc, PolicyDocument))
         return None
-    n_boot, limit = document.settings.n_boot, context.limits.max_bootstrap
-    if n_boot is not None and n_boot > limit:
-        message = MSG_TOO_MANY_REPLICATES.format(n_boot=n_boot, limit=limit)
-        problems.append(doc.at(("settings", "n_boot"), message))
-        return None
+    if document.settings.n_boot is not None:
+        try:
+            check_bootstrap(document.settings.n_boot, context.limits)
+        except BadInputError as error:
+            problems.append(doc.at(("settings", "n_boot"), str(error)))
+            return None
     first: dict[str, int] = {}
     for index, rule in enumerate(document.rules):
         if rule.id in first:
@@ -289,81 +286,15 @@ def _merge(
     display: str,
     problems: list[str],
 ) -> _Resolved | None:
-    explicit: dict[str, Any] = {}
-    rules: dict[str, Rule] = {}
-    origin: dict[str, str] = {}
+    """The parents' rules, then this document's disable, override and rules, in that order."""
     before = len(problems)
-    for parent_display, parent in parents:
-        explicit.update(parent.explicit_settings)
-        for rule in parent.policy.rules:
-            # A pack's scope (purposes, tiers, start date) travels with its rules, so extending
-            # the EU pack does not make its rules apply outside Annex III employment uses.
-            if parent.policy.applies_to is not None and rule.applies_to is None:
-                rule = rule.model_copy(update={"applies_to": parent.policy.applies_to})
-            if rule.id in rules and rules[rule.id] != rule:
-                problems.append(
-                    doc.at(
-                        ("extends",),
-                        MSG_RULE_CLASH.format(
-                            id=rule.id, first=origin[rule.id], second=parent.origin[rule.id]
-                        ),
-                    )
-                )
-                continue
-            rules[rule.id] = rule
-            origin[rule.id] = parent.origin.get(rule.id, parent_display)
+    explicit, rules, origin = _inherit(doc, parents, problems)
     explicit.update(
         {name: getattr(document.settings, name) for name in document.settings.model_fields_set}
     )
     inherited = set(rules)
-    for index, rule_id in enumerate(document.disable):
-        if rule_id not in inherited:
-            hint = did_you_mean(rule_id, inherited)
-            problems.append(
-                doc.at(("disable", index), MSG_DISABLE_UNKNOWN.format(id=rule_id, hint=hint))
-            )
-            continue
-        rules.pop(rule_id, None)
-    for rule_id, change in document.override.items():
-        if rule_id not in inherited:
-            hint = did_you_mean(rule_id, inherited)
-            problems.append(
-                doc.at(
-                    ("override", rule_id),
-                    MSG_OVERRIDE_UNKNOWN.format(id=rule_id, hint=hint),
-                    key=True,
-                )
-            )
-            continue
-        if rule_id not in rules:
-            continue  # disabled as well; nothing to change
-        rule = rules[rule_id]
-        update = change.model_dump(exclude_none=True, exclude={"threshold"})
-        update = {k: v for k, v in update.items() if k in change.model_fields_set}
-        if change.threshold is not None:
-            field = check_kind(rule.check.kind).threshold_field
-            if field is None or getattr(rule.check, field, None) is None:
-                problems.append(
-                    doc.at(
-                        ("override", rule_id, "threshold"),
-                        MSG_THRESHOLD_NOT_METRIC.format(id=rule_id, kind=rule.check.kind),
-                    )
-                )
-                continue
-            try:
-                update["check"] = type(rule.check).model_validate(
-                    {**rule.check.model_dump(), field: change.threshold}
-                )
-            except ValidationError as error:
-                reason = error.errors()[0]["msg"].removeprefix("Value error, ")
-                problems.append(
-                    doc.at(
-                        ("override", rule_id, "threshold"),
-                        MSG_BAD_THRESHOLD.format(id=rule_id, reason=reason),
-                    )
-                )
-                continue
-        rules[rule_id] = rule.model_copy(update=update)
+    _disable(document, doc, rules, inherited, problems)
+    _override(document, doc, rules, inherited, problems)
     for rule in document.rules:
         rules[rule.id] = rule
         origin[rule.id] = display
@@ -380,6 +311,95 @@ def _merge(
         rules=list(rules.values()),
     )
     return _Resolved(policy=policy, explicit_settings=explicit, origin=origin)
+
+
+def _inherit(
+    doc: LocatedDocument, parents: list[tuple[str, _Resolved]], problems: list[str]
+) -> tuple[dict[str, Any], dict[str, Rule], dict[str, str]]:
+    """The parents' explicit settings, rules by id and each rule's file, in ``extends`` order."""
+    explicit: dict[str, Any] = {}
+    rules: dict[str, Rule] = {}
+    origin: dict[str, str] = {}
+    for parent_display, parent in parents:
+        explicit.update(parent.explicit_settings)
+        for rule in parent.policy.rules:
+            # A pack's scope (purposes, tiers, start date) travels with its rules, so extending
+            # the EU pack does not make its rules apply outside Annex III employment uses.
+            if parent.policy.applies_to is not None and rule.applies_to is None:
+                rule = rule.model_copy(update={"applies_to": parent.policy.applies_to})
+            if rule.id in rules and rules[rule.id] != rule:
+                clash = MSG_RULE_CLASH.format(
+                    id=rule.id, first=origin[rule.id], second=parent.origin[rule.id]
+                )
+                problems.append(doc.at(("extends",), clash))
+                continue
+            rules[rule.id] = rule
+            origin[rule.id] = parent.origin.get(rule.id, parent_display)
+    return explicit, rules, origin
+
+
+def _disable(
+    document: PolicyDocument,
+    doc: LocatedDocument,
+    rules: dict[str, Rule],
+    inherited: set[str],
+    problems: list[str],
+) -> None:
+    """Drop the inherited rules the document disables; an unknown id is a problem."""
+    for index, rule_id in enumerate(document.disable):
+        if rule_id not in inherited:
+            hint = did_you_mean(rule_id, inherited)
+            problems.append(
+                doc.at(("disable", index), MSG_DISABLE_UNKNOWN.format(id=rule_id, hint=hint))
+            )
+            continue
+        rules.pop(rule_id, None)
+
+
+def _override(
+    document: PolicyDocument,
+    doc: LocatedDocument,
+    rules: dict[str, Rule],
+    inherited: set[str],
+    problems: list[str],
+) -> None:
+    """Apply the document's overrides to inherited rules (severity, threshold, ...)."""
+    for rule_id, change in document.override.items():
+        if rule_id not in inherited:
+            hint = did_you_mean(rule_id, inherited)
+            message = MSG_OVERRIDE_UNKNOWN.format(id=rule_id, hint=hint)
+            problems.append(doc.at(("override", rule_id), message, key=True))
+            continue
+        if rule_id not in rules:
+            continue  # disabled as well; nothing to change
+        rule = rules[rule_id]
+        update = change.model_dump(exclude_none=True, exclude={"threshold"})
+        update = {k: v for k, v in update.items() if k in change.model_fields_set}
+        if change.threshold is not None:
+            check = _overridden_check(rule, change.threshold, doc, problems)
+            if check is None:
+                continue
+            update["check"] = check
+        rules[rule_id] = rule.model_copy(update=update)
+
+
+def _overridden_check(
+    rule: Rule, threshold: float, doc: LocatedDocument, problems: list[str]
+) -> Any | None:
+    """The rule's check with a new threshold; None (and a problem) when it cannot take one."""
+    where = ("override", rule.id, "threshold")
+    field = check_kind(rule.check.kind).threshold_field
+    if field is None or getattr(rule.check, field, None) is None:
+        problems.append(
+            doc.at(where, MSG_THRESHOLD_NOT_METRIC.format(id=rule.id, kind=rule.check.kind))
+        )
+        return None
+    try:
+        return type(rule.check).model_validate({**rule.check.model_dump(), field: threshold})
+    except ValidationError as error:
+        reason = error.errors()[0]["msg"].removeprefix("Value error, ")
+        problems.append(doc.at(where, MSG_BAD_THRESHOLD.format(id=rule.id, reason=reason)))
+        return None
 
 
 def dump_policy(policy: Policy) -> str:

@@ -64,12 +64,21 @@ class Settings(_Strict):
         30, ge=1, description="Groups smaller than this are insufficient_data, not judged."
     )
     alpha: float = Field(0.05, gt=0, lt=1, description="Significance level of disparity tests.")
-    n_boot: int = Field(1000, ge=0, description="Bootstrap replicates for intervals (0: none).")
+    n_boot: int = Field(
+        1000,
+        ge=0,
+        description="Bootstrap replicates for the intervals of score metrics (0: none); rates, "
+        "differences and ratios have closed-form intervals.",
+    )
     confidence_level: float = Field(0.95, gt=0, lt=1, description="Coverage of the intervals.")
     reference: str = Field(
         "highest_selection_rate",
         min_length=1,
-        description="'highest_selection_rate' (29 CFR 1607.4(D), 6 RCNY 5-301) or a group label.",
+        description="What each group is compared with: 'highest_selection_rate' (29 CFR "
+        "1607.4(D), 6 RCNY 5-301), 'overall_rate' (all groups pooled), or a group label. The "
+        "reference is always a group meeting min_group_size (and exclude_below_share); when "
+        "the rule's group does not, groups are compared with the overall rate, and every "
+        "output says so (docs/statistics.md).",
     )
     exclude_below_share: float | None = Field(
         None,

@@ -73,7 +73,13 @@ def finding(
     assert row.value is not None
     words = bound_words(comparison, threshold, holds=holds)
     if metric in _RATE_VERBS and row.group != ALL_GROUPS:
-        of_whom = f"'{reference}'" if reference else "the reference group"
+        of_whom = (
+            "all groups together"  # the overall rate (reference '*')
+            if reference == ALL_GROUPS
+            else f"'{reference}'"
+            if reference
+            else "the reference group"
+        )
         return (
             f"Group '{row.group}' of {row.attribute} {_RATE_VERBS[metric]} at "
             f"{percent(row.value)} of the rate of {of_whom}"

@@ -1,8 +1,9 @@
 """The contract every data source must meet (see ``govern.audits.sources``), as reusable checks.
 
 A source passes when, for the same records, it gives the pandas source's contingency table
-(levels, counts, record counts, score bins and sums, unknown counts, row count) and therefore the
-same tidy rows from ``audit_fairness`` to 1e-12, for every configuration of roles below, and
+(levels, counts, record counts, sums of squared weights, score bins and sums, unknown counts,
+row count) and therefore the same tidy rows from ``audit_fairness`` to 1e-12, for every
+configuration of roles below, and
 refuses the same bad inputs with a DataError. ``tests/test_datasource_contract.py`` runs it for
 the pandas source and a test-only source; the DuckDB and Spark sources run it too.
 """
@@ -98,6 +99,7 @@ def check_table(make_source: SourceFactory, records: list[dict[str, Any]], roles
     assert found.unknown_counts == expected.unknown_counts
     _close(found.table.counts, expected.table.counts)
     _close(found.table.record_counts, expected.table.record_counts)
+    _close(found.table.weight_squares, expected.table.weight_squares)
     _close(found.table.score_sums, expected.table.score_sums)
     if expected.table.bins is None:
         assert found.table.bins is None

@@ -2,9 +2,9 @@
 
 Results are cached: tests must not mutate them (use ``model_copy``).
 
-The figures are computed here from the synthetic recruitment data with plain pandas and the
-Wilson score interval (Wilson 1927), so they are realistic; rendering tests only check how they
-are shown, never how they were computed.
+The figures are computed here from the synthetic recruitment data with plain pandas, the
+Wilson score interval (Wilson 1927) and, for impact ratios, the engine's score interval, so they
+are realistic; rendering tests only check how they are shown, never how they were computed.
 """
 
 from __future__ import annotations
@@ -15,9 +15,16 @@ import math
 
 import pandas as pd
 
+from govern.audits.fairness.intervals import miettinen_nurminen_interval
+from govern.audits.fairness.reference import CHOSEN_HIGHEST
 from govern.datasets import recruitment
 from govern.evidence import Evidence
-from govern.evidence.fairness import FairnessEvidence, GroupSummary, SelectionRateTest
+from govern.evidence.fairness import (
+    FairnessEvidence,
+    GroupSummary,
+    ReferenceChoice,
+    SelectionRateTest,
+)
 from govern.results import (
     ALL_GROUPS,
     INTERSECTION_SEPARATOR,
@@ -47,6 +54,7 @@ def fairness_evidence(frame: pd.DataFrame, attributes: list[str]) -> FairnessEvi
     disparities: list[MetricRow] = []
     groups: list[GroupSummary] = []
     references: dict[str, str] = {}
+    choices: list[ReferenceChoice] = []
     unknown: dict[str, int] = {}
     names = [*attributes, INTERSECTION_SEPARATOR.join(attributes)]
     for name in names:
@@ -59,6 +67,18 @@ def fairness_evidence(frame: pd.DataFrame, attributes: list[str]) -> FairnessEvi
         eligible = rates[table["count"] >= MIN_GROUP_SIZE]
         reference = str(eligible.idxmax())
         references[name] = reference
+        choices.append(
+            ReferenceChoice(
+                attribute=name,
+                rule="highest_selection_rate",
+                group=reference,
+                fallback=False,
+                highest_group=reference,
+                explanation=CHOSEN_HIGHEST.format(
+                    group=reference, rule=f"{MIN_GROUP_SIZE} or more records"
+                ),
+            )
+        )
         for group, row in table.iterrows():
             n, s = int(row["count"]), int(row["sum"])
             status = "ok" if n >= MIN_GROUP_SIZE else "insufficient_data"
@@ -85,6 +105,13 @@ def fairness_evidence(frame: pd.DataFrame, attributes: list[str]) -> FairnessEvi
                 )
             )
             ratio = (s / n) / rates[reference]
+            # The reference's own ratio is the reference (no interval); the others get the
+            # engine's score interval, as an audit would report them.
+            ratio_low = ratio_high = None
+            if group != reference:
+                ref_n, ref_s = int(table.loc[reference, "count"]), int(table.loc[reference, "sum"])
+                low_ratio, high_ratio = miettinen_nurminen_interval(s, n, ref_s, ref_n)
+                ratio_low, ratio_high = float(low_ratio), float(high_ratio)
             disparities.append(
                 MetricRow(
                     attribute=name,
@@ -92,8 +119,8 @@ def fairness_evidence(frame: pd.DataFrame, attributes: list[str]) -> FairnessEvi
                     n=n,
                     metric="impact_ratio",
                     value=ratio,
-                    ci_low=ratio * 0.9,
-                    ci_high=min(ratio * 1.1, 1.5),
+                    ci_low=ratio_low,
+                    ci_high=ratio_high,
                 )
             )
         disparities.append(
@@ -134,7 +161,8 @@ def fairness_evidence(frame: pd.DataFrame, attributes: list[str]) -> FairnessEvi
         disparities=disparities,
         tests=tests,
         unknown_counts=unknown,
-        settings={"min_group_size": MIN_GROUP_SIZE},
+        settings={"min_group_size": MIN_GROUP_SIZE, "confidence_level": 0.95},
+        references=choices,
     )
 
 

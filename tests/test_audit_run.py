@@ -283,3 +283,16 @@ def test_models_list_shows_verdicts_and_ungoverned(
     assert any(line.split()[:2] == ["shadow-it-model", "UNGOVERNED"] for line in table.splitlines())
     assert main(["models", "show", "nope-model"]) == 2
     assert "no registered model named 'nope-model'" in capsys.readouterr().err
+
+
+def test_the_permutation_importance_reports_its_progress(world: dict[str, object]) -> None:
+    # The longest step of an audit run tells the caller how far it is (the CLI draws a bar).
+    calls: list[tuple[int, int]] = []
+    result = run_audit("fair-model", version="1", data=world["fair_csv"], policy=POLICY,  # type: ignore[arg-type]
+                       sensitive="sex", tracking_uri=str(world["uri"]),
+                       trail=Path(str(world["trail"])),
+                       progress=lambda done, total: calls.append((done, total)))  # fmt: skip
+    assert result.status == "pass"
+    total = calls[-1][1]
+    assert total >= 1 and calls[-1] == (total, total)
+    assert [done for done, _ in calls] == sorted(done for done, _ in calls)

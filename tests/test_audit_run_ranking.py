@@ -89,6 +89,15 @@ def test_a_biased_recommender_fails_and_is_recorded(world: dict[str, object]) ->
     assert result.data.n_rows == 20000 and result.data.columns[:2] == ["employee_id", "rank"]
     tags = Registry(uri).get_version_tags("learning-recommender", "1")
     assert tags["govern.audit.status"] == "fail"
+    # The attribute-wide figures are the audit run's MLflow metrics, as a classifier's are.
+    from mlflow.tracking import MlflowClient
+
+    logged = MlflowClient(uri).get_run(tags["govern.audit.run_id"]).data.metrics
+    widest = ranking.find(
+        "top_k_category_rate_ratio", category="leadership", attribute="sex", group="*"
+    )
+    assert widest and widest[0].value is not None
+    assert logged["ranking/top_k_category_rate_ratio/sex/leadership"] == widest[0].value
     audit = json.loads((out / "audit.json").read_text())
     assert audit["evidence"]["ranking"]["k"] == 5
     record = read_trail(trail)[-1]

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from govern.audits.fairness.summary import NOT_JUDGED
 from govern.cli.main import main
 
 FIXTURE = Path(__file__).parent / "fixtures" / "fairness" / "hand_table.csv"
@@ -46,6 +47,10 @@ def test_json_output_holds_tidy_rows_and_tests(capsys: pytest.CaptureFixture[str
     tests = {(t["attribute"], t["group"]): t for t in fairness["tests"]}
     assert tests[("sex", "F")]["reference"] == "M"
     assert fairness["reference_groups"]["ethnicity"] == "a"
+    # What each attribute's groups were compared with, and why, is in the output too.
+    assert fairness["references"][0]["explanation"] == (
+        "'M', the highest selection rate among groups that qualify (5 or more records)."
+    )
     assert payload["data"]["n_rows"] == 40 and len(payload["data"]["sha256"]) == 64
 
 
@@ -56,12 +61,20 @@ def test_table_output(capsys: pytest.CaptureFixture[str]) -> None:
         "--min-group-size", "5",
     )  # fmt: skip
     assert code == 0
-    assert out.splitlines()[:4] == [
+    # Rates and ratios get their closed-form intervals without bootstrap replicates; the
+    # reference's own ratio has none, and the line under the table says why it is the reference.
+    assert out.splitlines()[:5] == [
         "sex (reference: M)",
-        "  group   n  selection rate [CI]  impact ratio [CI]  p (Holm)  flags",
-        "  F      20                0.300              0.545    0.2003  below 4/5",
-        "  M      20                0.550              1.000         -  reference",
+        "  group   n   selection rate [CI]     impact ratio [CI]  p (Holm)  flags",
+        # Wilson for 6 of 20; Miettinen-Nurminen for 6/20 over 11/20 (both checked against
+        # their published formulas in tests/test_fairness_intervals.py).
+        # No threshold without a policy: nothing is flagged as falling short.
+        "  F      20  0.300 [0.145, 0.519]  0.545 [0.242, 1.150]    0.2003",
+        "  M      20  0.550 [0.342, 0.742]                 1.000         -  reference",
+        "  Compared with 'M', the highest selection rate among groups that qualify (5 or more "
+        "records).",
     ]
+    assert NOT_JUDGED in out.splitlines()
 
 
 @pytest.mark.parametrize(
@@ -81,8 +94,8 @@ def test_table_output(capsys: pytest.CaptureFixture[str]) -> None:
         (
             ["--y-pred", "decision", "--sensitive", "sex", "--reference", "X"],
             "govern: error: reference group 'X' does not occur in any sensitive attribute; the "
-            "groups are F, M. Pick one of them, or omit --reference to use the group with the "
-            "highest selection rate.",
+            "groups are F, M. Pick one of them, 'overall_rate', or omit --reference to use the "
+            "group with the highest selection rate.",
         ),
     ],
 )

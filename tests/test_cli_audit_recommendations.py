@@ -14,6 +14,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from govern.audits.ranking.summary import NOT_JUDGED, render_text
 from govern.audits.sources.ranking import (
     ATTRIBUTE_VARIES,
     BAD_K,
@@ -32,6 +33,18 @@ from govern.services.data_audit import MSG_SETTING_FROM_POLICY
 HAND = Path(__file__).parent / "fixtures" / "ranking" / "hand_log.csv"
 GOVERN = Path(sys.executable).parent / "govern"
 BASE = ["--user", "user", "--rank", "rank", "--k", "2"]
+
+
+def test_bootstrap_over_the_limit_is_bad_input(capsys: pytest.CaptureFixture[str]) -> None:
+    from govern.limits import MSG_TOO_MANY_REPLICATES
+
+    code, out, err = _run(
+        capsys, "--data", str(HAND), *BASE, "--sensitive", "sex", "--bootstrap", "100000000"
+    )
+    assert (code, out) == (2, "")
+    assert (
+        MSG_TOO_MANY_REPLICATES.format(where="--bootstrap: ", n_boot=100000000, limit=10000) in err
+    )
 
 
 def _run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
@@ -64,15 +77,27 @@ def test_table_output(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> Non
     assert out.splitlines()[:4] == [
         "'lead' by sex",
         "  group  users  offered in top 2 [CI]  vs best-served [CI]  mean best rank [CI]  flags",
-        "  F         30                  0.500                0.500                2.000  "
-        "below 4/5",
+        "  F         30                  0.500                0.500                2.000",
         "  M         30                  1.000                1.000                1.500  "
         "best-served",
     ]
-    assert out.splitlines()[-1] == (
+    assert out.splitlines()[-2:] == [
         "165 rows, 60 users (lists), top 2 audited; 0 bootstrap replicates resampling users, "
-        "0.95 percentile intervals."
-    )
+        "0.95 percentile intervals.",
+        NOT_JUDGED,
+    ]
+
+
+def test_a_given_threshold_flags_the_ratios_under_it(tmp_path: Path) -> None:
+    from govern.audits.ranking import audit_recommendations
+
+    evidence = audit_recommendations(
+        _copies(tmp_path), user="user", rank="rank", k=2, sensitive="sex",
+        item_category="category", category="lead", n_boot=0,
+    )  # fmt: skip
+    lines = render_text(evidence, ratio_threshold=0.8).splitlines()
+    assert lines[2].endswith("2.000  below 0.8") and NOT_JUDGED not in lines
+    assert "below" not in render_text(evidence, ratio_threshold=0.5)
 
 
 def test_groups_too_small_to_publish_are_suppressed(capsys: pytest.CaptureFixture[str]) -> None:
@@ -411,3 +436,17 @@ def test_without_a_policy_out_writes_the_measured_audit(
     audit = json.loads((out / "audit.json").read_text())
     assert audit["policy"] is None and audit["verdict"] == "no_policy"
     assert "No policy applied" in (out / "compliance_report.md").read_text()
+
+
+def test_the_library_bounds_the_replicates_too(tmp_path: Path) -> None:
+    from govern.audits.ranking import audit_recommendations
+    from govern.errors import BadInputError
+    from govern.limits import MSG_TOO_MANY_REPLICATES
+
+    with pytest.raises(BadInputError) as too_many:
+        audit_recommendations(
+            _copies(tmp_path), user="user", rank="rank", k=2, sensitive="sex", n_boot=10_001
+        )
+    assert str(too_many.value) == MSG_TOO_MANY_REPLICATES.format(
+        where="n_boot: ", n_boot=10001, limit=10000
+    )

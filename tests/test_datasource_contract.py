@@ -77,6 +77,7 @@ class RecordsSource:
         n_bins = 1 if bins is None else bins.edges.size
         shape = (*(len(grouped[n][1]) for n in roles.sensitive), 2, 2, n_bins)
         counts, records, sums = np.zeros(shape), np.zeros(shape), np.zeros(shape)
+        squares = np.zeros(shape)
         for row in range(len(self.records)):
             cell = (
                 *(int(grouped[n][0][row]) for n in roles.sensitive),
@@ -89,6 +90,7 @@ class RecordsSource:
             w = 1.0 if weight is None else float(weight[row])
             counts[cell] += w
             records[cell] += 1
+            squares[cell] += w * w
             if score is not None:
                 sums[cell] += w * score[row]
         table = ContingencyTable(
@@ -100,6 +102,7 @@ class RecordsSource:
             bins=bins,
             n_rows=len(self.records),
             record_counts=None if weight is None else records,
+            weight_squares=None if weight is None else squares,
         )
         sha = canonical_sha256(
             y_pred=y_pred,

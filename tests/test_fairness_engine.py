@@ -17,6 +17,7 @@ from govern.audits.fairness import engine as engine_module
 from govern.audits.fairness.table import marginal
 from govern.data import EvaluationData
 from govern.errors import DataError
+from govern.evidence.fairness import FairnessEvidence
 from govern.results import ALL_GROUPS
 
 FIXTURES = Path(__file__).parent / "fixtures" / "fairness"
@@ -132,13 +133,37 @@ def test_default_minimum_size_keeps_small_groups_out_of_summaries() -> None:
     evidence = audit_fairness(
         frame, y_pred="decision", y_true="outcome", sensitive=["sex"], n_boot=0
     )
-    # 20 < 30: both groups insufficient, still reported with their own metrics.
+    # 20 < 30: both groups insufficient, still reported with their own metrics and intervals
+    # (Wilson's, which need no bootstrap replicates).
     assert {g.status for g in evidence.groups} == {"insufficient_data"}
-    assert _one(evidence, "selection_rate", "sex", "F").value == pytest.approx(0.3)
+    rate = _one(evidence, "selection_rate", "sex", "F")
+    assert rate.value == pytest.approx(0.3)
+    assert rate.ci_low is not None and rate.ci_high is not None
     assert evidence.find("demographic_parity_difference") == []
-    # The reference still falls back to the highest rate so per-group ratios exist.
-    assert evidence.reference_groups == {"sex": "M"}
-    assert _one(evidence, "selection_rate", "sex", "F").ci_low is None
+    assert evidence.summary_coverage == []
+    # No group can be the reference: every group is compared with the overall rate, and the
+    # evidence says so.
+    assert evidence.reference_groups == {}
+    (choice,) = evidence.references
+    assert (choice.rule, choice.group, choice.fallback, choice.highest_group) == (
+        "highest_selection_rate",
+        None,
+        True,
+        None,
+    )
+    assert choice.explanation == (
+        "the overall selection rate of all groups of sex: no group qualifies (30 or more "
+        "records), so no group can serve as the reference."
+    )
+    overall = 17 / 40
+    assert _one(evidence, "impact_ratio", "sex", "F").value == pytest.approx(0.3 / overall)
+    assert _one(evidence, "selection_rate_difference", "sex", "M").value == pytest.approx(
+        0.55 - overall
+    )
+    test = evidence.test_for("sex", "F")
+    assert test is not None
+    assert (test.reference, test.reference_n, test.reference_selected) == ("*", 20, 11.0)
+    assert test.shortfall == pytest.approx(20 * overall - 6)
 
 
 def test_small_group_excluded_from_reference_and_summaries() -> None:
@@ -151,17 +176,36 @@ def test_small_group_excluded_from_reference_and_summaries() -> None:
     evidence = audit_fairness(frame, y_pred="d", sensitive=["g"], n_boot=0, min_group_size=10)
     status = {g.group: g.status for g in evidence.groups}
     assert status == {"big1": "ok", "big2": "ok", "tiny": "insufficient_data"}
-    # tiny has the highest rate (1.0) but cannot be the reference.
+    # tiny has the highest rate (1.0) but cannot be the reference, and the evidence says why.
     assert evidence.reference_groups == {"g": "big2"}
+    choice = evidence.reference_for("g")
+    assert choice is not None and not choice.fallback
+    assert choice.explanation == (
+        "'big2', the highest selection rate among groups that qualify (10 or more records)."
+    )
+    # fairlearn's metric covers every group (fairlearn gives 1.0 - 0.4); the largest gap
+    # between groups that can be judged leaves tiny out, under its own name.
     assert _one(evidence, "demographic_parity_difference", "g", ALL_GROUPS).value == (
+        pytest.approx(0.6)
+    )
+    assert _one(evidence, "selection_rate_difference", "g", ALL_GROUPS).value == (
         pytest.approx(0.2)
     )
+    coverage = evidence.coverage_for("g")
+    assert coverage is not None
+    assert coverage.fairlearn_groups == ["big1", "big2", "tiny"]
+    assert (coverage.judged_groups, coverage.left_out) == (["big1", "big2"], ["tiny"])
     assert _one(evidence, "impact_ratio", "g", "tiny").value == pytest.approx(1 / 0.6)
     shared = audit_fairness(
         frame, y_pred="d", sensitive=["g"], n_boot=0, min_group_size=0, exclude_below_share=0.05
     )
     assert shared.group_status("g", "tiny") == "excluded_small_share"
     assert _one(shared, "selection_rate", "g", "tiny").value == 1.0
+    assert shared.reference_groups == {"g": "big2"}
+    assert shared.references[0].explanation == (
+        "'big2', the highest selection rate among groups that qualify (0 or more records and at "
+        "least 5.0% of the data)."
+    )
 
 
 def test_named_reference_and_unknown_reference() -> None:
@@ -181,7 +225,8 @@ def test_named_reference_and_unknown_reference() -> None:
     )
     assert str(error.value) == (
         "reference group 'X' does not occur in any sensitive attribute; the groups are F, M. "
-        "Pick one of them, or omit --reference to use the group with the highest selection rate."
+        "Pick one of them, 'overall_rate', or omit --reference to use the group with the "
+        "highest selection rate."
     )
 
 
@@ -238,6 +283,15 @@ def test_bad_options() -> None:
     with pytest.raises(DataError) as error:
         audit_fairness(frame, y_pred="decision", sensitive=["sex"], exclude_below_share=2.0)
     assert str(error.value) == "exclude_below_share must be a share in [0, 1); found 2.0."
+    # The configured bound on replicates (limits.max_bootstrap) holds for the library too.
+    from govern.errors import BadInputError
+    from govern.limits import MSG_TOO_MANY_REPLICATES
+
+    with pytest.raises(BadInputError) as too_many:
+        audit_fairness(frame, y_pred="decision", sensitive=["sex"], n_boot=10_001)
+    assert str(too_many.value) == MSG_TOO_MANY_REPLICATES.format(
+        where="n_boot: ", n_boot=10001, limit=10000
+    )
 
 
 def test_table_marginals_match_groupby() -> None:
@@ -378,10 +432,10 @@ def test_weighted_table_counts_records_per_cell() -> None:
     assert unweighted.record_counts is None
 
 
-def test_weighted_bootstrap_redraws_records() -> None:
-    # Group "a": 20 records of weight 10 (weighted n 200); group "b": 200 records of weight 1.
-    # Redrawing records, a's replicate sizes are multiples of 10 with a spread of about
-    # 10 * sqrt(20); drawing units of weight would give a spread of about sqrt(200).
+def test_weighted_rates_carry_kish_effective_sizes() -> None:
+    # Group "a": 20 records of weight 10 (weighted n 200), half selected; group "b": 200
+    # records of weight 1. a's rate has the precision of 20 records, not of 200: its Wilson
+    # interval is the one for 10 of 20.
     frame = pd.DataFrame(
         {
             "d": np.tile([1, 0], 110),
@@ -389,11 +443,236 @@ def test_weighted_bootstrap_redraws_records() -> None:
             "w": [10.0] * 20 + [1.0] * 200,
         }
     )
-    evidence = audit_fairness(
-        frame, y_pred="d", sensitive=["g"], sample_weight="w", n_boot=2000, seed=1
+    evidence = audit_fairness(frame, y_pred="d", sensitive=["g"], sample_weight="w", n_boot=0)
+    assert _one(evidence, "count", "g", "a").value == pytest.approx(200.0)
+    rate = _one(evidence, "selection_rate", "g", "a")
+    z = 1.959963984540054
+    half = z * np.sqrt(0.25 / 20 + z * z / (4 * 20 * 20)) / (1 + z * z / 20)
+    assert rate.ci_low == pytest.approx(0.5 - half, abs=1e-12)
+    assert rate.ci_high == pytest.approx(0.5 + half, abs=1e-12)
+    assert evidence.interval_methods["weights"] == (
+        "Kish effective sample size of each rate's records (Kish 1965)"
     )
-    count = _one(evidence, "count", "g", "a")
-    assert count.value == pytest.approx(200.0)
-    assert count.ci_low is not None and count.ci_high is not None
-    # 95% interval of 10 x Binomial(220, 20/220): about 200 -/+ 10 * 1.96 * 4.3.
-    assert count.ci_high - count.ci_low > 120
+
+
+def test_weights_that_vary_within_cells_use_their_squares() -> None:
+    # Two records of weight 3 and two of weight 1 in each cell: (sum w)^2 / sum w^2 = 64/20 =
+    # 3.2 effective records per cell, 6.4 per group; the rate is 1/2 either way.
+    frame = pd.DataFrame(
+        {
+            "d": [1, 1, 1, 1, 0, 0, 0, 0] * 2,
+            "g": ["a"] * 8 + ["b"] * 8,
+            "w": [3.0, 3.0, 1.0, 1.0] * 4,
+        }
+    )
+    evidence = audit_fairness(
+        frame, y_pred="d", sensitive=["g"], sample_weight="w", n_boot=0, min_group_size=0
+    )
+    from govern.audits.fairness.intervals import wilson_interval
+
+    low, high = wilson_interval(3.2, 6.4, modified=True)
+    rate = _one(evidence, "selection_rate", "g", "a")
+    assert (rate.ci_low, rate.ci_high) == (pytest.approx(float(low)), pytest.approx(float(high)))
+
+
+def _tiny_top() -> pd.DataFrame:
+    # big1: 20 of 50; big2: 30 of 50; tiny: 4 of 4, the highest rate by chance.
+    return pd.DataFrame(
+        {
+            "g": ["big1"] * 50 + ["big2"] * 50 + ["tiny"] * 4,
+            "d": [1] * 20 + [0] * 30 + [1] * 30 + [0] * 20 + [1] * 4,
+        }
+    )
+
+
+def test_overall_rate_rule_compares_each_group_with_everyone() -> None:
+    from govern.audits.fairness.intervals import miettinen_nurminen_interval, newcombe_interval
+
+    evidence = audit_fairness(
+        _tiny_top(), y_pred="d", sensitive="g", reference="overall_rate", n_boot=0,
+        min_group_size=10,
+    )  # fmt: skip
+    assert evidence.reference_groups == {}
+    (choice,) = evidence.references
+    assert (choice.rule, choice.group, choice.fallback, choice.highest_group) == (
+        "overall_rate",
+        None,
+        False,
+        "big2",
+    )
+    assert (
+        choice.explanation == "the overall selection rate of all groups of g, as the policy asks."
+    )
+    overall, w = 54 / 104, 50 / 104
+    ratio = _one(evidence, "selection_rate_ratio", "g", "big1")
+    assert ratio.value == pytest.approx(0.4 / overall)
+    # big1 against everyone else (34 of 54), mapped through phi / (w phi + 1 - w).
+    low, high = miettinen_nurminen_interval(20, 50, 34, 54)
+    assert ratio.ci_low == pytest.approx(float(low) / (w * float(low) + 1 - w))
+    assert ratio.ci_high == pytest.approx(float(high) / (w * float(high) + 1 - w))
+    difference = _one(evidence, "selection_rate_difference", "g", "big1")
+    low, high = newcombe_interval(20, 50, 34, 54)
+    assert difference.value == pytest.approx(0.4 - overall)
+    assert (difference.ci_low, difference.ci_high) == (
+        pytest.approx((1 - w) * float(low)),
+        pytest.approx((1 - w) * float(high)),
+    )
+    # Impact ratios still divide by the highest qualifying group's rate.
+    assert _one(evidence, "impact_ratio", "g", "big1").value == pytest.approx(0.4 / 0.6)
+    test = evidence.test_for("g", "big1")
+    assert test is not None
+    assert (test.reference, test.reference_n, test.reference_selected) == ("*", 54, 34.0)
+    assert test.shortfall == pytest.approx(50 * overall - 20)
+    assert evidence.test_for("g", "big2") is not None  # every group is tested against the rest
+
+
+def test_a_named_reference_too_small_falls_back_to_the_overall_rate() -> None:
+    evidence = audit_fairness(
+        _tiny_top(), y_pred="d", sensitive="g", reference="tiny", n_boot=0, min_group_size=10
+    )
+    (choice,) = evidence.references
+    assert (choice.rule, choice.group, choice.fallback) == ("named_group", None, True)
+    assert choice.explanation == (
+        "the overall selection rate of all groups of g: the named group 'tiny' does not qualify "
+        "(10 or more records), so it cannot serve as the reference."
+    )
+    assert evidence.reference_groups == {}
+    assert not any(g.is_reference for g in evidence.groups)
+    # A named group that qualifies is used.
+    named = audit_fairness(
+        _tiny_top(), y_pred="d", sensitive="g", reference="big1", n_boot=0, min_group_size=10
+    )
+    assert named.reference_groups == {"g": "big1"}
+    assert named.references[0].explanation == (
+        "'big1', as the policy names it; it qualifies (10 or more records)."
+    )
+
+
+def test_the_reference_choice_is_in_every_output() -> None:
+    from govern.audits.fairness.summary import render_text
+
+    evidence = audit_fairness(_tiny_top(), y_pred="d", sensitive="g", n_boot=0, min_group_size=10)
+    text = render_text(evidence).splitlines()
+    assert text[0] == "g (reference: big2)"
+    assert (
+        "  Compared with 'big2', the highest selection rate among groups that qualify (10 or "
+        "more records)."
+    ) in text
+    assert (
+        "  Attribute-wide figures: fairlearn's over all 3 groups; the others over the 2 groups "
+        "judged (left out: tiny)."
+    ) in text
+    # audit.json and --format json carry the evidence itself.
+    payload = json.loads(evidence.model_dump_json())
+    assert payload["references"][0]["explanation"] == evidence.references[0].explanation
+    assert payload["summary_coverage"][0]["left_out"] == ["tiny"]
+    fallback = audit_fairness(_tiny_top(), y_pred="d", sensitive="g", n_boot=0, min_group_size=60)
+    assert render_text(fallback).splitlines()[0] == "g (reference: overall rate, fallback)"
+
+
+def test_the_terminal_table_flags_impact_ratios_only_against_a_given_threshold() -> None:
+    from govern.audits.fairness.summary import NOT_JUDGED, render_text
+
+    # 6 of 20 against 11 of 20: an impact ratio of 6/11 = 0.545.
+    frame = pd.DataFrame(
+        {"g": ["F"] * 20 + ["M"] * 20, "d": [1] * 6 + [0] * 14 + [1] * 11 + [0] * 9}
+    )
+    evidence = audit_fairness(frame, y_pred="d", sensitive="g", n_boot=0, min_group_size=5)
+
+    def line_of_f(text: str) -> str:
+        return next(line for line in text.splitlines() if line.startswith("  F "))
+
+    plain = render_text(evidence)
+    assert not line_of_f(plain).endswith("below 0.8") and NOT_JUDGED in plain.splitlines()
+    flagged = render_text(evidence, impact_threshold=0.8)
+    assert line_of_f(flagged).endswith("  below 0.8") and NOT_JUDGED not in flagged
+    assert "below" not in render_text(evidence, impact_threshold=0.5)
+
+
+def test_the_terminal_table_names_the_groups_fairlearn_counts_as_zero() -> None:
+    from govern.audits.fairness.summary import render_text
+
+    # 'small' has no positives: fairlearn counts its true positive rate (0/0) as 0.
+    frame = pd.DataFrame(
+        {
+            "g": ["a"] * 4 + ["b"] * 4 + ["small"] * 2,
+            "t": [1, 1, 0, 0] * 2 + [0, 0],
+            "d": [1, 0, 1, 0, 1, 1, 0, 0, 1, 0],
+        }
+    )
+    evidence = audit_fairness(
+        frame, y_pred="d", y_true="t", sensitive="g", n_boot=0, min_group_size=4
+    )
+    lines = render_text(evidence).splitlines()
+    for metric in ("equalized_odds_difference", "equal_opportunity_ratio"):
+        assert (
+            f"  {metric}: fairlearn counts the undefined rate (0/0) of small as 0; no interval."
+            in lines
+        )
+
+
+@pytest.mark.parametrize(
+    ("rule", "expected"),
+    [
+        ("overall_rate", ("overall_rate", None)),
+        ("highest_selection_rate", ("highest_selection_rate", "big2")),
+        ("big1", ("named_group", "big1")),
+    ],
+)
+def test_the_policys_reference_rule_reaches_the_engine(
+    tmp_path: Path, rule: str, expected: tuple[str, str | None]
+) -> None:
+    from govern.policies import load_policy
+    from govern.services.gathering import AuditInputs, fairness_gatherer
+
+    path = tmp_path / "policy.yaml"
+    path.write_text(
+        'name: reference-rule\nversion: "1"\n'
+        f"settings: {{reference: {rule}, min_group_size: 10, n_boot: 0}}\n"
+        "rules:\n  - id: ratio\n    title: Impact ratio\n    rationale: Compare the groups.\n"
+        "    check: {kind: metric, metric: impact_ratio, comparison: '>=', threshold: 0.8}\n",
+        encoding="utf-8",
+    )
+    frame = _tiny_top()
+    inputs = AuditInputs(
+        frame=frame,
+        evaluation=EvaluationData.from_frame(frame, y_pred="d", sensitive=["g"]),
+        policy=load_policy(path),
+        y_pred="d",
+        sensitive=["g"],
+    )
+    evidence = fairness_gatherer(inputs)
+    assert isinstance(evidence, FairnessEvidence)
+    (choice,) = evidence.references
+    assert (choice.rule, choice.group) == expected
+
+
+def test_a_rule_against_the_overall_rate_says_so_in_words(tmp_path: Path) -> None:
+    from govern.evidence import Evidence
+    from govern.policies import evaluate, load_policy
+
+    path = tmp_path / "policy.yaml"
+    path.write_text(
+        'name: overall\nversion: "1"\n'
+        "settings: {reference: overall_rate, min_group_size: 10, n_boot: 0}\n"
+        "rules:\n  - id: ratio\n    title: Selection-rate ratio\n    rationale: Compare.\n"
+        "    check: {kind: metric, metric: selection_rate_ratio, attributes: [g],\n"
+        "            comparison: '>=', threshold: 0.8}\n",
+        encoding="utf-8",
+    )
+    # a: 15 of 50, b: 30 of 50, c: 25 of 50; overall 70 of 150, so a is at 0.3 / 0.467 = 64%.
+    frame = pd.DataFrame(
+        {
+            "g": ["a"] * 50 + ["b"] * 50 + ["c"] * 50,
+            "d": [1] * 15 + [0] * 35 + [1] * 30 + [0] * 20 + [1] * 25 + [0] * 25,
+        }
+    )
+    evidence = audit_fairness(
+        frame, y_pred="d", sensitive="g", reference="overall_rate", n_boot=0, min_group_size=10
+    )
+    result = evaluate(load_policy(path), Evidence.of(evidence), today="2026-12-01")
+    (rule,) = result.rules
+    assert rule.verdict == "fail"
+    assert rule.sentence.startswith(
+        "Group 'a' of g was selected at 64% of the rate of all groups together"
+    )

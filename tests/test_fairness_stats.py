@@ -591,3 +591,23 @@ def test_vectorised_fisher_matches_scipy_on_many_tables() -> None:
         [fisher_exact([[w, x], [y, z]]).pvalue for w, x, y, z in zip(a, b, c, d, strict=True)]
     )
     np.testing.assert_allclose(ours, theirs, rtol=1e-9, atol=1e-15)
+
+
+def test_flip_flop_against_the_overall_rate_moves_the_reference_too() -> None:
+    from govern.evidence.fairness import SelectionRateTest
+
+    # 5 of 10 against everyone (13 of 20): 0.5 / 0.65 = 0.77; one more selected gives
+    # 0.6 / 0.7 = 0.86, a flip. Against the other group alone (8 of 10) it would not flip:
+    # 0.6 / 0.8 = 0.75.
+    assert is_flip_flop(
+        n_group=10, selected_group=5, n_reference=20, selected_reference=13,
+        reference_includes_group=True,
+    )  # fmt: skip
+    assert not is_flip_flop(n_group=10, selected_group=5, n_reference=10, selected_reference=8)
+    test = SelectionRateTest(
+        attribute="g", group="a", reference="*", n=10, selected=5.0, reference_n=10,
+        reference_selected=8.0, impact_ratio=0.5 / 0.65, test="fisher_exact", statistic=None,
+        p_value=0.3, p_value_adjusted=0.3, significant=False, shortfall=1.5, flip_flop=True,
+    )  # fmt: skip
+    assert test.flips_at(0.8)
+    assert not test.model_copy(update={"reference": "b"}).flips_at(0.8)

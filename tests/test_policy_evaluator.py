@@ -292,3 +292,40 @@ def test_every_group_that_falls_short_is_recorded() -> None:
     assert result.shortfalls == [("sex", "female")]
     passing = evaluate(_policy(), _evidence(0.9, 0.85, 0.95), today=TODAY).rules[0]
     assert passing.shortfalls == []
+
+
+def test_a_fairlearn_figure_with_a_conventional_zero_is_not_judged() -> None:
+    import pandas as pd
+
+    from govern.audits.fairness import audit_fairness
+    from govern.policies.checks.metric import MSG_COUNTED_AS_ZERO, TO_CONCLUDE_COUNTED_AS_ZERO
+
+    # big0: TPR 10/20, big1: TPR 16/20; 'small' has no positives, so fairlearn's equalized
+    # odds difference (0.8) counts its 0/0 TPR as 0: a convention, which must not pass or fail.
+    cells = [
+        ("big0", 1, 1, 10), ("big0", 1, 0, 10), ("big0", 0, 1, 5), ("big0", 0, 0, 15),
+        ("big1", 1, 1, 16), ("big1", 1, 0, 4), ("big1", 0, 1, 4), ("big1", 0, 0, 16),
+        ("small", 0, 1, 1), ("small", 0, 0, 2),
+    ]  # fmt: skip
+    frame = pd.DataFrame(
+        [(g, t, p) for g, t, p, k in cells for _ in range(k)], columns=["g", "y_true", "y_pred"]
+    )
+    evidence = Evidence.of(
+        audit_fairness(frame, y_pred="y_pred", y_true="y_true", sensitive="g", n_boot=0)
+    )
+    policy = _policy(metric="equalized_odds_difference", comparison="<=", threshold=0.1)
+    (rule,) = evaluate(policy, evidence, today=TODAY).rules
+    assert rule.verdict == "insufficient_data"
+    assert rule.to_conclude == TO_CONCLUDE_COUNTED_AS_ZERO.format(
+        metric="equalized_odds_difference"
+    )
+    assert (
+        MSG_COUNTED_AS_ZERO.format(
+            metric="equalized_odds_difference", attribute="g", groups="'small'"
+        )
+        in rule.details
+    )
+    # Each judged group's own difference from the reference (big1, the higher selection rate)
+    # is judged as usual: 10/20 - 16/20 = -0.3.
+    judged = _policy(metric="true_positive_rate_difference", comparison=">=", threshold=-0.1)
+    assert evaluate(judged, evidence, today=TODAY).rules[0].verdict == "fail"

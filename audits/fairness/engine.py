@@ -3,32 +3,31 @@
 from __future__ import annotations
 
 import itertools
-import math
 import os
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from govern.audits.fairness import reference as references
 from govern.audits.fairness import stats
-from govern.audits.fairness.metrics import available_metrics, group_metrics
+from govern.audits.fairness.metrics import (
+    available_metrics,
+    divide,
+    group_metrics,
+    mean_score_error,
+    rate_counts,
+    score_metrics,
+)
 from govern.audits.fairness.table import ContingencyTable, marginal
+from govern.audits.fairness.view import Collected, Judging, ViewData, audit_view
 from govern.audits.sources import DataSource, Roles, SourceTable
 from govern.data import EvaluationData
 from govern.errors import DataError
-from govern.evidence.fairness import (
-    FairnessEvidence,
-    GroupStatus,
-    GroupSummary,
-    SelectionRateTest,
-)
-from govern.results import (
-    ALL_GROUPS,
-    INTERSECTION_SEPARATOR,
-    UNKNOWN_GROUP,
-    MetricRow,
-)
+from govern.evidence.fairness import FairnessEvidence
+from govern.metric_names import SCORE_LABEL_METRICS, SCORE_METRICS
+from govern.results import INTERSECTION_SEPARATOR, UNKNOWN_GROUP
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -48,14 +47,11 @@ UNKNOWN_INTERSECTION_ATTRIBUTE = (
 SHORT_INTERSECTION = (
     "intersection {intersection} needs at least two different sensitive attributes; found {found}."
 )
-UNKNOWN_REFERENCE = (
-    "reference group {reference!r} does not occur in {where}; the groups are {groups}. "
-    "Pick one of them, or omit --reference to use the group with the highest selection rate."
-)
+UNKNOWN_REFERENCE = references.UNKNOWN_REFERENCE
 BAD_OPTION = "{name} must be {expected}; found {found!r}."
 
-# Differences and ratios against the reference are reported for every rate-like metric.
-_NOT_COMPARED = frozenset({"count", "share"})
+# Metrics with no closed-form interval: their intervals come from the bootstrap.
+BOOTSTRAPPED = frozenset((*SCORE_METRICS, *SCORE_LABEL_METRICS)) - {"scoring_rate"}
 
 
 @dataclass(frozen=True)
@@ -144,37 +140,6 @@ def _views(
             )
         )
     return views, combos
-
-
-def _value(x: float) -> float | None:
-    return None if not np.isfinite(x) else float(x)
-
-
-def _summary(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Per replicate, (max - min, min / max) over groups, ignoring undefined groups."""
-    defined = np.isfinite(values)
-    any_defined = defined.any(axis=-1)
-    high = np.where(defined, values, -np.inf).max(axis=-1)
-    low = np.where(defined, values, np.inf).min(axis=-1)
-    high = np.where(any_defined, high, np.nan)
-    low = np.where(any_defined, low, np.nan)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        ratio = np.where(high > 0, low / high, np.nan)
-    return high - low, ratio
-
-
-class _Intervals:
-    """Point values and bootstrap intervals of ``(R, ...)`` statistics."""
-
-    def __init__(self, n_boot: int, confidence_level: float) -> None:
-        self.n_boot = n_boot
-        self.confidence_level = confidence_level
-
-    def bounds(self, replicates: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        if self.n_boot == 0:
-            empty = np.full(replicates.shape[1:], np.nan)
-            return empty, empty
-        return stats.percentile_interval(replicates, confidence_level=self.confidence_level, axis=0)
 
 
 def audit_fairness(
@@ -288,30 +253,18 @@ class _Options:
     weighted: bool
 
 
-@dataclass
-class _Collected:
-    """What the per-view steps add up, before the evidence is built once."""
-
-    groups: list[GroupSummary] = field(default_factory=list)
-    metrics: list[MetricRow] = field(default_factory=list)
-    disparities: list[MetricRow] = field(default_factory=list)
-    tests: list[SelectionRateTest] = field(default_factory=list)
-    reference_groups: dict[str, str] = field(default_factory=dict)
-
-
 @dataclass(frozen=True)
 class _Replicates:
-    """The observed table (one "replicate") and its bootstrap replicates, with score sums."""
+    """Bootstrap replicates of the table's counts and score sums, for the score metrics."""
 
-    point: np.ndarray
-    replicates: np.ndarray
-    point_scores: np.ndarray | None
-    rep_scores: np.ndarray | None
-    totals_point: np.ndarray
-    totals_rep: np.ndarray
+    counts: np.ndarray  # (R, *table shape)
+    score_sums: np.ndarray  # (R, *table shape)
 
 
-def _replicate(table: ContingencyTable, options: _Options) -> _Replicates:
+def _replicate(table: ContingencyTable, options: _Options) -> _Replicates | None:
+    """Replicates for the metrics that need them (score metrics), or None when none do."""
+    if table.score_sums is None or options.n_boot == 0:
+        return None
     n_boot = options.n_boot
     replicates = stats.bootstrap_counts(
         table.counts.ravel(),
@@ -323,21 +276,10 @@ def _replicate(table: ContingencyTable, options: _Options) -> _Replicates:
         n_records=table.n_rows if options.weighted and table.record_counts is None else None,
         record_counts=None if table.record_counts is None else table.record_counts.ravel(),
     ).reshape(n_boot, *table.counts.shape)
-    point_scores = rep_scores = None
-    if table.score_sums is not None:
-        point_scores = table.score_sums[None, ...]
-        # A resampled record carries its cell's mean score (cells are narrow score bins).
-        with np.errstate(divide="ignore", invalid="ignore"):
-            cell_mean = np.where(table.counts > 0, table.score_sums / table.counts, 0.0)
-        rep_scores = replicates * cell_mean[None, ...]
-    return _Replicates(
-        point=table.counts[None, ...],
-        replicates=replicates,
-        point_scores=point_scores,
-        rep_scores=rep_scores,
-        totals_point=np.array([table.total]),
-        totals_rep=replicates.reshape(n_boot, table.counts.size).sum(axis=1),
-    )
+    # A resampled record carries its cell's mean score (cells are narrow score bins).
+    with np.errstate(divide="ignore", invalid="ignore"):
+        cell_mean = np.where(table.counts > 0, table.score_sums / table.counts, 0.0)
+    return _Replicates(counts=replicates, score_sums=replicates * cell_mean[None, ...])
 
 
 def _settings(table: ContingencyTable, options: _Options) -> dict[str, float | int | str | None]:
@@ -355,6 +297,32 @@ def _settings(table: ContingencyTable, options: _Options) -> dict[str, float | i
     }
 
 
+def _interval_methods(table: ContingencyTable, options: _Options) -> dict[str, str]:
+    """How each kind of figure got its interval, for the reader (docs/statistics.md)."""
+    methods = {
+        "rates": "Wilson score interval (Wilson 1927), Brown-Cai-DasGupta modified near 0 and 1",
+        "differences": "Newcombe hybrid score interval (Newcombe 1998, method 10)",
+        "ratios": "Miettinen-Nurminen score interval (Miettinen & Nurminen 1985)",
+        "average_odds_difference": "MOVER sum of two Newcombe intervals (Zou & Donner 2008)",
+        "against_the_overall_rate": "the same intervals against all other groups, rescaled",
+        "attribute_wide": (
+            "simultaneous: every pair of groups at the Bonferroni level (each group at the "
+            "Sidak level above 50 groups); at least the nominal coverage"
+        ),
+        "count": "none (the number of records audited)",
+    }
+    if options.weighted:
+        methods["weights"] = "Kish effective sample size of each rate's records (Kish 1965)"
+    if table.score_sums is not None:
+        methods["score_metrics"] = (
+            f"bootstrap over the table's cells, {options.n_boot} replicates: studentised "
+            "(bootstrap-t) for the mean score and its differences, percentile for the others"
+            if options.n_boot
+            else "none (no bootstrap replicates)"
+        )
+    return methods
+
+
 def fairness_from_table(
     built: SourceTable,
     *,
@@ -365,31 +333,24 @@ def fairness_from_table(
     """Every metric, disparity, interval and test from a data source's contingency table."""
     table = built.table
     views, combos = _views(table, intersections)
-    references = _reference_map(reference, views)
+    asked = references.requests(reference, [(view.name, view.labels) for view in views])
     reps = _replicate(table, options)
     names = available_metrics(
         has_y_true=table.has_y_true,
         has_score=table.bins is not None,
         in_unit_interval=table.bins is not None and table.bins.in_unit_interval,
     )
-    intervals = _Intervals(options.n_boot, options.confidence_level)
-    collected = _Collected()
+    judging = Judging(
+        min_group_size=options.min_group_size,
+        exclude_below_share=options.exclude_below_share,
+        alpha=options.alpha,
+        confidence_level=options.confidence_level,
+    )
+    collected = Collected()
+    squares = table.weight_squares_or_estimate(options.weighted)
     for view in views:
-        labels, unknown, mp, mr = _view_metrics(table, reps, view)
-        _audit_view(
-            collected,
-            view.name,
-            labels,
-            unknown,
-            mp,
-            mr,
-            names,
-            references.get(view.name),
-            intervals,
-            min_group_size=options.min_group_size,
-            exclude_below_share=options.exclude_below_share,
-            alpha=options.alpha,
-        )
+        data = _view_data(table, squares, reps, view)
+        audit_view(collected, data, names, asked[view.name], judging)
     return FairnessEvidence(
         n_rows=table.n_rows,
         engine=built.engine,
@@ -402,38 +363,108 @@ def fairness_from_table(
         disparities=collected.disparities,
         tests=collected.tests,
         reference_groups=collected.reference_groups,
+        references=collected.references,
+        summary_coverage=collected.coverage,
+        interval_methods=_interval_methods(table, options),
     )
 
 
-def _view_metrics(
-    table: ContingencyTable, reps: _Replicates, view: _View
-) -> tuple[list[str], np.ndarray, dict[str, np.ndarray], dict[str, np.ndarray]]:
-    """One view's present groups and their metrics, observed and per replicate."""
+def _view_data(
+    table: ContingencyTable,
+    squares: np.ndarray | None,
+    reps: _Replicates | None,
+    view: _View,
+) -> ViewData:
+    """One view's present groups: observed metrics, the counts behind its rates, and the
+    bootstrap replicates of its score metrics (with those of all recorded groups pooled)."""
     k = len(table.attributes)
-    counts_p = marginal(reps.point, k, view.axes)
-    counts_r = marginal(reps.replicates, k, view.axes)
-    present = np.flatnonzero(counts_p[0].sum(axis=(1, 2, 3)) > 0)
+    counts = marginal(table.counts[None], k, view.axes)[0]
+    present = np.flatnonzero(counts.sum(axis=(1, 2, 3)) > 0)
+    counts = counts[present]
     labels = [view.labels[i] for i in present]
     unknown = np.array([view.unknown[i] for i in present], dtype=bool)
-    sums_p = sums_r = None
-    if reps.point_scores is not None and reps.rep_scores is not None:
-        sums_p = marginal(reps.point_scores, k, view.axes)[:, present]
-        sums_r = marginal(reps.rep_scores, k, view.axes)[:, present]
-    mp = group_metrics(
-        counts_p[:, present],
-        total=reps.totals_point,
+    sums = None
+    if table.score_sums is not None:
+        sums = marginal(table.score_sums[None], k, view.axes)[0][present]
+    values = group_metrics(
+        counts[None],
+        total=np.array([table.total]),
         has_y_true=table.has_y_true,
-        score_sums=sums_p,
+        score_sums=None if sums is None else sums[None],
         bins=table.bins,
     )
-    mr = group_metrics(
-        counts_r[:, present],
-        total=reps.totals_rep,
-        has_y_true=table.has_y_true,
-        score_sums=sums_r,
+    view_squares = None if squares is None else marginal(squares[None], k, view.axes)[0][present]
+    rates = rate_counts(
+        counts,
+        view_squares,
         bins=table.bins,
+        total=table.total,
+        total_squares=None if squares is None else float(squares.sum()),
     )
-    return labels, unknown, mp, mr
+    data = ViewData(
+        name=view.name,
+        labels=labels,
+        unknown=unknown,
+        values={name: value[0] for name, value in values.items()},
+        rates=rates,
+    )
+    if sums is not None and table.bins is not None:
+        _add_score_replicates(data, table, reps, view, present, counts, sums)
+    return data
+
+
+def _add_score_replicates(
+    data: ViewData,
+    table: ContingencyTable,
+    reps: _Replicates | None,
+    view: _View,
+    present: np.ndarray,
+    counts: np.ndarray,
+    sums: np.ndarray,
+) -> None:
+    """The score metrics of all recorded groups pooled (the overall reference), observed and
+    per replicate, and each group's replicates."""
+    assert table.bins is not None
+    recorded = ~data.unknown
+    pooled = score_metrics(
+        counts[recorded].sum(axis=0)[None, None],
+        sums[recorded].sum(axis=0)[None, None],
+        table.bins,
+        has_y_true=table.has_y_true,
+    )
+    data.pooled_values.update({name: float(v[0, 0]) for name, v in pooled.items()})
+    if reps is None:
+        return
+    k = len(table.attributes)
+    rep_counts = marginal(reps.counts, k, view.axes)[:, present]
+    rep_sums = marginal(reps.score_sums, k, view.axes)[:, present]
+    per_group = score_metrics(rep_counts, rep_sums, table.bins, has_y_true=table.has_y_true)
+    pooled_reps = score_metrics(
+        rep_counts[:, recorded].sum(axis=1, keepdims=True),
+        rep_sums[:, recorded].sum(axis=1, keepdims=True),
+        table.bins,
+        has_y_true=table.has_y_true,
+    )
+    for name in BOOTSTRAPPED & per_group.keys():
+        data.replicates[name] = per_group[name]
+        data.pooled_replicates[name] = pooled_reps[name][:, 0]
+    # The mean score's standard errors, for its studentised (bootstrap-t) intervals; a
+    # replicate's effective size scales with its total weight.
+    _, effective_n = data.rates["selection_rate"].effective()
+    replicate_n = effective_n * divide(rep_counts.sum(axis=(2, 3, 4)), counts.sum(axis=(1, 2, 3)))
+    data.standard_errors["mean_score"] = (
+        mean_score_error(counts[None], sums[None], effective_n[None])[0],
+        mean_score_error(rep_counts, rep_sums, replicate_n),
+    )
+
+
+def _within_bootstrap_limit(n_boot: int) -> None:
+    """The configured bound (limits.max_bootstrap in govern.yaml) holds for the library too,
+    not only for --bootstrap and a policy's n_boot: replicates cost memory for every group."""
+    from govern.limits import check_bootstrap
+    from govern.settings import load_settings
+
+    check_bootstrap(n_boot, load_settings(create_home=False).limits, where="n_boot: ")
 
 
 def _check_options(
@@ -443,6 +474,7 @@ def _check_options(
         raise DataError(
             BAD_OPTION.format(name="n_boot", expected="a whole number, 0 or more", found=n_boot)
         )
+    _within_bootstrap_limit(n_boot)
     if not np.isfinite(min_group_size) or min_group_size < 0:
         raise DataError(
             BAD_OPTION.format(name="min_group_size", expected="0 or more", found=min_group_size)
@@ -455,285 +487,3 @@ def _check_options(
         )
     if not 0.0 < alpha < 1.0:
         raise DataError(BAD_OPTION.format(name="alpha", expected="between 0 and 1", found=alpha))
-
-
-def _reference_map(reference: str | Mapping[str, str] | None, views: list[_View]) -> dict[str, str]:
-    if reference is None:
-        return {}
-    if isinstance(reference, str):
-        chosen = {view.name: reference for view in views if reference in view.labels}
-        if not chosen:
-            groups = sorted({label for view in views[:1] for label in view.labels})
-            raise DataError(
-                UNKNOWN_REFERENCE.format(
-                    reference=reference,
-                    where="any sensitive attribute",
-                    groups=", ".join(groups) + (" ..." if len(views) > 1 else ""),
-                )
-            )
-        return chosen
-    by_name = {view.name: view for view in views}
-    for attribute, label in reference.items():
-        view = by_name.get(attribute)
-        if view is None or label not in view.labels:
-            raise DataError(
-                UNKNOWN_REFERENCE.format(
-                    reference=label,
-                    where=repr(attribute),
-                    groups=", ".join(view.labels) if view else "(no such attribute)",
-                )
-            )
-    return dict(reference)
-
-
-def _audit_view(
-    evidence: _Collected,
-    attribute: str,
-    labels: list[str],
-    unknown: np.ndarray,
-    mp: dict[str, np.ndarray],
-    mr: dict[str, np.ndarray],
-    names: list[str],
-    reference: str | None,
-    intervals: _Intervals,
-    *,
-    min_group_size: float,
-    exclude_below_share: float | None,
-    alpha: float,
-) -> None:
-    n = mp["count"][0]
-    share = mp["share"][0]
-    status: list[GroupStatus] = []
-    for i in range(len(labels)):
-        if exclude_below_share is not None and share[i] < exclude_below_share:
-            status.append("excluded_small_share")
-        elif n[i] < min_group_size:
-            status.append("insufficient_data")
-        else:
-            status.append("ok")
-    eligible = np.array([s == "ok" for s in status], dtype=bool) & ~unknown
-    comparable = np.flatnonzero(~unknown)
-
-    selection = mp["selection_rate"][0]
-
-    def highest(metric: np.ndarray) -> int | None:
-        # Ties go to the first label in sorted order, so the choice is deterministic.
-        pool = np.flatnonzero(eligible) if eligible.any() else comparable
-        pool = pool[np.isfinite(metric[pool])]
-        return int(pool[np.argmax(metric[pool])]) if pool.size else None
-
-    top = highest(selection)
-    ref = labels.index(reference) if reference is not None else top
-    for i, label in enumerate(labels):
-        evidence.groups.append(
-            GroupSummary(
-                attribute=attribute,
-                group=label,
-                n=round(float(n[i])),
-                share=float(share[i]),
-                status=status[i],
-                is_reference=i == ref,
-            )
-        )
-    if ref is not None:
-        evidence.reference_groups[attribute] = labels[ref]
-
-    # Per-group metrics, each with its interval.
-    for metric in names:
-        low, high = intervals.bounds(mr[metric])
-        for i, label in enumerate(labels):
-            evidence.metrics.append(
-                MetricRow(
-                    attribute=attribute,
-                    group=label,
-                    n=round(float(n[i])),
-                    metric=metric,
-                    value=_value(mp[metric][0, i]),
-                    ci_low=_value(low[i]),
-                    ci_high=_value(high[i]),
-                )
-            )
-    if ref is None:
-        return
-
-    # Each group against the reference: ratio and difference of every rate; the unknown group
-    # is not compared (LL144 leaves the unknown category out of impact ratios).
-    def against(values: np.ndarray, base: int, kind: str) -> np.ndarray:
-        anchor = values[:, base : base + 1]
-        if kind == "difference":
-            return values - anchor
-        with np.errstate(divide="ignore", invalid="ignore"):
-            return np.where(anchor > 0, values / anchor, np.nan)
-
-    def emit(metric: str, point: np.ndarray, reps: np.ndarray) -> None:
-        low, high = intervals.bounds(reps)
-        for i in comparable:
-            evidence.disparities.append(
-                MetricRow(
-                    attribute=attribute,
-                    group=labels[i],
-                    n=round(float(n[i])),
-                    metric=metric,
-                    value=_value(point[0, i]),
-                    ci_low=_value(low[i]),
-                    ci_high=_value(high[i]),
-                )
-            )
-
-    compared = [m for m in names if m not in ("count", "share")]
-    for metric in compared:
-        for kind in ("ratio", "difference"):
-            emit(
-                f"{metric}_{kind}",
-                against(mp[metric], ref, kind),
-                against(mr[metric], ref, kind),
-            )
-    # Impact ratio: always against the highest selection rate (29 CFR 1607.4(D); LL144), held
-    # to the same group in every replicate so the interval is that of one ratio.
-    if top is not None:
-        emit(
-            "impact_ratio",
-            against(mp["selection_rate"], top, "ratio"),
-            against(mr["selection_rate"], top, "ratio"),
-        )
-    if "scoring_rate" in mp:
-        top_scoring = highest(mp["scoring_rate"][0])
-        if top_scoring is not None:
-            emit(
-                "scoring_impact_ratio",
-                against(mp["scoring_rate"], top_scoring, "ratio"),
-                against(mr["scoring_rate"], top_scoring, "ratio"),
-            )
-    if "true_positive_rate" in mp:
-        # aif360's average_odds_difference: mean of the FPR and TPR differences.
-        emit(
-            "average_odds_difference",
-            0.5
-            * (
-                against(mp["false_positive_rate"], ref, "difference")
-                + against(mp["true_positive_rate"], ref, "difference")
-            ),
-            0.5
-            * (
-                against(mr["false_positive_rate"], ref, "difference")
-                + against(mr["true_positive_rate"], ref, "difference")
-            ),
-        )
-
-    _summaries(evidence, attribute, n, eligible, mp, mr, compared, intervals)
-    _tests(evidence, attribute, labels, n, selection, comparable, ref, alpha)
-
-
-def _summaries(
-    evidence: _Collected,
-    attribute: str,
-    n: np.ndarray,
-    eligible: np.ndarray,
-    mp: dict[str, np.ndarray],
-    mr: dict[str, np.ndarray],
-    compared: list[str],
-    intervals: _Intervals,
-) -> None:
-    """Attribute-wide rows (group '*') over eligible groups, as fairlearn defines them."""
-    members = np.flatnonzero(eligible)
-    if members.size < 2:
-        return
-    total_n = round(float(n[members].sum()))
-    point: dict[str, np.ndarray] = {}
-    reps: dict[str, np.ndarray] = {}
-    for metric in compared:
-        # MetricFrame.difference() is max - min, .ratio() is min / max, between groups.
-        for source, target in ((mp, point), (mr, reps)):
-            difference, ratio = _summary(source[metric][:, members])
-            target[f"{metric}_difference"] = difference
-            target[f"{metric}_ratio"] = ratio
-    for source, target in ((mp, point), (mr, reps)):
-        ratios = source["selection_rate"][:, members]
-        _, target["impact_ratio"] = _summary(ratios)
-        if "scoring_rate" in source:
-            _, target["scoring_impact_ratio"] = _summary(source["scoring_rate"][:, members])
-        target["demographic_parity_difference"] = target["selection_rate_difference"]
-        target["demographic_parity_ratio"] = target["selection_rate_ratio"]
-        if "true_positive_rate" in source:
-            # fairlearn: equalized odds is the worse of the TPR and FPR disparities; equal
-            # opportunity is the TPR disparity alone (Hardt, Price & Srebro 2016).
-            target["equalized_odds_difference"] = np.fmax(
-                target["true_positive_rate_difference"], target["false_positive_rate_difference"]
-            )
-            target["equalized_odds_ratio"] = np.fmin(
-                target["true_positive_rate_ratio"], target["false_positive_rate_ratio"]
-            )
-            target["equal_opportunity_difference"] = target["true_positive_rate_difference"]
-            target["equal_opportunity_ratio"] = target["true_positive_rate_ratio"]
-    for metric, values in point.items():
-        low, high = intervals.bounds(reps[metric][:, None])
-        evidence.disparities.append(
-            MetricRow(
-                attribute=attribute,
-                group=ALL_GROUPS,
-                n=total_n,
-                metric=metric,
-                value=_value(values[0]),
-                ci_low=_value(low[0]),
-                ci_high=_value(high[0]),
-            )
-        )
-
-
-def _tests(
-    evidence: _Collected,
-    attribute: str,
-    labels: list[str],
-    n: np.ndarray,
-    selection: np.ndarray,
-    comparable: np.ndarray,
-    ref: int,
-    alpha: float,
-) -> None:
-    """Selection-rate significance and practical figures of every group against the reference."""
-    n_ref = float(n[ref])
-    selected_ref = float(selection[ref] * n_ref)
-    rate_ref = float(selection[ref])
-    others = np.array([i for i in comparable if i != ref], dtype=np.intp)
-    if others.size == 0:
-        return
-    n_groups = n[others].astype(float)
-    selected = selection[others] * n_groups
-    tests, statistics, p_values = stats.selection_rate_tests(
-        n_group=n_groups,
-        selected_group=np.minimum(selected, n_groups),
-        n_reference=n_ref,
-        selected_reference=min(selected_ref, n_ref),
-    )
-    adjusted = stats.holm_adjust([float(p) for p in p_values])
-    needed = stats.records_needed(reference_rate=rate_ref, alpha=alpha)
-    for position, i in enumerate(others):
-        n_group, chosen = float(n_groups[position]), float(selected[position])
-        statistic = float(statistics[position])
-        evidence.tests.append(
-            SelectionRateTest(
-                attribute=attribute,
-                group=labels[i],
-                reference=labels[ref],
-                n=round(n_group),
-                selected=chosen,
-                reference_n=round(n_ref),
-                reference_selected=selected_ref,
-                impact_ratio=_value(selection[i] / rate_ref) if rate_ref > 0 else None,
-                test=tests[position],
-                statistic=statistic if math.isfinite(statistic) else None,
-                p_value=float(p_values[position]),
-                p_value_adjusted=adjusted[position],
-                significant=adjusted[position] < alpha,
-                shortfall=stats.shortfall(
-                    n_group=n_group, selected_group=chosen, reference_rate=rate_ref
-                ),
-                flip_flop=stats.is_flip_flop(
-                    n_group=n_group,
-                    selected_group=chosen,
-                    n_reference=n_ref,
-                    selected_reference=selected_ref,
-                ),
-                records_needed=needed,
-            )
-        )

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from govern.audits.fairness.intervals import effective_counts
 from govern.audits.fairness.table import ScoreBins
 
 # Per-group metrics in reporting order (``count`` and ``share`` describe the group; the others are
@@ -25,7 +26,7 @@ from govern.metric_names import (
 )
 
 
-def _divide(numerator: np.ndarray, denominator: np.ndarray) -> np.ndarray:
+def divide(numerator: np.ndarray, denominator: np.ndarray) -> np.ndarray:
     with np.errstate(divide="ignore", invalid="ignore"):
         result = numerator / denominator
     return np.where(denominator > 0, result, np.nan)
@@ -89,8 +90,8 @@ def group_metrics(
     selected = m.tp + m.fp
     out: dict[str, np.ndarray] = {
         "count": n,
-        "share": _divide(n, total[:, None] * np.ones_like(n)),
-        "selection_rate": _divide(selected, n),
+        "share": divide(n, total[:, None] * np.ones_like(n)),
+        "selection_rate": divide(selected, n),
     }
     if has_y_true:
         positives = m.tp + m.fn
@@ -98,34 +99,35 @@ def group_metrics(
         not_selected = m.tn + m.fn
         out.update(
             {
-                "base_rate": _divide(positives, n),
-                "true_positive_rate": _divide(m.tp, positives),
-                "false_positive_rate": _divide(m.fp, negatives),
-                "false_negative_rate": _divide(m.fn, positives),
-                "true_negative_rate": _divide(m.tn, negatives),
-                "precision": _divide(m.tp, selected),
-                "negative_predictive_value": _divide(m.tn, not_selected),
-                "false_discovery_rate": _divide(m.fp, selected),
-                "false_omission_rate": _divide(m.fn, not_selected),
-                "accuracy_score": _divide(m.tp + m.tn, n),
-                "error_rate": _divide(m.fp + m.fn, n),
+                "base_rate": divide(positives, n),
+                "true_positive_rate": divide(m.tp, positives),
+                "false_positive_rate": divide(m.fp, negatives),
+                "false_negative_rate": divide(m.fn, positives),
+                "true_negative_rate": divide(m.tn, negatives),
+                "precision": divide(m.tp, selected),
+                "negative_predictive_value": divide(m.tn, not_selected),
+                "false_discovery_rate": divide(m.fp, selected),
+                "false_omission_rate": divide(m.fn, not_selected),
+                "accuracy_score": divide(m.tp + m.tn, n),
+                "error_rate": divide(m.fp + m.fn, n),
             }
         )
     if score_sums is not None and bins is not None:
-        out.update(_score_metrics(counts, score_sums, bins, has_y_true=has_y_true))
+        out.update(score_metrics(counts, score_sums, bins, has_y_true=has_y_true))
     return out
 
 
-def _score_metrics(
+def score_metrics(
     counts: np.ndarray, score_sums: np.ndarray, bins: ScoreBins, *, has_y_true: bool
 ) -> dict[str, np.ndarray]:
+    """The score metrics alone (of :func:`group_metrics`), from ``(R, G, 2, 2, B)`` arrays."""
     per_bin = counts.sum(axis=(2, 3))  # (R, G, B)
     sums_per_bin = score_sums.sum(axis=(2, 3))
     n = per_bin.sum(axis=-1)
     out = {
-        "mean_score": _divide(sums_per_bin.sum(axis=-1), n),
+        "mean_score": divide(sums_per_bin.sum(axis=-1), n),
         # LL144: share of the group scoring strictly above the median of the whole sample.
-        "scoring_rate": _divide(per_bin[..., bins.above_median].sum(axis=-1), n),
+        "scoring_rate": divide(per_bin[..., bins.above_median].sum(axis=-1), n),
         "median_score": _binned_median(per_bin, sums_per_bin, n),
     }
     if has_y_true:
@@ -145,7 +147,7 @@ def _binned_median(per_bin: np.ndarray, sums_per_bin: np.ndarray, n: np.ndarray)
     Exact (``numpy.median``'s convention: the mean of the two middle values for an even count)
     when every distinct score has its own bin; otherwise accurate to within a bin.
     """
-    value = _divide(sums_per_bin, per_bin)
+    value = divide(sums_per_bin, per_bin)
     cumulative = np.cumsum(per_bin, axis=-1)
     half = n[..., None] / 2.0
     # First bin whose cumulative count reaches half of the group ...
@@ -173,7 +175,7 @@ def _binned_auc(negatives: np.ndarray, positives: np.ndarray) -> np.ndarray:
     """
     below = np.cumsum(negatives, axis=-1) - negatives
     wins = (positives * (below + 0.5 * negatives)).sum(axis=-1)
-    return _divide(wins, positives.sum(axis=-1) * negatives.sum(axis=-1))
+    return divide(wins, positives.sum(axis=-1) * negatives.sum(axis=-1))
 
 
 def _expected_calibration_error(
@@ -194,7 +196,138 @@ def _expected_calibration_error(
     for coarse in range(n_coarse):
         members = calibration_bin == coarse
         gap[..., coarse] = difference[..., members].sum(axis=-1)
-    return _divide(np.abs(gap).sum(axis=-1), n)
+    return divide(np.abs(gap).sum(axis=-1), n)
+
+
+# Each rate as (numerator cells, denominator cells) of the (y_true, y_pred) confusion table; the
+# closed-form intervals need the counts behind a rate, not only its value. ``scoring_rate``
+# (score bins above the median) and ``share`` (of all records) are handled by ``rate_counts``.
+_EVERYONE = ((0, 0), (0, 1), (1, 0), (1, 1))
+_POSITIVES, _NEGATIVES = ((1, 0), (1, 1)), ((0, 0), (0, 1))
+_SELECTED, _REJECTED = ((0, 1), (1, 1)), ((0, 0), (1, 0))
+RATE_CELLS: dict[str, tuple[tuple[tuple[int, int], ...], tuple[tuple[int, int], ...]]] = {
+    "selection_rate": (_SELECTED, _EVERYONE),
+    "base_rate": (_POSITIVES, _EVERYONE),
+    "true_positive_rate": (((1, 1),), _POSITIVES),
+    "false_positive_rate": (((0, 1),), _NEGATIVES),
+    "false_negative_rate": (((1, 0),), _POSITIVES),
+    "true_negative_rate": (((0, 0),), _NEGATIVES),
+    "precision": (((1, 1),), _SELECTED),
+    "negative_predictive_value": (((0, 0),), _REJECTED),
+    "false_discovery_rate": (((0, 1),), _SELECTED),
+    "false_omission_rate": (((1, 0),), _REJECTED),
+    "accuracy_score": (((0, 0), (1, 1)), _EVERYONE),
+    "error_rate": (((0, 1), (1, 0)), _EVERYONE),
+}
+RATE_METRICS = frozenset([*RATE_CELLS, "scoring_rate", "share"])
+
+
+@dataclass(frozen=True)
+class RateCounts:
+    """The (weighted) counts behind a rate per group, each ``(G,)`` (or ``(M, G)`` for several
+    rates stacked): ``successes / trials``.
+
+    ``squares`` sums the squared weights of the trials' records (None when unweighted); it
+    turns weighted counts into the effective counts the closed-form intervals take.
+    """
+
+    successes: np.ndarray
+    trials: np.ndarray
+    squares: np.ndarray | None = None
+
+    def effective(self) -> tuple[np.ndarray, np.ndarray]:
+        """Counts with the precision of the rate: the counts themselves, or Kish's (weighted)."""
+        if self.squares is None:
+            return self.successes, self.trials
+        return effective_counts(self.successes, self.trials, self.squares)
+
+    def take(self, groups: np.ndarray) -> RateCounts:
+        """The counts of some groups only (indices into the last axis)."""
+        return RateCounts(
+            self.successes[..., groups],
+            self.trials[..., groups],
+            None if self.squares is None else self.squares[..., groups],
+        )
+
+    def pooled(self, members: np.ndarray) -> RateCounts:
+        """The rate of the groups ``members`` taken together, as one group (last axis)."""
+        return RateCounts(
+            self.successes[..., members].sum(axis=-1, keepdims=True),
+            self.trials[..., members].sum(axis=-1, keepdims=True),
+            None
+            if self.squares is None
+            else self.squares[..., members].sum(axis=-1, keepdims=True),
+        )
+
+    @classmethod
+    def stack(cls, rates: list[RateCounts]) -> RateCounts:
+        """Several rates' counts as one ``(M, G)`` set, to compute their intervals at once."""
+        squares = [r.squares for r in rates if r.squares is not None]
+        return cls(
+            np.stack([r.successes for r in rates]),
+            np.stack([r.trials for r in rates]),
+            np.stack(squares) if len(squares) == len(rates) else None,
+        )
+
+    def without(self, pool: RateCounts) -> RateCounts:
+        """Per group, the pooled groups other than itself (for comparisons with everyone else)."""
+        return RateCounts(
+            pool.successes - self.successes,
+            pool.trials - self.trials,
+            None if self.squares is None or pool.squares is None else pool.squares - self.squares,
+        )
+
+
+def _cells(array: np.ndarray, cells: tuple[tuple[int, int], ...]) -> np.ndarray:
+    by_label = array.sum(axis=-1)  # (G, y_true, y_pred)
+    return sum((by_label[:, t, p] for t, p in cells), np.zeros(array.shape[0]))
+
+
+def rate_counts(
+    counts: np.ndarray,
+    squares: np.ndarray | None,
+    *,
+    bins: ScoreBins | None,
+    total: float,
+    total_squares: float | None,
+) -> dict[str, RateCounts]:
+    """The counts behind every rate of groups whose counts have shape ``(G, 2, 2, B)``."""
+    out: dict[str, RateCounts] = {}
+    for name, (numerator, denominator) in RATE_CELLS.items():
+        out[name] = RateCounts(
+            _cells(counts, numerator),
+            _cells(counts, denominator),
+            None if squares is None else _cells(squares, denominator),
+        )
+    everyone = _cells(counts, _EVERYONE)
+    everyone_squares = None if squares is None else _cells(squares, _EVERYONE)
+    if bins is not None:
+        above = counts.sum(axis=(1, 2))[:, bins.above_median].sum(axis=-1)
+        out["scoring_rate"] = RateCounts(above, everyone, everyone_squares)
+    out["share"] = RateCounts(
+        everyone,
+        np.full(everyone.shape, total),
+        None if total_squares is None else np.full(everyone.shape, total_squares),
+    )
+    return out
+
+
+def mean_score_error(
+    counts: np.ndarray, score_sums: np.ndarray, effective_n: np.ndarray
+) -> np.ndarray:
+    """Standard error of each group's mean score, from ``(R, G, 2, 2, B)`` cells.
+
+    Each cell's records stand at the cell's mean score (exact when every distinct score has its
+    own bin; otherwise the within-bin spread, small beside the spread across 64 bins, is left
+    out): ``se^2 = sum_c w_c (s_c - mean)^2 / sum_c w_c / (n - 1)``, with ``n`` the group's
+    (effective) number of records, shape ``(R, G)``.
+    """
+    n = counts.sum(axis=(2, 3, 4))
+    mean = divide(score_sums.sum(axis=(2, 3, 4)), n)
+    cell_mean = divide(score_sums, counts)
+    spread = np.where(counts > 0, counts * (cell_mean - mean[..., None, None, None]) ** 2, 0.0)
+    variance = divide(spread.sum(axis=(2, 3, 4)), n)
+    return np.sqrt(divide(variance, effective_n - 1.0))
 
 
 def available_metrics(*, has_y_true: bool, has_score: bool, in_unit_interval: bool) -> list[str]:

@@ -307,14 +307,20 @@ def selection_rate_tests(
     *,
     n_group: np.ndarray,
     selected_group: np.ndarray,
-    n_reference: float,
-    selected_reference: float,
+    n_reference: float | np.ndarray,
+    selected_reference: float | np.ndarray,
 ) -> tuple[list[Literal["fisher_exact", "two_proportion_z"]], np.ndarray, np.ndarray]:
-    """:func:`selection_rate_test` for many groups against one reference, vectorised.
+    """:func:`selection_rate_test` for many groups against a reference, vectorised.
 
-    Returns the test used per group, the statistic (nan where undefined or infinite) and the
-    two-sided p-value, each in the order of the groups. Counts must already be valid.
+    The reference is one group (numbers) or one per group (arrays, e.g. everyone else when the
+    reference is the overall rate). Returns the test used per group, the statistic (nan where
+    undefined or infinite) and the two-sided p-value, each in the order of the groups. Counts
+    must already be valid.
     """
+    n_group, selected_group, n_reference, selected_reference = (
+        np.asarray(x, dtype=float)
+        for x in np.broadcast_arrays(n_group, selected_group, n_reference, selected_reference)
+    )
     total = n_group + n_reference
     selected = selected_group + selected_reference
     rejected = total - selected
@@ -338,17 +344,18 @@ def selection_rate_tests(
     if fisher.any():
         a = np.rint(selected_group[fisher]).astype(np.int64)
         b = np.rint(n_group[fisher]).astype(np.int64) - a
-        c = np.full(a.shape, round(selected_reference), dtype=np.int64)
-        d = np.full(a.shape, round(n_reference), dtype=np.int64) - c
+        c = np.rint(selected_reference[fisher]).astype(np.int64)
+        d = np.rint(n_reference[fisher]).astype(np.int64) - c
         with np.errstate(divide="ignore", invalid="ignore"):
             statistic[fisher] = (a * d) / (b * c)
         p_value[fisher] = fisher_exact_two_sided(a, b, c, d)
     z_test = ~fisher
     if z_test.any():
         n_g, s_g = n_group[z_test], selected_group[z_test]
+        n_r, s_r = n_reference[z_test], selected_reference[z_test]
         pooled = selected[z_test] / total[z_test]
-        error = np.sqrt(pooled * (1.0 - pooled) * (1.0 / n_g + 1.0 / n_reference))
-        z = (selected_reference / n_reference - s_g / n_g) / error
+        error = np.sqrt(pooled * (1.0 - pooled) * (1.0 / n_g + 1.0 / n_r))
+        z = (s_r / n_r - s_g / n_g) / error
         statistic[z_test] = z
         p_value[z_test] = [math.erfc(abs(value) / math.sqrt(2.0)) for value in z]
     tests: list[Literal["fisher_exact", "two_proportion_z"]] = [
@@ -375,8 +382,9 @@ def fisher_exact_two_sided(
 
     Examples
     --------
-    >>> float(fisher_exact_two_sided(np.array([1]), np.array([4]), np.array([4]), np.array([1]))[0])
-    0.2063492063492064
+    >>> p = fisher_exact_two_sided(np.array([1]), np.array([4]), np.array([4]), np.array([1]))
+    >>> round(float(p[0]), 12)
+    0.206349206349
     """
     a, b, c, d = (np.asarray(x, dtype=np.int64) for x in (a, b, c, d))
     row, column, total = a + b, a + c, a + b + c + d
@@ -465,13 +473,16 @@ def is_flip_flop(
     n_reference: float,
     selected_reference: float,
     threshold: float = 0.8,
+    reference_includes_group: bool = False,
 ) -> bool:
     """Would one more selected person of the group reverse an adverse-impact finding?
 
     UGESP Q&A 21: when moving one person of the group from rejected to selected turns an impact
     ratio below ``threshold`` into one at or above it, the finding rests on too few people to be
     relied on. False when there is no finding to reverse (ratio undefined or already at or above
-    the threshold) or when nobody in the group is left to move.
+    the threshold) or when nobody in the group is left to move. With
+    ``reference_includes_group`` the reference counts are everyone's (the overall rate), so the
+    person moved counts in the reference too.
 
     Examples
     --------
@@ -488,6 +499,7 @@ def is_flip_flop(
         n_reference=n_reference,
         selected_reference=selected_reference,
         threshold=threshold,
+        reference_includes_group=reference_includes_group,
     )
 
 

@@ -59,6 +59,11 @@ class ContingencyTable:
     # Unweighted records per cell (same shape as ``counts``), when ``counts`` are weighted; a
     # builder that cannot count them leaves None and the bootstrap falls back to ``n_rows``.
     record_counts: np.ndarray | None = None
+    # Sum of squared weights per cell (same shape), when ``counts`` are weighted: what Kish's
+    # effective sample size needs for the closed-form intervals. A builder that cannot sum them
+    # leaves None, and each record is taken to carry its cell's mean weight (see
+    # ``weight_squares_or_estimate``).
+    weight_squares: np.ndarray | None = None
 
     @property
     def total(self) -> float:
@@ -67,6 +72,23 @@ class ContingencyTable:
     @property
     def cell_shape(self) -> tuple[int, ...]:
         return tuple(self.counts.shape)
+
+    def weight_squares_or_estimate(self, weighted: bool) -> np.ndarray | None:
+        """Sum of squared weights per cell: given, or estimated; None for unweighted counts.
+
+        Without sums of squares, every record of a cell is taken to carry the cell's mean weight
+        (``counts**2 / records``, exact when weights are constant within cells); without record
+        counts either, every record carries the mean weight of the whole table.
+        """
+        if not weighted:
+            return None
+        if self.weight_squares is not None:
+            return self.weight_squares
+        if self.record_counts is not None:
+            with np.errstate(divide="ignore", invalid="ignore"):
+                return np.where(self.record_counts > 0, self.counts**2 / self.record_counts, 0.0)
+        mean_weight = self.total / max(self.n_rows, 1)
+        return self.counts * mean_weight
 
 
 def _weighted_median(values: np.ndarray, weights: np.ndarray | None) -> float:
@@ -140,6 +162,11 @@ class NumpyTableBuilder:
         # With weights, the unweighted records per cell too: the bootstrap redraws records, not
         # units of weight (see stats.bootstrap_counts).
         records = None if weights is None else np.bincount(code, minlength=size).astype(np.float64)
+        squares = (
+            None
+            if weights is None
+            else np.bincount(code, weights=weights * weights, minlength=size)
+        )
         score_sums = None
         if data.score is not None:
             weighted = data.score if weights is None else data.score * weights
@@ -153,6 +180,7 @@ class NumpyTableBuilder:
             bins=bins,
             n_rows=data.n_rows,
             record_counts=None if records is None else records.reshape(shape),
+            weight_squares=None if squares is None else squares.reshape(shape),
         )
 
 

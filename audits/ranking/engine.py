@@ -41,6 +41,12 @@ class RankingOptions:
             raise DataError(
                 BAD_OPTION.format(name="n_boot", expected="a whole number, 0 or more", found=n_boot)
             )
+        # The configured bound (limits.max_bootstrap) holds for the library as for the CLI:
+        # every replicate costs memory for every group.
+        from govern.limits import check_bootstrap
+        from govern.settings import load_settings
+
+        check_bootstrap(n_boot, load_settings(create_home=False).limits, where="n_boot: ")
         if not np.isfinite(self.min_group_size) or self.min_group_size < 0:
             raise DataError(
                 BAD_OPTION.format(

@@ -8,8 +8,7 @@ from typing import Any
 from govern.evidence.fairness import GroupSummary
 from govern.evidence.ranking import RankingEvidence
 
-# The four-fifths mark (29 CFR 1607.4(D)) as a flag for the reader, not a verdict.
-FOUR_FIFTHS = 0.8
+NOT_JUDGED = "Ratios are measured, not judged: a policy's threshold judges them (--policy)."
 
 
 def _value(evidence: RankingEvidence, metric: str, **where: Any) -> str:
@@ -36,15 +35,17 @@ def _table(header: Sequence[str], rows: Sequence[tuple[str, ...]]) -> list[str]:
     ]
 
 
-def _flags(summary: GroupSummary, reference: str | None, ratio: str) -> str:
+def _flags(
+    summary: GroupSummary, reference: str | None, ratio: str, threshold: float | None
+) -> str:
     flags = []
     if reference is not None and summary.group == reference:
         flags.append("best-served")
     if summary.status != "ok":
         flags.append(summary.status)
     value = ratio.split(" ")[0]
-    if value not in ("-", "") and float(value) < FOUR_FIFTHS:
-        flags.append("below 4/5")
+    if threshold is not None and value not in ("-", "") and float(value) < threshold:
+        flags.append(f"below {threshold:g}")
     return ", ".join(flags)
 
 
@@ -55,7 +56,9 @@ def _suppressed(summary: GroupSummary, width: int) -> tuple[str, ...] | None:
     return (summary.group, "suppressed", *("-" for _ in range(width - 3)), "too few to publish")
 
 
-def _category_lines(evidence: RankingEvidence, category: str, attribute: str) -> list[str]:
+def _category_lines(
+    evidence: RankingEvidence, category: str, attribute: str, threshold: float | None
+) -> list[str]:
     reference = evidence.reference("top_k_category_rate", attribute, category)
     rows = []
     for summary in evidence.groups:
@@ -73,7 +76,7 @@ def _category_lines(evidence: RankingEvidence, category: str, attribute: str) ->
                 _value(evidence, "top_k_category_rate", **where),
                 ratio,
                 _value(evidence, "mean_best_rank", **where),
-                _flags(summary, reference, ratio),
+                _flags(summary, reference, ratio, threshold),
             )
         )
     header = (
@@ -87,7 +90,7 @@ def _category_lines(evidence: RankingEvidence, category: str, attribute: str) ->
     return [f"{category!r} by {attribute}", *_table(header, rows), ""]
 
 
-def _outcome_lines(evidence: RankingEvidence, attribute: str) -> list[str]:
+def _outcome_lines(evidence: RankingEvidence, attribute: str, threshold: float | None) -> list[str]:
     if not evidence.find("hit_rate", attribute=attribute):
         return []
     reference = evidence.reference("hit_rate", attribute, None)
@@ -107,14 +110,14 @@ def _outcome_lines(evidence: RankingEvidence, attribute: str) -> list[str]:
                 _value(evidence, "hit_rate", **where),
                 ratio,
                 _value(evidence, "ndcg_at_k", **where),
-                _flags(summary, reference, ratio),
+                _flags(summary, reference, ratio, threshold),
             )
         )
     header = ("group", "users", "hit rate [CI]", "vs best-served [CI]", "NDCG [CI]", "flags")
     return [f"outcomes by {attribute}", *_table(header, rows), ""]
 
 
-def _item_lines(evidence: RankingEvidence) -> list[str]:
+def _item_lines(evidence: RankingEvidence, threshold: float | None) -> list[str]:
     attribute = evidence.item_attribute
     if attribute is None:
         return []
@@ -133,7 +136,7 @@ def _item_lines(evidence: RankingEvidence) -> list[str]:
                 _value(evidence, "top_k_share", **where),
                 ratio,
                 _value(evidence, "skew_at_k", **where),
-                _flags(summary, None, ratio),
+                _flags(summary, None, ratio, threshold),
             )
         )
     header = (
@@ -150,8 +153,11 @@ def _item_lines(evidence: RankingEvidence) -> list[str]:
     return [*lines, ""]
 
 
-def render_text(evidence: RankingEvidence) -> str:
+def render_text(evidence: RankingEvidence, *, ratio_threshold: float | None = None) -> str:
     """Readable tables: each category by each attribute, outcomes, and the items.
+
+    A ratio under ``ratio_threshold`` (a policy's) is flagged; without one nothing is flagged
+    and the last line says the ratios were not judged.
 
     Examples
     --------
@@ -167,10 +173,10 @@ def render_text(evidence: RankingEvidence) -> str:
     lines: list[str] = []
     for category in evidence.categories:
         for attribute in evidence.attributes:
-            lines += _category_lines(evidence, category, attribute)
+            lines += _category_lines(evidence, category, attribute, ratio_threshold)
     for attribute in evidence.attributes:
-        lines += _outcome_lines(evidence, attribute)
-    lines += _item_lines(evidence)
+        lines += _outcome_lines(evidence, attribute, ratio_threshold)
+    lines += _item_lines(evidence, ratio_threshold)
     for attribute, count in evidence.unknown_counts.items():
         if count:
             unit = "item(s)" if attribute == evidence.item_attribute else "user(s)"
@@ -181,6 +187,8 @@ def render_text(evidence: RankingEvidence) -> str:
         f"{evidence.n_rows} rows, {evidence.n_users} users (lists), top {evidence.k} audited; "
         f"{n_boot} bootstrap replicates resampling users, {level} percentile intervals."
     )
+    if ratio_threshold is None:
+        lines.append(NOT_JUDGED)
     return "\n".join(lines)
 
 

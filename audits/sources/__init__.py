@@ -23,7 +23,9 @@ the pandas source's tidy rows to 1e-12):
    :data:`govern.results.UNKNOWN_GROUP`, placed last (a value spelt ``"unknown"`` joins it).
 4. **Counts**: ``counts`` holds summed weights (record counts when unweighted) with shape
    ``(*level sizes, 2, 2, score bins)``; with weights, ``record_counts`` holds the unweighted
-   records per cell (the bootstrap redraws records, not units of weight). Without an outcome
+   records per cell (the bootstrap redraws records, not units of weight) and
+   ``weight_squares`` the sum of squared weights per cell (Kish's effective sample size behind
+   the closed-form intervals of weighted rates). Without an outcome
    every record sits at ``y_true == 0``. Empty groups are kept (levels list every label seen).
 5. **Scores** are binned by :func:`govern.audits.fairness.table.score_bins`: one bin per
    distinct value when there are at most ``MAX_SCORE_BINS`` of them, else weighted quantile

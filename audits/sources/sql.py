@@ -6,8 +6,8 @@ Rows never reach Python. The engine runs:
    record counts and weights, then two small queries over it: checks and extremes, then the
    order statistics and weighted median of :mod:`govern.audits.sources.score_summary`;
 2. one ``GROUP BY`` of the raw sensitive values, outcome, decision and score bin, returning the
-   weighted and unweighted counts, score sums, the weight checks and the fingerprint's partial
-   sums per cell: a result the size of the table, not of the data.
+   weighted and unweighted counts, sums of squared weights, score sums, the weight checks and
+   the fingerprint's partial sums per cell: a result the size of the table, not of the data.
 
 Python then applies the pandas source's rules (labels, binary decisions, unknown group last,
 messages) to the *distinct* values in that result, with the same functions the pandas source
@@ -270,9 +270,17 @@ class SqlTableBuilder:
         selected = ["COUNT(*)"]
         if weight is not None:
             infinity = double_literal(np.inf)
-            aggregates += ["weight", "weight_missing", "weight_infinite", "weight_negative"]
+            aggregates += [
+                "weight",
+                "weight_squares",
+                "weight_missing",
+                "weight_infinite",
+                "weight_negative",
+            ]
             selected += [
                 f"SUM(CASE WHEN isnan({weight}) THEN 0 ELSE {weight} END)",
+                # Kish's effective sample size behind the closed-form intervals needs sum w^2.
+                f"SUM(CASE WHEN isnan({weight}) THEN 0 ELSE {weight} * {weight} END)",
                 f"SUM(CASE WHEN {weight} IS NULL OR isnan({weight}) THEN 1 ELSE 0 END)",
                 f"SUM(CASE WHEN abs({weight}) = {infinity} THEN 1 ELSE 0 END)",
                 f"SUM(CASE WHEN {weight} < 0 THEN 1 ELSE 0 END)",
@@ -393,6 +401,7 @@ class SqlTableBuilder:
             bins=bins,
             n_rows=n_rows,
             record_counts=records if weighted else None,
+            weight_squares=_added(shape, index, cells["weight_squares"]) if weighted else None,
         )
         return SourceTable(
             table=table,

@@ -45,13 +45,16 @@ def flips_at(
     n_reference: float,
     selected_reference: float,
     threshold: float,
+    reference_includes_group: bool = False,
 ) -> bool:
     """Would one more selected person of the group reverse an impact ratio below ``threshold``?
 
     UGESP Questions and Answers, Q&A 21: when moving one person of the group from rejected to
     selected turns a ratio below the threshold into one at or above it, the finding rests on too
     few people to be relied on. False when there is no finding to reverse (ratio undefined or
-    already at or above the threshold) or when nobody in the group is left to move.
+    already at or above the threshold) or when nobody in the group is left to move. With
+    ``reference_includes_group`` the reference counts are everyone's (the overall rate), so the
+    person moved counts in the reference too.
 
     Examples
     --------
@@ -65,7 +68,10 @@ def flips_at(
     ratio = (selected_group / n_group) / reference_rate
     if not ratio < threshold or selected_group + 1 > n_group:
         return False
-    return ((selected_group + 1) / n_group) / reference_rate >= threshold
+    reference_after = (
+        (selected_reference + 1) / n_reference if reference_includes_group else reference_rate
+    )
+    return ((selected_group + 1) / n_group) / reference_after >= threshold
 
 
 class SelectionRateTest(BaseModel):
@@ -78,12 +84,19 @@ class SelectionRateTest(BaseModel):
 
     attribute: str
     group: str
-    reference: str
+    reference: str = Field(
+        description=f"The reference group, or '{ALL_GROUPS}' for the overall rate of all groups."
+    )
     n: int
     selected: float
-    reference_n: int
+    reference_n: int = Field(
+        description="Records of the reference group; against the overall rate, of all the "
+        "other groups (the test compares the group with everyone else)."
+    )
     reference_selected: float
-    impact_ratio: float | None
+    impact_ratio: float | None = Field(
+        description="The group's selection rate over the reference's (or the overall) rate."
+    )
     test: Literal["fisher_exact", "two_proportion_z"]
     statistic: float | None = Field(description="z for the z-test, the odds ratio for Fisher's.")
     p_value: float
@@ -102,14 +115,69 @@ class SelectionRateTest(BaseModel):
     )
 
     def flips_at(self, threshold: float) -> bool:
-        """The flip-flop test (UGESP Q&A 21) at a rule's own threshold."""
+        """The flip-flop test (UGESP Q&A 21) at a rule's own threshold; against the overall
+        rate (reference '*') the reference is everyone, the group included."""
+        overall = self.reference == ALL_GROUPS
         return flips_at(
             n_group=self.n,
             selected_group=self.selected,
-            n_reference=self.reference_n,
-            selected_reference=self.reference_selected,
+            n_reference=self.reference_n + (self.n if overall else 0),
+            selected_reference=self.reference_selected + (self.selected if overall else 0.0),
             threshold=threshold,
+            reference_includes_group=overall,
         )
+
+
+ReferenceRule = Literal["highest_selection_rate", "named_group", "overall_rate"]
+
+
+class ReferenceChoice(BaseModel):
+    """What one attribute's groups were compared with, by which rule, and why.
+
+    The reference is always a group that meets the minimum size (and share); when the rule's
+    group does not, or no group does, every group is compared with the overall rate of all the
+    attribute's groups (``group`` is None) and ``fallback`` says so.
+    """
+
+    attribute: str
+    rule: ReferenceRule = Field(description="The rule asked for (the policy's reference).")
+    group: str | None = Field(
+        description="The reference group, or None when groups are compared with the overall "
+        "rate of all groups."
+    )
+    fallback: bool = Field(description="The rule's group could not be used; see explanation.")
+    highest_group: str | None = Field(
+        default=None,
+        description="The qualifying group with the highest selection rate, which impact ratios "
+        "divide by (None: the overall rate, when no group qualifies).",
+    )
+    explanation: str = Field(description="One sentence for the reader: what and why.")
+
+
+class SummaryCoverage(BaseModel):
+    """Which groups the attribute-wide rows (group '*') of one attribute summarise."""
+
+    attribute: str
+    fairlearn_groups: list[str] = Field(
+        description="Groups behind the rows named after fairlearn's metrics "
+        "(demographic_parity_*, equalized_odds_*, equal_opportunity_*): every group with a "
+        "recorded value, as fairlearn computes them."
+    )
+    judged_groups: list[str] = Field(
+        description="Groups behind the other attribute-wide rows (largest gap and smallest "
+        "ratio of each rate, lowest impact ratio): the groups large enough to be judged."
+    )
+    left_out: list[str] = Field(
+        default_factory=list,
+        description="Recorded groups not among judged_groups (too small, or under the share).",
+    )
+    counted_as_zero: dict[str, list[str]] = Field(
+        default_factory=dict,
+        description="Per row named after a fairlearn metric, the groups whose rate is undefined "
+        "(0/0: no positives, or no negatives) and which fairlearn counts as 0. Such a row equals "
+        "fairlearn's figure but is not a measurement: it has no interval and policies do not "
+        "judge it.",
+    )
 
 
 _INDEX_KEY = "_govern_lookup_index"
@@ -159,6 +227,16 @@ class FairnessEvidence(EvidencePart):
         default_factory=dict, description="Records whose attribute was missing, per attribute."
     )
     settings: dict[str, float | int | str | None] = Field(default_factory=dict)
+    references: list[ReferenceChoice] = Field(
+        default_factory=list, description="Per attribute, what its groups were compared with."
+    )
+    summary_coverage: list[SummaryCoverage] = Field(
+        default_factory=list, description="Per attribute, the groups its '*' rows summarise."
+    )
+    interval_methods: dict[str, str] = Field(
+        default_factory=dict,
+        description="How each kind of figure got its interval (see docs/statistics.md).",
+    )
 
     def _lookup(self) -> _Index:
         # The index is kept in the instance's __dict__ beside the fields, where pydantic's
@@ -205,3 +283,11 @@ class FairnessEvidence(EvidencePart):
 
     def test_for(self, attribute: str, group: str) -> SelectionRateTest | None:
         return self._lookup().tests.get((attribute, group))
+
+    def reference_for(self, attribute: str) -> ReferenceChoice | None:
+        """What the attribute's groups were compared with, or None when not recorded."""
+        return next((r for r in self.references if r.attribute == attribute), None)
+
+    def coverage_for(self, attribute: str) -> SummaryCoverage | None:
+        """Which groups the attribute's '*' rows summarise, or None when there are none."""
+        return next((c for c in self.summary_coverage if c.attribute == attribute), None)

@@ -28,7 +28,7 @@ import datetime as dt
 import hashlib
 import os
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from pathlib import Path
@@ -45,6 +45,7 @@ if TYPE_CHECKING:
     from govern.adapters.trail import TrailRecord
     from govern.evidence import Evidence, EvidencePart
     from govern.evidence.fairness import FairnessEvidence
+    from govern.evidence.ranking import RankingEvidence
     from govern.metadata import GovernanceMetadata
     from govern.model_cards.card import ModelCard
     from govern.policies import Policy, Waiver
@@ -283,21 +284,31 @@ def documentation_evidence(card: ModelCard | None, *, on_record: bool) -> Eviden
 # -- step 4: judge -----------------------------------------------------------------------------
 
 
-def headline_metrics(fairness: FairnessEvidence | None) -> dict[str, float]:
-    """Attribute-wide disparities (group '*') as MLflow metric names ``metric/attribute``.
+def headline_metrics(
+    fairness: FairnessEvidence | None, ranking: RankingEvidence | None = None
+) -> dict[str, float]:
+    """Attribute-wide disparities (group '*') as MLflow metric names.
+
+    Fairness rows are named ``metric/attribute``; ranking rows ``ranking/metric/attribute``
+    with ``/category`` for a per-category metric, so a recommender's figures sit beside a
+    classifier's in MLflow's run comparison.
 
     Examples
     --------
     >>> headline_metrics(None)
     {}
     """
-    if fairness is None:
-        return {}
     metrics: dict[str, float] = {}
-    for row in fairness.disparities:
+    for row in fairness.disparities if fairness is not None else []:
         if row.group == "*" and row.value is not None:
             key = _METRIC_NAME_UNSAFE.sub("_", f"{row.metric}/{row.attribute}")
             metrics[key] = float(row.value)
+    for ranking_row in ranking.disparities if ranking is not None else []:
+        if ranking_row.group == "*" and ranking_row.value is not None:
+            name = f"ranking/{ranking_row.metric}/{ranking_row.attribute}"
+            if ranking_row.category is not None:
+                name += f"/{ranking_row.category}"
+            metrics[_METRIC_NAME_UNSAFE.sub("_", name)] = float(ranking_row.value)
     return metrics
 
 
@@ -335,6 +346,7 @@ def _log_run(
 ) -> None:
     from govern import __version__
     from govern.evidence.fairness import FairnessEvidence
+    from govern.evidence.ranking import RankingEvidence
     from govern.policies import policy_sha256
 
     assert result.policy is not None
@@ -356,7 +368,9 @@ def _log_run(
     )
     run.log_metrics(
         {
-            **headline_metrics(result.evidence.get(FairnessEvidence)),
+            **headline_metrics(
+                result.evidence.get(FairnessEvidence), result.evidence.get(RankingEvidence)
+            ),
             "rules_blocking_failed": len(result.policy.blocking_failures),
             "rules_blocking_inconclusive": len(result.policy.blocking_unknowns),
             "rules_total": len(result.policy.rules),
@@ -487,6 +501,7 @@ def run_audit(
     seed: int = 0,
     engine: str = "auto",
     ranking: RankingColumns | None = None,
+    progress: Callable[[int, int], None] | None = None,
 ) -> AuditResult:
     """Audit version ``version`` of registered model ``name`` against ``policy`` and record it.
 
@@ -531,6 +546,9 @@ def run_audit(
         its log and these are its columns; the recorded recommendations are audited (ranking
         evidence), the model is not run, and ``sensitive`` (or the metadata) names the users'
         attributes.
+    progress : callable, optional
+        Called as ``progress(done, total)`` while the permutation importance shuffles the
+        model's inputs (the longest step); the CLI draws a bar with it.
 
     Returns
     -------
@@ -604,7 +622,7 @@ def run_audit(
             source=source,
             seed=seed,
             purpose=purpose,
-            options={"engine": engine_for(engine, data)},
+            options={"engine": engine_for(engine, data), "progress": progress},
         )
     plan = _Registered(
         name, version, registry, info, model_tags, the_policy, policy_source, card, columns

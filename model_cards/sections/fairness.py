@@ -219,7 +219,16 @@ def _table(
 ) -> FairnessTableContext:
     summaries = {(g.attribute, g.group): g for g in evidence.groups}
     reference = evidence.reference_groups.get(rows.name)
-    compared = f", compared with the reference group ({reference})" if reference else ""
+    choice = evidence.reference_for(rows.name)
+    # The engine's own sentence on what the groups were compared with, and why (it names the
+    # fallback to the overall rate when no group could serve as the reference).
+    compared = (
+        f", compared with {choice.explanation.rstrip('.')}"
+        if choice is not None
+        else f", compared with the reference group ({reference})"
+        if reference
+        else ""
+    )
     return FairnessTableContext(
         attribute=rows.name,
         anchor=f"fairness-{anchor(rows.name)}",

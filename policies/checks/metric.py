@@ -36,6 +36,15 @@ MSG_BAD_ATTRIBUTES = (
     "found {found}; expected 'all', 'sensitive', 'intersections' or a list of attribute names"
 )
 ATTRIBUTE_SELECTORS = ("all", "sensitive", "intersections")
+MSG_COUNTED_AS_ZERO = (
+    "{metric} of {attribute}: fairlearn's figure counts the undefined rate (0/0) of {groups} "
+    "as 0, so it is not a measurement; not judged"
+)
+TO_CONCLUDE_COUNTED_AS_ZERO = (
+    "Records with both true outcomes in every group behind {metric} (see the details), or a "
+    "rule on the per-rate figures over the groups judged (for example "
+    "true_positive_rate_difference)."
+)
 
 Comparison = Literal[">=", ">", "<=", "<"]
 
@@ -124,6 +133,10 @@ def judged_attributes(check: MetricCheck, evidence: FairnessEvidence) -> list[st
 
 def _group_status(row: MetricRow, evidence: FairnessEvidence, min_group_size: int) -> str:
     if row.group == ALL_GROUPS:
+        coverage = evidence.coverage_for(row.attribute)
+        # fairlearn's figure counts an undefined rate as 0: not a measurement to judge.
+        if coverage is not None and coverage.counted_as_zero.get(row.metric):
+            return "counted_as_zero"
         return "ok"
     status = evidence.group_status(row.attribute, row.group)
     if status is None:  # no summary: fall back on the row's own count
@@ -152,6 +165,14 @@ def _skipped_detail(row: MetricRow, status: str, evidence: FairnessEvidence, hid
         )
     if status == "undefined":
         return f"{say.who(row)}: value undefined (0/0), not judged"
+    if status == "counted_as_zero":
+        coverage = evidence.coverage_for(row.attribute)
+        groups = coverage.counted_as_zero.get(row.metric, []) if coverage is not None else []
+        return MSG_COUNTED_AS_ZERO.format(
+            metric=row.metric,
+            attribute=row.attribute,
+            groups=say.listing([f"'{group}'" for group in groups]),
+        )
     return f"group '{row.group}' of {row.attribute} (n={row.n}): too few records, not judged"
 
 
@@ -174,6 +195,8 @@ class _Sorted:
     # pass (29 CFR 1607.4(D): small numbers call for more data, not for silence).
     small_shortfalls: list[MetricRow] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    # Attribute-wide rows left unjudged because fairlearn's figure counts a 0/0 rate as 0.
+    counted_as_zero: list[MetricRow] = field(default_factory=list)
 
 
 def _judgeable(
@@ -193,6 +216,8 @@ def _judgeable(
         status = _group_status(row, fairness, context.settings.min_group_size)
         if status == "ok" and row.value is None:
             status = "undefined"
+        if status == "counted_as_zero":
+            sorted_rows.counted_as_zero.append(row)
         if status != "ok" or row.value is None:
             secret = (row.attribute, row.group) in hidden
             sorted_rows.notes.append(_skipped_detail(row, status, fairness, secret))
@@ -360,13 +385,16 @@ def evaluate_metric(
     judged = found.judged
     minimum = context.settings.min_group_size
     if not judged and not found.small_shortfalls:
+        to_conclude = f"At least {minimum} records in each group to be judged."
+        if found.counted_as_zero:
+            to_conclude = TO_CONCLUDE_COUNTED_AS_ZERO.format(metric=check.metric)
         return speak.finding(
             "insufficient_data",
             None,
             f"Too little data to judge the {say.label(check.metric)}: "
             f"{say.count_words(len(rows), 'value')} found, none with enough records (minimum "
             f"{minimum}) and a defined value.",
-            to_conclude=f"At least {minimum} records in each group to be judged.",
+            to_conclude=to_conclude,
         )
     if check.judge == "least_favourable":
         details.append("judged on the least favourable bound of each interval")
