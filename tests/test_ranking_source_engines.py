@@ -238,6 +238,14 @@ def test_spark_meets_the_contract(spark: Any, folders: Callable[[str], Path]) ->
     assert per_user_rows(split) == per_user_rows(pandas_factory(records).user_table(roles))
     assert split.fingerprint.method == whole.fingerprint.method == "spark-xxhash64-sum"
     assert split.fingerprint.sha256 == whole.fingerprint.sha256
+    # audit_recommendations(spark_df, ...) picks the Spark source by itself.
+    options: dict[str, Any] = {**CONFIGURATIONS["everything"], "n_boot": 100, "min_group_size": 5}
+    found = audit_recommendations(
+        spark.read.parquet(str(_files(folders("api"), records))), **options
+    )
+    expected = audit_recommendations(_frame(records), **options)
+    assert found.engine == "spark"
+    pd.testing.assert_frame_equal(found.to_frame(), expected.to_frame(), rtol=0, atol=1e-12)
 
 
 def test_refusals_wait_for_the_checks_that_come_first(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -267,3 +275,20 @@ def _same_refusal(records: Records, roles: RankingRoles) -> None:
     with pytest.raises(DataError) as found:
         DuckDBSource(_frame(records), source="contract.csv").user_table(roles)
     assert str(found.value) == str(expected.value)
+
+
+@pytest.mark.parametrize(
+    "module",
+    [
+        "govern.audits.sources.sql_ranking",
+        "govern.audits.sources.duckdb",
+        "govern.audits.sources.choose",
+        "govern.audits.ranking.reduction",
+    ],
+)
+def test_the_examples_in_the_docstrings_run(module: str) -> None:
+    import doctest
+    import importlib
+
+    result = doctest.testmod(importlib.import_module(module), optionflags=doctest.ELLIPSIS)
+    assert result.failed == 0 and result.attempted > 0
