@@ -166,8 +166,8 @@ def value_case(engine: RankingEngine, column: LogColumn, results: dict[int, list
     """SQL: ``result`` for a row whose value is one of ``results[result]`` (None or NaN: the
     missing ones), NULL for any other value.
 
-    A simple ``CASE column WHEN value ...`` (a third faster in DuckDB than a list of ``IN``
-    tests over 10 million strings), inside one test for a missing value.
+    A simple ``CASE column WHEN value ...`` (in DuckDB a quarter faster than ``IN`` tests over
+    10 million strings), inside one test for a missing value.
     """
     branches = [
         f"WHEN {literal(engine, value)} THEN {result}"
