@@ -11,6 +11,10 @@ AUDIT_COMMANDS: dict[str, tuple[str, str]] = {
         "govern.cli.audit_fairness:fairness",
         "Data-only fairness audit of decisions in a file (no registry, no policy).",
     ),
+    "oversight": (
+        "govern.cli.audit_oversight:oversight",
+        "How human reviewers used a model's recommendations: overrides, appeals, signals.",
+    ),
     "recommendations": (
         "govern.cli.audit_recommendations:recommendations",
         "Fairness of a recommendation log: who is served, who is shown (no registry).",

@@ -62,14 +62,54 @@ def list_command(output_format: str) -> int:
     required=True,
     help="Output file; .csv or .parquet.",
 )
+@click.option(
+    "--reviewers",
+    type=click.IntRange(min=0),
+    default=None,
+    help="recruitment, promotion: add a human reviewer stage with this many reviewers "
+    "(columns reviewer, final_decision, appealed, appeal_upheld).",
+)
+@click.option(
+    "--override-bias",
+    type=float,
+    default=None,
+    help="With --reviewers: how much more often reviewers turn down recommended people of the "
+    "disadvantaged groups (0 = groups treated alike).",
+)
+@click.option(
+    "--months",
+    type=click.IntRange(min=0),
+    default=None,
+    help="recruitment, promotion: spread the decisions over this many months (decided_at).",
+)
+@click.option(
+    "--drift-from",
+    type=click.IntRange(min=1),
+    default=None,
+    help="With --months: the month (1 = the first) from which the model's decisions drift.",
+)
+@click.option(
+    "--drift",
+    type=float,
+    default=None,
+    help="With --drift-from: the size of the drift against the disadvantaged groups.",
+)
+@click.option("--start", default=None, help="With --months: the first month (YYYY-MM-DD).")
 @format_option
 def generate_command(
-    name: str, rows: int, seed: int, disparity: float, out: str, output_format: str
+    name: str,
+    rows: int,
+    seed: int,
+    disparity: float,
+    out: str,
+    output_format: str,
+    **stage: object,
 ) -> int:
     """Generate data set NAME (see `govern datasets list`) and write it to --out."""
     from govern.datasets import get_scenario, rows_written, write_dataset
 
-    path = write_dataset(name, out, rows=rows, seed=seed, disparity=disparity)
+    options = {key: value for key, value in stage.items() if value is not None}
+    path = write_dataset(name, out, rows=rows, seed=seed, disparity=disparity, **options)
     scenario = get_scenario(name)
     written = rows_written(name, rows)
     if output_format == "json":

@@ -19,6 +19,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "demo": ("govern.cli.demo:demo", "Run the whole job end to end on synthetic recruitment data."),
     "datasets": ("govern.cli.datasets:datasets", "Generate synthetic public-sector HR data sets."),
     "audit": ("govern.cli.audit:audit", "Audit data or a registered model for fairness."),
+    "monitor": (
+        "govern.cli.monitor:monitor",
+        "Judge a policy on a decision log period by period; drift alarms.",
+    ),
     "policy": ("govern.cli.policy:policy", "List, show, validate policies; print the schema."),
     "register": ("govern.cli.register:register", "Register a model with its governance metadata."),
     "models": ("govern.cli.models:models", "The inventory of registered models and their audits."),

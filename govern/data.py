@@ -790,3 +790,23 @@ def _csv_engine() -> Literal["pyarrow", "c"]:
     import importlib.util
 
     return "pyarrow" if importlib.util.find_spec("pyarrow") is not None else "c"
+
+
+def binary_column(
+    df: pd.DataFrame, *, role: str, column: str, positive_label: Any = 1, source: str | None = None
+) -> np.ndarray:
+    """One binary column validated like a decision: per-row 0/1 (``int8``), 1 meaning
+    ``positive_label``; messages name the column by ``role`` (e.g. ``recommendation``).
+
+    Raises
+    ------
+    DataError
+        Missing values, or more than two values (or a label that does not occur).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> binary_column(pd.DataFrame({"appealed": [0, 1, 1]}), role="appeal", column="appealed")
+    array([0, 1, 1], dtype=int8)
+    """
+    return _binary(df, role, column, positive_label, source or "the data")

@@ -23,8 +23,11 @@ intersection cell from its margins and the other cells of its row); with interse
 
 from __future__ import annotations
 
-from typing import Literal
+import importlib
+from collections.abc import Callable
+from typing import Any, Literal
 
+from govern.evidence import EvidencePart, kind_of
 from govern.evidence.fairness import FairnessEvidence, GroupSummary
 from govern.evidence.ranking import RankingEvidence
 from govern.results import ALL_GROUPS, AuditResult, DisclosureRule, RuleResult
@@ -51,6 +54,42 @@ def _table_hidden(
         protecting = min(candidates, key=lambda g: (g.n or 0, g.group))
         small[protecting.group] = COMPLEMENTARY
     return small
+
+
+def table_hidden(
+    groups: list[GroupSummary], reference: str | None, min_size: int
+) -> dict[str, Withheld]:
+    """The rule for one table (the groups of one attribute or intersection): group -> why."""
+    return _table_hidden(groups, reference, min_size)
+
+
+# Evidence kinds other than fairness redact their own figures with the same rule: a function
+# (part, rule) -> the part as it may be published, registered by kind.
+Redactor = Callable[[Any, DisclosureRule], Any]
+_REDACTORS: dict[str, Redactor] = {}
+BUILTIN_REDACTOR_MODULES = ("govern.disclosure_kinds",)
+_redactors_loaded = False
+
+
+def register_redactor(model: type[EvidencePart], redactor: Redactor) -> None:
+    """Redact the parts of ``model``'s kind with ``redactor`` whenever an audit is published."""
+    _REDACTORS[kind_of(model)] = redactor
+
+
+def _redact_other_kinds(result: AuditResult) -> AuditResult:
+    global _redactors_loaded
+    if not _redactors_loaded:
+        _redactors_loaded = True
+        for module in BUILTIN_REDACTOR_MODULES:
+            importlib.import_module(module)
+    parts = [
+        redactor(part, result.disclosure)
+        for kind, redactor in _REDACTORS.items()
+        if (part := result.evidence.root.get(kind)) is not None
+    ]
+    if not parts:
+        return result
+    return result.model_copy(update={"evidence": result.evidence.with_parts(*parts)})
 
 
 def hidden_groups(
@@ -195,6 +234,7 @@ def redact(result: AuditResult) -> AuditResult:
     >>> redact(audit) == audit
     True
     """
+    result = _redact_other_kinds(result)
     fairness = result.evidence.get(FairnessEvidence)
     ranking = result.evidence.get(RankingEvidence)
     hidden: dict[tuple[str, str], Withheld] = {}

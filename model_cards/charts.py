@@ -192,6 +192,14 @@ def importance_chart_svg(points: list[ChartPoint], *, flagged: set[str], title: 
     return _inline_svg(buffer.getvalue(), title)
 
 
+def svg_text(figure: Any, title: str) -> str:
+    """A laid-out matplotlib figure as inline SVG with an accessible name (other charts' end)."""
+    figure.tight_layout()
+    buffer = io.StringIO()
+    figure.savefig(buffer, format="svg", metadata={"Date": None})
+    return _inline_svg(buffer.getvalue(), title)
+
+
 # Series colours: the bar colour, then hues of the Okabe & Ito (2008) colour-blind-safe set
 # (vermillion, blue, a purple) and darker greens, ochre and grey; each has a contrast ratio of
 # at least 3.8:1 on white (WCAG 2.1 asks 3:1 of graphics). The legend lists them in bar order.

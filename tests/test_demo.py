@@ -91,6 +91,29 @@ def test_demo_finds_the_planted_disparity(demo_run: tuple[Path, str]) -> None:
     assert black["impact_ratio"] < 0.8 and black["significant"]
 
 
+def test_demo_report_has_an_oversight_section(demo_run: tuple[Path, str]) -> None:
+    work, _ = demo_run
+    audit = json.loads((work / "out" / "audit.json").read_text())
+    oversight = audit["evidence"]["oversight"]
+    # the planted pattern: recommended women are turned down more often than men
+    down = {
+        r["group"]: r["value"]
+        for r in oversight["metrics"]
+        if r["attribute"] == "sex" and r["metric"] == "override_down_rate"
+    }
+    assert down["female"] > down["male"] + 0.05
+    # README: "and so widens the gap the model had left: the lowest impact ratio by sex falls"
+    (change,) = [
+        r["value"]
+        for r in oversight["stages"]
+        if (r["attribute"], r["group"], r["metric"]) == ("sex", "*", "impact_ratio_change")
+    ]
+    assert change < 0
+    report = (work / "out" / "report.html").read_text()
+    assert "Human oversight: how reviewers used the model" in report
+    assert "Did review narrow or widen the gap by sex?" in report
+
+
 def test_the_readme_claims_about_the_demo_hold(demo_run: tuple[Path, str]) -> None:
     # README, "What the demo does": each sentence about the audit, checked against audit.json.
     work, _ = demo_run

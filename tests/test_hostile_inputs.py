@@ -30,10 +30,16 @@ from govern.adapters.trail import (
     TRAIL_UNWRITABLE,
     head_path,
 )
+from govern.audits.monitoring.periods import BAD_EVERY
+from govern.audits.oversight.log import NOT_YES_NO, UPHELD_NEEDS_APPEAL, UPHELD_WITHOUT_APPEAL
+from govern.audits.people import DUPLICATE_PERSON, DUPLICATE_PERSON_IN_PERIOD
+from govern.audits.times import BAD_TIMESTAMP, NUMERIC_TIMESTAMP
 from govern.cli.main import main
 from govern.data import (
     DUPLICATE_COLUMN,
+    DUPLICATE_ROLE,
     EMPTY_DATA,
+    MISSING_VALUES,
     NON_FINITE,
     NOT_SCALAR,
     TOO_MANY_GROUPS,
@@ -71,6 +77,14 @@ AUDIT_ARGS = ["--sensitive", "sex", "--y-true", "hired", "--policy", "eeoc-four-
 FAIRNESS = ["audit", "fairness", "--y-pred", "decision", "--sensitive", "sex"]
 APPROVE = ["approve", "screening", "--version", "1", "--role", "ethics_board", "--by", "A. Chair"]
 COMMENT = ["--comment", "Reviewed the latest audit and the card."]
+# Decision logs with a reviewer stage: person, sex, model, final, appealed, upheld, reviewer,
+# decided_at (tests/fixtures/hostile/make_fixtures.py).
+OVERSIGHT = ["audit", "oversight", "--recommendation", "model", "--decision", "final",
+             "--sensitive", "sex", "--bootstrap", "0", "--out", "out-oversight"]  # fmt: skip
+MONITOR = ["monitor", "--time", "decided_at", "--every", "month", "--policy", "eeoc-four-fifths",
+           "--decision", "final", "--sensitive", "sex", "--model", "screening", "--version", "1",
+           "--out", "out-monitor"]  # fmt: skip
+REVIEW_COLUMNS = "person, sex, model, final, appealed, upheld, reviewer, decided_at"
 
 
 @dataclass
@@ -676,6 +690,222 @@ CASES = [
         2,
         [TOO_MANY_GROUPS.format(column="test_score", source="hiring.csv", limit=50)],
         prepare=few_groups_allowed,
+    ),
+    # decision logs with a reviewer stage: govern audit oversight
+    Case(
+        "oversight-misspelt-recommendation",
+        [
+            *OVERSIGHT[:2],
+            "--data",
+            D + "review_log.csv",
+            "--recommendation",
+            "modle",
+            *OVERSIGHT[4:],
+        ],
+        2,
+        [
+            UNKNOWN_COLUMN.format(
+                role="recommendation",
+                column="modle",
+                source="review_log.csv",
+                available=REVIEW_COLUMNS,
+                hint=" Did you mean 'model'?",
+            )
+        ],
+    ),
+    Case(
+        "oversight-missing-reviewer-column",
+        [*OVERSIGHT, "--data", D + "review_log.csv", "--reviewer", "team"],
+        2,
+        [
+            UNKNOWN_COLUMN.format(
+                role="reviewer",
+                column="team",
+                source="review_log.csv",
+                available=REVIEW_COLUMNS,
+                hint="",
+            )
+        ],
+    ),
+    Case(
+        "oversight-decisions-in-words",
+        [*OVERSIGHT, "--data", D + "review_words_for_decisions.csv"],
+        2,
+        [
+            NOT_YES_NO.format(
+                role="decision",
+                column="final",
+                source="review_words_for_decisions.csv",
+                positive=1,
+                found="'hired', 'later', 'rejected'",
+            )
+        ],
+    ),
+    Case(
+        "oversight-empty-file",
+        [*OVERSIGHT, "--data", D + "empty.csv"],
+        2,
+        [EMPTY_DATA.format(source="empty.csv")],
+    ),
+    Case(
+        "oversight-header-only",
+        [*OVERSIGHT, "--data", D + "review_header_only.csv"],
+        2,
+        [EMPTY_DATA.format(source="review_header_only.csv")],
+    ),
+    Case(
+        "oversight-one-person-on-two-rows",
+        [*OVERSIGHT, "--data", D + "review_person_twice.csv", "--id", "person"],
+        2,
+        [
+            DUPLICATE_PERSON.format(
+                column="person", source="review_person_twice.csv", value="p3", first=3, second=7
+            )
+        ],
+    ),
+    Case(
+        "oversight-person-without-id",
+        [*OVERSIGHT, "--data", D + "review_person_missing.csv", "--id", "person"],
+        2,
+        [
+            MISSING_VALUES.format(
+                role="id", column="person", source="review_person_missing.csv", count=1, row=5
+            )
+        ],
+    ),
+    Case(
+        "oversight-id-is-the-sensitive-column",
+        [*OVERSIGHT, "--data", D + "review_log.csv", "--id", "sex"],
+        2,
+        [DUPLICATE_ROLE.format(column="sex", first="sensitive", second="id")],
+    ),
+    Case(
+        "oversight-upheld-without-appeal",
+        [
+            *OVERSIGHT,
+            "--data",
+            D + "review_upheld_without_appeal.csv",
+            "--appeal",
+            "appealed",
+            "--appeal-upheld",
+            "upheld",
+        ],
+        2,
+        [
+            UPHELD_WITHOUT_APPEAL.format(
+                column="upheld",
+                source="review_upheld_without_appeal.csv",
+                count=1,
+                appeal="appealed",
+                row=4,
+            )
+        ],
+    ),
+    Case(
+        "oversight-duplicate-column-names",
+        [*OVERSIGHT, "--data", D + "review_duplicate_columns.csv"],
+        2,
+        [DUPLICATE_COLUMN.format(column="final", source="review_duplicate_columns.csv", count=2)],
+    ),
+    # the same logs over time: govern monitor, recording every window against screening v1
+    Case(
+        "monitor-misspelt-time-column",
+        [*MONITOR[:1], "--time", "decidedat", *MONITOR[3:], "--data", D + "review_log.csv"],
+        2,
+        [
+            UNKNOWN_COLUMN.format(
+                role="time",
+                column="decidedat",
+                source="review_log.csv",
+                available=REVIEW_COLUMNS,
+                hint=" Did you mean 'decided_at'?",
+            )
+        ],
+    ),
+    Case(
+        "monitor-time-not-a-time",
+        [*MONITOR, "--data", D + "review_times_not_times.csv"],
+        2,
+        [
+            BAD_TIMESTAMP.format(
+                role="time",
+                column="decided_at",
+                source="review_times_not_times.csv",
+                value="2025-02-30T09:00:00",
+                row=6,
+            )
+        ],
+    ),
+    Case(
+        "monitor-numbers-as-times",
+        [*MONITOR, "--data", D + "review_times_as_numbers.csv"],
+        2,
+        [
+            NUMERIC_TIMESTAMP.format(
+                role="time", column="decided_at", source="review_times_as_numbers.csv"
+            )
+        ],
+    ),
+    Case(
+        "monitor-empty-file",
+        [*MONITOR, "--data", D + "empty.csv"],
+        2,
+        [EMPTY_DATA.format(source="empty.csv")],
+    ),
+    Case(
+        "monitor-header-only",
+        [*MONITOR, "--data", D + "review_header_only.csv"],
+        2,
+        [EMPTY_DATA.format(source="review_header_only.csv")],
+    ),
+    Case(
+        "monitor-one-person-twice-in-a-month",
+        [*MONITOR, "--data", D + "review_twice_in_a_month.csv", "--id", "person"],
+        2,
+        [
+            DUPLICATE_PERSON_IN_PERIOD.format(
+                column="person",
+                source="review_twice_in_a_month.csv",
+                value="p4",
+                first=4,
+                second=8,
+                period="2025-02",
+            )
+        ],
+    ),
+    Case(
+        "monitor-decisions-in-words",
+        [*MONITOR, "--data", D + "review_words_for_decisions.csv"],
+        2,
+        [
+            NOT_YES_NO.format(
+                role="decision",
+                column="final",
+                source="review_words_for_decisions.csv",
+                positive=1,
+                found="'hired', 'later', 'rejected'",
+            )
+        ],
+    ),
+    Case(
+        "monitor-unknown-period",
+        [*MONITOR[:3], "--every", "fortnight", *MONITOR[5:], "--data", D + "review_log.csv"],
+        2,
+        [BAD_EVERY.format(value="fortnight")],
+    ),
+    Case(
+        "monitor-appeal-outcomes-without-appeals",
+        [
+            *MONITOR,
+            "--data",
+            D + "review_log.csv",
+            "--recommendation",
+            "model",
+            "--appeal-upheld",
+            "upheld",
+        ],
+        2,
+        [UPHELD_NEEDS_APPEAL.format(column="upheld")],
     ),
     # options
     Case(

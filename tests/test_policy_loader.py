@@ -106,8 +106,8 @@ def test_unknown_source_suggests_a_pack() -> None:
         load_policy("nyc-ll-144")
     assert str(caught.value) == (
         "nyc-ll-144: no such policy file or shipped pack (did you mean 'nyc-ll144'?); shipped "
-        "packs: eeoc-four-fifths, eu-ai-act-high-risk-hr, nyc-ll144, public-sector-baseline, "
-        "ranking-exposure, recommendation-fairness"
+        "packs: eeoc-four-fifths, eu-ai-act-high-risk-hr, human-oversight, nyc-ll144, "
+        "public-sector-baseline, ranking-exposure, recommendation-fairness"
     )
 
 
@@ -148,6 +148,7 @@ def test_cli_list_and_show(capsys: pytest.CaptureFixture[str]) -> None:
     assert [p["name"] for p in packs] == [
         "eeoc-four-fifths",
         "eu-ai-act-high-risk-hr",
+        "human-oversight",
         "nyc-ll144",
         "public-sector-baseline",
         "ranking-exposure",

@@ -19,7 +19,7 @@ import os
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from govern.datasets import learning as _learning
 from govern.datasets import promotion as _promotion
@@ -28,6 +28,7 @@ from govern.datasets import talent as _talent
 from govern.datasets.learning import learning_pathways
 from govern.datasets.promotion import promotion
 from govern.datasets.recruitment import recruitment
+from govern.datasets.review import NOT_FOR_SCENARIO, SCENARIOS_WITH_OPTIONS
 from govern.datasets.talent import talent_shortlist
 from govern.errors import BadInputError
 
@@ -132,8 +133,13 @@ def rows_written(name: str, units: int) -> int:
     return units * get_scenario(name).rows_per_unit
 
 
-def generate(name: str, *, rows: int, seed: int = 0, disparity: float = 0.3) -> pd.DataFrame:
+def generate(
+    name: str, *, rows: int, seed: int = 0, disparity: float = 0.3, **options: Any
+) -> pd.DataFrame:
     """Generate the scenario called ``name`` (``rows`` is its first, size argument).
+
+    ``options`` (recruitment and promotion only) add a reviewer stage and timestamps: see
+    :func:`govern.datasets.recruitment`.
 
     Examples
     --------
@@ -141,7 +147,9 @@ def generate(name: str, *, rows: int, seed: int = 0, disparity: float = 0.3) -> 
     (10, 9)
     """
     scenario = get_scenario(name)
-    return scenario.function(rows, seed=seed, disparity=disparity)
+    if options and name not in SCENARIOS_WITH_OPTIONS:
+        raise BadInputError(NOT_FOR_SCENARIO.format(options=", ".join(sorted(options)), name=name))
+    return scenario.function(rows, seed=seed, disparity=disparity, **options)
 
 
 def write_dataset(
@@ -151,6 +159,7 @@ def write_dataset(
     rows: int,
     seed: int = 0,
     disparity: float = 0.3,
+    **options: Any,
 ) -> Path:
     """Generate a scenario and write it atomically as CSV or Parquet, chosen by the suffix.
 
@@ -160,7 +169,7 @@ def write_dataset(
         A key of ``SCENARIOS``.
     out : path
         Target file; ``.csv`` or ``.parquet``.
-    rows, seed, disparity
+    rows, seed, disparity, options
         Passed to the scenario's function.
 
     Returns
@@ -187,7 +196,7 @@ def write_dataset(
                 path=str(target), suffix=suffix, hint=_did_you_mean(suffix, list(SUFFIXES))
             )
         )
-    frame = generate(name, rows=rows, seed=seed, disparity=disparity)
+    frame = generate(name, rows=rows, seed=seed, disparity=disparity, **options)
     if suffix == ".csv":
         payload = frame.to_csv(index=False, lineterminator="\n").encode("utf-8")
     else:

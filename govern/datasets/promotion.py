@@ -19,6 +19,7 @@ from govern.datasets._people import (
     years_since_sixteen,
 )
 from govern.datasets._validate import check_disparity, check_rows
+from govern.datasets.review import drifted, months_of, review_stage, stage_options, with_stage
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -73,7 +74,18 @@ def expected_impact_ratio(disparity: float) -> float:
     return (1.0 - normal.cdf(PROMOTION_Z + disparity)) / (1.0 - normal.cdf(PROMOTION_Z))
 
 
-def promotion(n_rows: int = 5000, *, seed: int = 0, disparity: float = 0.3) -> pd.DataFrame:
+def promotion(
+    n_rows: int = 5000,
+    *,
+    seed: int = 0,
+    disparity: float = 0.3,
+    reviewers: int = 0,
+    override_bias: float = 0.0,
+    months: int = 0,
+    drift_from: int | None = None,
+    drift: float = 0.0,
+    start: str = "2025-01-01",
+) -> pd.DataFrame:
     """Synthetic employees whose performance score is biased against women.
 
     Underlying performance is standard normal for everyone, independent of every protected
@@ -91,11 +103,21 @@ def promotion(n_rows: int = 5000, *, seed: int = 0, disparity: float = 0.3) -> p
         Seed of ``numpy.random.default_rng``.
     disparity : float
         In [0, 1): the downward shift of women's scores, in standard deviations.
+    reviewers, override_bias : int, float
+        With ``reviewers > 0``, a promotion panel after the score's recommendation
+        (``promoted``) whose overrides widen the gap for women by ``override_bias`` (columns
+        ``reviewer``, ``final_decision``, ``appealed``, ``appeal_upheld``; see
+        :mod:`govern.datasets.review`).
+    months, drift_from, drift, start
+        With ``months > 0``, a ``decided_at`` timestamp in one of ``months`` months from
+        ``start``; from month ``drift_from`` on women's scores are shifted down by a further
+        ``drift`` standard deviations.
 
     Returns
     -------
     pandas.DataFrame
-        One row per employee, with the columns of ``COLUMNS`` in that order.
+        One row per employee, with the columns of ``COLUMNS`` in that order (then the
+        optional columns).
 
     Examples
     --------
@@ -107,6 +129,14 @@ def promotion(n_rows: int = 5000, *, seed: int = 0, disparity: float = 0.3) -> p
 
     check_rows(n_rows, "n_rows")
     check_disparity(disparity)
+    options = stage_options(
+        reviewers=reviewers,
+        override_bias=override_bias,
+        months=months,
+        drift_from=drift_from,
+        drift=drift,
+        start=start,
+    )
     rng = np.random.default_rng(seed)
     n = n_rows
 
@@ -122,7 +152,11 @@ def promotion(n_rows: int = 5000, *, seed: int = 0, disparity: float = 0.3) -> p
     performance = rng.standard_normal(n)
     is_female = sex == "female"
     # The bias sits in the score itself (a rater effect), which is what score audits look for.
-    score = (SCORE_MEAN + SCORE_SD * (performance - np.where(is_female, disparity, 0.0))).round(2)
+    month = months_of(seed, n, options)
+    shift = np.where(is_female, disparity, 0.0) + np.where(
+        drifted(month, is_female, options), options.drift, 0.0
+    )
+    score = (SCORE_MEAN + SCORE_SD * (performance - shift)).round(2)
     promoted = (score >= PROMOTION_THRESHOLD).astype(np.int64)
 
     frame = pd.DataFrame(
@@ -138,4 +172,7 @@ def promotion(n_rows: int = 5000, *, seed: int = 0, disparity: float = 0.3) -> p
             "promoted": promoted,
         }
     )
-    return frame[list(COLUMNS)]
+    frame = frame[list(COLUMNS)]
+    if not options.any:
+        return frame
+    return with_stage(frame, review_stage(seed, promoted, is_female, month, options))

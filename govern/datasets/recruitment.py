@@ -18,6 +18,7 @@ from govern.datasets._people import (
     years_since_sixteen,
 )
 from govern.datasets._validate import check_disparity, check_rows
+from govern.datasets.review import drifted, months_of, review_stage, stage_options, with_stage
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -74,7 +75,18 @@ def _sigmoid(x: np.ndarray) -> np.ndarray:
     return 1.0 / (1.0 + np.exp(-x))
 
 
-def recruitment(n_rows: int = 5000, *, seed: int = 0, disparity: float = 0.3) -> pd.DataFrame:
+def recruitment(
+    n_rows: int = 5000,
+    *,
+    seed: int = 0,
+    disparity: float = 0.3,
+    reviewers: int = 0,
+    override_bias: float = 0.0,
+    months: int = 0,
+    drift_from: int | None = None,
+    drift: float = 0.0,
+    start: str = "2025-01-01",
+) -> pd.DataFrame:
     """Synthetic applicants with a planted, tunable hiring disparity.
 
     Every applicant gets a merit-based hiring probability from qualifications and scores, which
@@ -98,11 +110,21 @@ def recruitment(n_rows: int = 5000, *, seed: int = 0, disparity: float = 0.3) ->
         Seed of ``numpy.random.default_rng``; the same seed gives the same data.
     disparity : float
         In [0, 1): how much lower the disadvantaged groups' hiring rates are, relatively.
+    reviewers, override_bias : int, float
+        With ``reviewers > 0``, a recruiter stage after the vendor tool's shortlist (columns
+        ``reviewer``, ``final_decision``, ``appealed``, ``appeal_upheld``) whose overrides
+        widen the gap for women and black and asian applicants by ``override_bias`` (see
+        :mod:`govern.datasets.review`).
+    months, drift_from, drift, start
+        With ``months > 0``, a ``decided_at`` timestamp in one of ``months`` months from
+        ``start``; from month ``drift_from`` on the tool's shortlisting probability for women
+        and black and asian applicants is multiplied again by ``1 - drift``.
 
     Returns
     -------
     pandas.DataFrame
-        One row per applicant, with the columns of ``COLUMNS`` in that order.
+        One row per applicant, with the columns of ``COLUMNS`` in that order (then the
+        optional columns).
 
     Examples
     --------
@@ -115,6 +137,14 @@ def recruitment(n_rows: int = 5000, *, seed: int = 0, disparity: float = 0.3) ->
 
     check_rows(n_rows, "n_rows")
     check_disparity(disparity)
+    options = stage_options(
+        reviewers=reviewers,
+        override_bias=override_bias,
+        months=months,
+        drift_from=drift_from,
+        drift=drift,
+        start=start,
+    )
     rng = np.random.default_rng(seed)
     n = n_rows
 
@@ -160,6 +190,9 @@ def recruitment(n_rows: int = 5000, *, seed: int = 0, disparity: float = 0.3) ->
     p_short = _sigmoid(vendor_merit - 0.6)
     in_penalised_area = np.isin(postcode_area, PENALISED_AREAS)
     p_short = p_short * np.where(is_female, keep, 1.0) * np.where(in_penalised_area, keep, 1.0)
+    disadvantaged = is_female | is_penalised_ethnicity
+    month = months_of(seed, n, options)
+    p_short = p_short * np.where(drifted(month, disadvantaged, options), 1.0 - options.drift, 1.0)
     shortlisted = (rng.random(n) < p_short).astype(np.int64)
 
     frame = pd.DataFrame(
@@ -178,4 +211,7 @@ def recruitment(n_rows: int = 5000, *, seed: int = 0, disparity: float = 0.3) ->
             "hired": hired,
         }
     )
-    return frame[list(COLUMNS)]
+    frame = frame[list(COLUMNS)]
+    if not options.any:
+        return frame
+    return with_stage(frame, review_stage(seed, shortlisted, disadvantaged, month, options))

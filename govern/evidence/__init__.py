@@ -32,6 +32,8 @@ BUILTIN_EVIDENCE_MODULES = (
     "govern.evidence.transparency",
     "govern.evidence.documentation",
     "govern.evidence.process",
+    "govern.evidence.oversight",
+    "govern.evidence.monitoring",
     "govern.evidence.ranking",
 )
 

@@ -501,6 +501,7 @@ def run_audit(
     seed: int = 0,
     engine: str = "auto",
     ranking: RankingColumns | None = None,
+    options: dict[str, Any] | None = None,
     progress: Callable[[int, int], None] | None = None,
 ) -> AuditResult:
     """Audit version ``version`` of registered model ``name`` against ``policy`` and record it.
@@ -546,6 +547,9 @@ def run_audit(
         its log and these are its columns; the recorded recommendations are audited (ranking
         evidence), the model is not run, and ``sensitive`` (or the metadata) names the users'
         attributes.
+    options : dict, optional
+        Inputs of further gatherers (``AuditInputs.options``), e.g. ``{"oversight":
+        OversightRoles(...)}`` to audit human review of the model's decisions.
     progress : callable, optional
         Called as ``progress(done, total)`` while the permutation importance shuffles the
         model's inputs (the longest step); the CLI draws a bar with it.
@@ -622,7 +626,7 @@ def run_audit(
             source=source,
             seed=seed,
             purpose=purpose,
-            options={"engine": engine_for(engine, data), "progress": progress},
+            options={"engine": engine_for(engine, data), "progress": progress, **(options or {})},
         )
     plan = _Registered(
         name, version, registry, info, model_tags, the_policy, policy_source, card, columns

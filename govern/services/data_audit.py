@@ -107,6 +107,7 @@ def audit_data(
     today: dt.date | None = None,
     out_dir: str | os.PathLike[str] | None = None,
     engine: str = "auto",
+    gatherer_options: dict[str, Any] | None = None,
 ) -> AuditResult:
     """Audit decisions in a file or DataFrame; with ``policy``, judge them against it.
 
@@ -118,6 +119,8 @@ def audit_data(
     ``audit.json`` and the report (checked before any work). ``engine`` chooses who builds the
     fairness table (:mod:`govern.audits.sources.choose`); without a policy DuckDB and Spark read
     the data where it is, with one the data is read into memory for the other gatherers.
+    With a policy, ``gatherer_options`` are the inputs of further gatherers
+    (``AuditInputs.options``, e.g. an oversight audit's roles).
 
     Examples
     --------
@@ -151,7 +154,7 @@ def audit_data(
         the_card = load_card_file(card)
         result = _judge_data(
             data, roles, policy=policy, waivers=waivers, card=the_card, model_name=model_name,
-            today=today, seed=seed, engine=chosen,
+            today=today, seed=seed, engine=chosen, options=gatherer_options,
         )  # fmt: skip
     result = redact(result)  # what leaves govern is the published form of the audit
     if out is not None:
@@ -178,6 +181,7 @@ def _judge_data(
     today: dt.date | None,
     seed: int,
     engine: str,
+    options: dict[str, Any] | None = None,
 ) -> AuditResult:
     from govern.services import audit as steps
 
@@ -185,7 +189,12 @@ def _judge_data(
     the_waivers = steps.load_waivers_source(waivers)
     frame, source = steps.read_frame(data)
     inputs = steps.audit_inputs(
-        frame, policy=the_policy, source=source, seed=seed, options={"engine": engine}, **roles
+        frame,
+        policy=the_policy,
+        source=source,
+        seed=seed,
+        options={"engine": engine, **(options or {})},
+        **roles,
     )
     return judge_inputs(inputs, waivers=the_waivers, card=card, model_name=model_name, today=today)
 

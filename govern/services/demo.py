@@ -1,10 +1,11 @@
 """The main job end to end on synthetic recruitment data: ``govern demo``.
 
 Generate applicants with a planted disparity, train a screening model, register it in MLflow
-with its governance metadata and model card, audit it against a policy, write the audit, the
-model card and the compliance report, and run the deployment gate as a CI job would. Then audit
-a second registered system, a learning-pathway recommender, on its recommendation log (who is
-offered the leadership track) and write its compliance report beside the first.
+with its governance metadata and model card, have simulated recruiters review its shortlist,
+audit it (and their review) against a policy, write the audit, the model card and the
+compliance report, and run the deployment gate as a CI job would. Then audit a second
+registered system, a learning-pathway recommender, on its recommendation log (who is offered
+the leadership track) and write its compliance report beside the first.
 """
 
 from __future__ import annotations
@@ -36,6 +37,10 @@ DEMO_FEATURES = (
 )
 DEMO_TARGET = "hired"
 DEMO_CARD_FILE = "demo_card.yaml"
+# Recruiters review the model's shortlist; the demo plants a pattern for the audit to find:
+# they turn down recommended women and black and asian applicants more often.
+DEMO_REVIEWERS = 6
+DEMO_OVERRIDE_BIAS = 0.15
 # The learning-pathway recommender: audited on its log of each employee's top 5 courses.
 DEMO_RECOMMENDER = "learning-pathways-recommender"
 DEMO_RECOMMENDER_POLICY = "recommendation-fairness"
@@ -202,6 +207,41 @@ def train_screening_model(train: pd.DataFrame) -> Any:
     return pipeline.fit(train[list(DEMO_FEATURES)], train[DEMO_TARGET])
 
 
+def demo_oversight_roles() -> Any:
+    """The columns of the recruiters' review, beside the model's own decisions."""
+    from govern.evidence.oversight import OversightRoles
+    from govern.services.audit import DECISION_COLUMN
+
+    return OversightRoles(
+        recommendation=DECISION_COLUMN,
+        decision="final_decision",
+        appeal="appealed",
+        appeal_upheld="appeal_upheld",
+        reviewer="reviewer",
+    )
+
+
+def with_review(holdout: pd.DataFrame, model: Any, *, seed: int) -> pd.DataFrame:
+    """The held-out applicants with the recruiters' decisions on the model's shortlist."""
+    import numpy as np
+
+    from govern.datasets.recruitment import PENALISED_ETHNICITIES
+    from govern.datasets.review import reviewer_stage
+
+    recommended = np.asarray(model.predict(holdout[list(DEMO_FEATURES)])).astype(np.int64)
+    disadvantaged = (holdout["sex"] == "female").to_numpy() | holdout["ethnicity"].isin(
+        PENALISED_ETHNICITIES
+    ).to_numpy()
+    stage = reviewer_stage(
+        recommended,
+        disadvantaged,
+        seed=seed,
+        reviewers=DEMO_REVIEWERS,
+        override_bias=DEMO_OVERRIDE_BIAS,
+    )
+    return holdout.assign(**stage)  # type: ignore[arg-type]
+
+
 def run_demo(
     out_dir: str | os.PathLike[str] = "govern-demo",
     *,
@@ -273,7 +313,10 @@ def run_demo(
             tracking_uri=uri,
         )
 
-    say(f"Auditing version {version} against the {policy} policy")
+    say("Recruiters review the model's shortlist (a planted override pattern)")
+    holdout = with_review(holdout, model, seed=seed)
+
+    say(f"Auditing version {version} against the {policy} policy, and the human review")
     audit = run_audit(
         DEMO_MODEL_NAME,
         version=version,
@@ -283,6 +326,7 @@ def run_demo(
         sensitive=list(DEMO_SENSITIVE),
         tracking_uri=uri,
         seed=seed,
+        options={"oversight": demo_oversight_roles()},
     )
     card = demo_model_card(version)
     fairness = audit.evidence.get(FairnessEvidence)

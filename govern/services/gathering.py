@@ -152,6 +152,35 @@ def transparency_gatherer(inputs: AuditInputs) -> EvidencePart | None:
     return evidence
 
 
+def oversight_gatherer(inputs: AuditInputs) -> EvidencePart | None:
+    """How reviewers used the recommendations, when ``options["oversight"]`` names the log's
+    columns (:class:`govern.evidence.oversight.OversightRoles`). The recommendation may be the
+    model's own decisions of this audit (``govern.services.audit.DECISION_COLUMN``)."""
+    from govern.audits.oversight import decision_log, oversight_from_log
+    from govern.audits.oversight.rates import Measure
+
+    roles = inputs.options.get("oversight")
+    if roles is None or inputs.evaluation is None:  # a recommendation log has no review stage
+        return None
+    settings = inputs.policy.settings
+    log = decision_log(
+        inputs.frame,
+        roles=roles,
+        sensitive=inputs.sensitive,
+        positive_label=inputs.evaluation.positive_label,
+        source=inputs.source,
+    )
+    measure = Measure(
+        n_boot=settings.n_boot,
+        seed=inputs.seed,
+        min_group_size=settings.min_group_size,
+        alpha=settings.alpha,
+        confidence_level=settings.confidence_level,
+        exclude_below_share=settings.exclude_below_share,
+    )
+    return oversight_from_log(log, measure)
+
+
 def ranking_gatherer(inputs: AuditInputs) -> EvidencePart | None:
     """Fairness of a recommendation log (users served, items shown), with the policy's settings."""
     if inputs.user_table is None:
@@ -179,4 +208,5 @@ def ranking_gatherer(inputs: AuditInputs) -> EvidencePart | None:
 
 register_gatherer("fairness", fairness_gatherer)
 register_gatherer("transparency", transparency_gatherer)
+register_gatherer("oversight", oversight_gatherer)
 register_gatherer("ranking", ranking_gatherer)

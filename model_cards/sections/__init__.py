@@ -23,6 +23,8 @@ from govern.results import DisclosureRule, RuleResult
 BUILTIN_SECTION_MODULES = (
     "govern.model_cards.sections.fairness",
     "govern.model_cards.sections.transparency",
+    "govern.model_cards.sections.oversight",
+    "govern.model_cards.sections.monitoring",
     "govern.model_cards.sections.ranking",
 )
 

@@ -212,6 +212,8 @@ BUILTIN_CHECK_MODULES = (
     "proxy_importance",
     "importance_by_group",
     "individual_fairness",
+    "oversight",
+    "drift",
     "ranking",
 )
 
