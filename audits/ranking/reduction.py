@@ -226,7 +226,7 @@ def _per_user(row_codes: np.ndarray, labels: tuple[str, ...], column: str, log: 
     return per_user
 
 
-def _chosen_categories(
+def chosen_categories(
     labels: tuple[str, ...], roles: RankingRoles, column: str, where: str
 ) -> tuple[str, ...]:
     if roles.categories is None:
@@ -308,6 +308,35 @@ def _ndkl_block(grid: np.ndarray, pool_share: np.ndarray, weight: np.ndarray) ->
     norm = weights.sum(axis=1)
     with np.errstate(divide="ignore", invalid="ignore"):
         return np.where(norm > 0, (weights * divergence).sum(axis=1) / norm, 0.0)
+
+
+def ndkl_of_lists(grid: np.ndarray, pool: np.ndarray, n_items: np.ndarray) -> np.ndarray:
+    """Geyik et al. (2019) NDKL of every list (rule 5), from the item groups of its top k.
+
+    ``grid[u, i]`` is the item group at position ``i + 1`` of list ``u``'s top k in rank order
+    (-1 past its end); ``pool`` and ``n_items`` as in the user table. The same arithmetic as the
+    pandas source's, for a source that gathers each list's top k itself (DuckDB, Spark).
+
+    Examples
+    --------
+    >>> grid = np.array([[0, 1], [0, -1]])
+    >>> pool, n_items = np.array([[1, 1], [1, 1]]), np.array([2, 2])
+    >>> [round(float(v), 4) for v in ndkl_of_lists(grid, pool, n_items)]
+    [0.425, 0.6931]
+    """
+    n = grid.shape[0]
+    ndkl = np.zeros(n)
+    if n == 0 or grid.shape[1] == 0:
+        return ndkl
+    width = grid.shape[1]
+    weight = discount(np.arange(1, width + 1))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        pool_share = pool / n_items[:, None]
+    block = max(1, _NDKL_BLOCK_CELLS // width)
+    for first in range(0, n, block):
+        last = min(n, first + block)
+        ndkl[first:last] = _ndkl_block(grid[first:last], pool_share[first:last], weight)
+    return ndkl
 
 
 def _ndkl(log: _Log, item_codes: np.ndarray, pool: np.ndarray, n_items: np.ndarray) -> np.ndarray:
@@ -427,7 +456,7 @@ def user_table_from_frame(
         values = _complete(frame, "item_category", roles.item_category, where)
         codes, labels, _ = _group_codes(values, where, _configured_max_groups())
         labelled["item_category"] = (labels, codes)
-        categories = _chosen_categories(labels, roles, roles.item_category, where)
+        categories = chosen_categories(labels, roles, roles.item_category, where)
         top_k_count, best_rank = _category_statistics(codes, labels, categories, log)
 
     outcome = None
