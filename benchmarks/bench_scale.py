@@ -24,6 +24,20 @@ Measured, in the same run, medians of ``--repeat`` runs:
 
 Each DuckDB measurement runs in a fresh process (so its peak memory is its own); Spark's run in
 one local session (``local[*]``, started once, not timed), alternating floor and audit.
+
+Recommendation logs (``--log``)::
+
+    .venv/bin/python benchmarks/bench_scale.py --log learning_pathways       # 10,000,000 rows
+    .venv/bin/python benchmarks/bench_scale.py --log talent_shortlist        # the item side
+    .venv/bin/python benchmarks/bench_scale.py --log learning_pathways --units 200000 --repeat 1
+
+The log is written once by ``govern datasets generate`` into the cache as one Parquet file
+(``--units`` employees x their top 5 courses, or posts x 20 ranked candidates: 2,000,000 and
+500,000 by default, 10 million rows each). Measured in the same run, each in a fresh process,
+alternating: the per-user reduction (``user_table``: reading the named columns, every check of
+rule 1, the per-user statistics, labels and fingerprint) by the pandas source and by the
+DuckDB source, and DuckDB's own floor, ``SELECT COUNT(*) ... GROUP BY user`` over the same
+file; then the ratios DuckDB / pandas and DuckDB / floor, and each process's peak memory.
 """
 
 from __future__ import annotations
@@ -128,9 +142,10 @@ def measure_duckdb(kind: str, pattern: str) -> dict[str, float]:
     return {"seconds": seconds, "peak_bytes": peak, "n_rows": n_rows}
 
 
-def run_child(kind: str, pattern: str) -> dict[str, float]:
+def run_child(kind: str, pattern: str, log: str | None = None) -> dict[str, float]:
+    extra = ["--log", log] if log else []
     done = subprocess.run(
-        [sys.executable, __file__, "--measure", kind, "--pattern", pattern],
+        [sys.executable, __file__, "--measure", kind, "--pattern", pattern, *extra],
         capture_output=True,
         text=True,
         check=True,
@@ -189,6 +204,117 @@ def bench_spark(folder: Path, repeat: int) -> None:
     print(f"ratio audit / floor:              {audited / floor:.2f}x  (target <= 2x)")
 
 
+# -- recommendation logs: the per-user reduction, pandas against DuckDB ----------------------------
+
+# What each log's audit reads: the users' side of a learning-pathway log, the items' side of a
+# talent list (candidates' sex: exposure, merit and NDKL need each list's top 5 in rank order).
+LOGS: dict[str, dict[str, Any]] = {
+    "learning_pathways": {
+        "units": 2_000_000,
+        "roles": {
+            "user": "employee_id",
+            "rank": "rank",
+            "k": 5,
+            "sensitive": ["sex", "ethnicity"],
+            "item_category": "course_category",
+            "outcome": "enrolled",
+        },
+    },
+    "talent_shortlist": {
+        "units": 500_000,
+        "roles": {
+            "user": "post_id",
+            "rank": "rank",
+            "k": 5,
+            "item_sensitive": "candidate_sex",
+            "outcome": "qualified",
+        },
+    },
+}
+
+
+def generate_log(cache: Path, log: str, units: int) -> Path:
+    """The log as one Parquet file, written once by ``govern datasets generate``."""
+    path = cache / f"{log}-{units}.parquet"
+    if not path.exists():
+        cache.mkdir(parents=True, exist_ok=True)
+        govern = Path(sys.executable).parent / "govern"
+        partial = path.with_suffix(".partial.parquet")
+        subprocess.run(
+            [str(govern), "datasets", "generate", log, "--rows", str(units), "--out", str(partial)],
+            check=True,
+            cwd="/tmp",
+        )
+        partial.rename(path)
+    return path
+
+
+def measure_log(kind: str, path: str, log: str) -> dict[str, float]:
+    """One reduction (or the floor) here, with this process's peak memory."""
+    import duckdb
+
+    from govern.audits.sources.duckdb import DuckDBSource
+    from govern.audits.sources.pandas import PandasSource
+    from govern.audits.sources.ranking import RankingRoles
+
+    roles = RankingRoles.of(**LOGS[log]["roles"])
+    # First-call costs are not the reduction's: warm both sources on 50 rows, untimed.
+    tiny = duckdb.sql(f"SELECT * FROM read_parquet('{path}') LIMIT 50").df()
+    PandasSource(tiny).user_table(roles)
+    DuckDBSource(tiny).user_table(roles)
+    del tiny
+    before = _resident_bytes()
+    started = time.perf_counter()
+    n_users = 0
+    if kind == "floor":
+        connection = duckdb.connect(config={"memory_limit": "1GB"})
+        user = roles.user
+        connection.sql(f"SELECT COUNT(*) FROM read_parquet('{path}') GROUP BY {user}").fetchnumpy()
+    else:
+        source = PandasSource(path) if kind == "pandas" else DuckDBSource(path)
+        n_users = source.user_table(roles).n_users
+    seconds = time.perf_counter() - started
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024  # kB on Linux
+    return {"seconds": seconds, "peak_bytes": peak, "before_bytes": before, "n_users": n_users}
+
+
+def _resident_bytes() -> float:
+    """The process's resident memory now (VmRSS), to tell the imports' share of the peak."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return float(line.split()[1]) * 1024
+    return float("nan")
+
+
+def bench_log(path: Path, log: str, repeat: int) -> None:
+    runs: dict[str, list[dict[str, float]]] = {"floor": [], "pandas": [], "duckdb": []}
+    for _ in range(repeat):
+        for kind in runs:
+            runs[kind].append(run_child(kind, str(path), log))
+    seconds = {kind: statistics.median(r["seconds"] for r in found) for kind, found in runs.items()}
+    peaks = {kind: max(r["peak_bytes"] for r in found) for kind, found in runs.items()}
+    users = {int(r["n_users"]) for kind in ("pandas", "duckdb") for r in runs[kind]}
+    assert len(users) == 1, f"the sources found different numbers of users: {users}"
+
+    def line(label: str, kind: str) -> str:
+        times = ", ".join(f"{r['seconds']:.2f}" for r in runs[kind])
+        before = max(r["before_bytes"] for r in runs[kind])
+        return (
+            f"{label:<48}{seconds[kind]:7.2f} s  (runs: {times}); peak memory "
+            f"{peaks[kind] / GIB:.2f} GiB ({before / GIB:.2f} GiB before it: imports)"
+        )
+
+    print(f"{users.pop():,} users (lists); roles: {LOGS[log]['roles']}")
+    print(line("DuckDB COUNT(*) GROUP BY user (floor):", "floor"))
+    print(line("user_table, pandas source (reads + reduces):", "pandas"))
+    print(line("user_table, DuckDB source (one GROUP BY user):", "duckdb"))
+    for label, ratio in (
+        ("DuckDB / pandas", seconds["duckdb"] / seconds["pandas"]),
+        ("DuckDB / DuckDB's floor", seconds["duckdb"] / seconds["floor"]),
+    ):
+        print(f"ratio {label + ':':<42}{ratio:7.2f}x")
+
+
 def _runs(values: list[float]) -> str:
     return ", ".join(f"{v:.2f}" for v in values)
 
@@ -199,11 +325,29 @@ def main() -> None:
     parser.add_argument("--rows", type=int, default=100_000_000)
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--cache", type=Path, default=default_cache())
-    parser.add_argument("--measure", choices=["floor", "audit"], help=argparse.SUPPRESS)
+    parser.add_argument("--log", choices=sorted(LOGS), help="benchmark a recommendation log")
+    parser.add_argument("--units", type=int, help="employees or posts of --log")
+    parser.add_argument(
+        "--measure", choices=["floor", "audit", "pandas", "duckdb"], help=argparse.SUPPRESS
+    )
     parser.add_argument("--pattern", help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.measure and args.log:
+        print(json.dumps(measure_log(args.measure, args.pattern, args.log)))
+        return
     if args.measure:
         print(json.dumps(measure_duckdb(args.measure, args.pattern)))
+        return
+    if args.log:
+        started = time.perf_counter()
+        units = args.units or LOGS[args.log]["units"]
+        path = generate_log(args.cache.expanduser(), args.log, units)
+        print(
+            f"{args.log}: {path} ({path.stat().st_size / GIB:.2f} GiB of Parquet; ready in "
+            f"{time.perf_counter() - started:.0f} s); Python {platform.python_version()}, "
+            f"{os.cpu_count()} cores"
+        )
+        bench_log(path, args.log, args.repeat)
         return
     folder = data_folder(args.cache.expanduser(), args.rows)
     started = time.perf_counter()

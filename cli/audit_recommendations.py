@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
-from govern.cli.options import bootstrap_option_with, format_option
+from govern.cli.options import bootstrap_option_with, engine_choice, format_option
 from govern.errors import EXIT_OK
 
 if TYPE_CHECKING:
@@ -110,8 +110,9 @@ def _split(value: str | None) -> list[str]:
     "--data",
     "data_path",
     required=True,
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="CSV or Parquet file, one row per (user, recommended item).",
+    type=click.Path(path_type=Path),
+    help="CSV or Parquet file, one row per (user, recommended item); with --engine duckdb or "
+    "spark also a quoted glob ('logs/*.parquet') or a (hive-partitioned) folder.",
 )
 @click.option(
     "--sensitive",
@@ -171,6 +172,10 @@ def _split(value: str | None) -> list[str]:
     "--policy, the policy's min_group_size].",
 )
 @format_option
+@engine_choice(
+    "reduces the log to one row per user (the table the user-level bootstrap resamples; "
+    "every engine gives the same figures, to 1e-12)"
+)
 def recommendations(
     data_path: Path,
     sensitive: str | None,
@@ -192,6 +197,7 @@ def recommendations(
     seed: int,
     min_group_size: float | None,
     output_format: str,
+    engine: str,
 ) -> int:
     """Audit a recommendation log: whom it serves and who gets shown.
 
@@ -201,7 +207,9 @@ def recommendations(
     exposure against its share of the pool, skew@k and NDKL. Intervals resample users, never
     rows. No register. Without --policy this measures and reports (exit 0 unless the input is
     bad, 2); with --policy the log is judged: exit 0 when the policy passed, 1 when a blocking
-    rule failed or could not be checked. --format json prints audit.json.
+    rule failed or could not be checked. --format json prints audit.json. A log larger than
+    memory: --engine duckdb (out of core) or spark (on the cluster); only the per-user table
+    comes back to Python.
     """
     from govern.audits.ranking.summary import render_text
     from govern.cli.audit_output import exit_code, print_audit
@@ -233,6 +241,7 @@ def recommendations(
         card=card,
         model_name=model_name,
         out_dir=out_dir,
+        engine=engine,
     )
     if policy is not None:
         print_audit(result, output_format)

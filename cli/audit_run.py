@@ -7,7 +7,7 @@ from pathlib import Path
 import click
 
 from govern.cli.audit_recommendations import ranking_columns, ranking_options
-from govern.cli.options import engine_option, format_option, seed_option
+from govern.cli.options import engine_choice, format_option, seed_option
 
 RECORDED = "recorded: MLflow run {run_id}, version tags govern.audit.*, trail record"
 
@@ -52,7 +52,11 @@ RECORDED = "recorded: MLflow run {run_id}, version tags govern.audit.*, trail re
 @click.option("--quiet", is_flag=True, help="No progress bar on stderr.")
 @ranking_options
 @format_option
-@engine_option
+@engine_choice(
+    "builds the fairness table (decisions are read into memory: the model predicts on them), "
+    "or, with --user, --rank and --k, reduces the recommendation log to one row per user "
+    "where it is"
+)
 def run(
     name: str,
     version: str,

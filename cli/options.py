@@ -26,23 +26,29 @@ format_option = click.option(
 )
 
 
-def _engine_help() -> str:
+def _engine_help(step: str) -> str:
     from govern.audits.sources.choose import AUTO_RULE
 
     return (
-        f"Engine that builds the fairness table: {AUTO_RULE}. DuckDB keeps memory under "
+        f"Engine that {step}: {AUTO_RULE}. DuckDB keeps memory under "
         "GOVERN_DUCKDB_MEMORY_LIMIT (default 1GB); Spark uses the session's spark.master."
     )
 
 
-# Which engine builds the contingency table (pandas in memory, DuckDB out of core, Spark).
-engine_option = click.option(
-    "--engine",
-    type=click.Choice(["auto", "pandas", "duckdb", "spark"]),
-    default="auto",
-    show_default=True,
-    help=_engine_help(),
-)
+def engine_choice(step: str) -> Any:
+    """``--engine``: which engine does ``step``, the one step of an audit that reads records
+    (pandas in memory, DuckDB out of core, Spark on its executors), and the default rule."""
+    return click.option(
+        "--engine",
+        type=click.Choice(["auto", "pandas", "duckdb", "spark"]),
+        default="auto",
+        show_default=True,
+        help=_engine_help(step),
+    )
+
+
+# Which engine builds the contingency table of a decision audit.
+engine_option = engine_choice("builds the fairness table")
 
 
 def seed_option(default: int, help_text: str = "Seed of the random numbers.") -> Any:

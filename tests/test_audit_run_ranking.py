@@ -7,6 +7,7 @@ import json
 from collections.abc import Iterator
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 from govern.adapters.registry import Registry, register_model
@@ -194,19 +195,58 @@ def test_decision_columns_are_refused_for_a_log(world: dict[str, object]) -> Non
     assert str(caught.value) == MSG_DECISION_COLUMNS.format(options="--y-true")
 
 
-def test_another_engine_is_refused_for_a_log(world: dict[str, object]) -> None:
-    from govern.errors import BadInputError
-    from govern.services.recommendations import MSG_RANKING_ENGINE
-
-    with pytest.raises(BadInputError) as caught:
-        run_audit(
+def test_a_log_reduced_by_duckdb_gives_the_same_recorded_evidence(
+    world: dict[str, object],
+) -> None:
+    pytest.importorskip("duckdb")
+    results = {
+        engine: run_audit(
             "learning-recommender",
             version="1",
-            data=world["fair"],  # type: ignore[arg-type]
+            data=world["biased"],  # type: ignore[arg-type]
             policy="recommendation-fairness",
             ranking=LEARNING,
-            engine="duckdb",
+            engine=engine,
             tracking_uri=str(world["uri"]),
             trail=Path(str(world["trail"])),
         )
-    assert str(caught.value) == MSG_RANKING_ENGINE.format(engine="duckdb")
+        for engine in ("pandas", "duckdb")
+    }
+    pandas, duckdb = (results[e].evidence.get(RankingEvidence) for e in ("pandas", "duckdb"))
+    assert pandas is not None and duckdb is not None
+    assert (pandas.engine, duckdb.engine) == ("pandas", "duckdb")
+    assert results["duckdb"].data.method.startswith("duckdb-hash-sum/")
+    assert results["duckdb"].data.source == "biased.csv"
+    pd.testing.assert_frame_equal(duckdb.to_frame(), pandas.to_frame(), rtol=0, atol=1e-12)
+    assert [r.verdict for r in results["duckdb"].policy.rules] == [  # type: ignore[union-attr]
+        r.verdict
+        for r in results["pandas"].policy.rules  # type: ignore[union-attr]
+    ]
+
+
+def test_a_glob_of_log_files_is_audited_by_duckdb_through_the_cli(
+    world: dict[str, object], capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    pytest.importorskip("duckdb")
+    folder = Path(str(world["folder"])) / "fair-parts"
+    folder.mkdir()
+    fair = pd.read_csv(Path(str(world["fair"])))
+    for i in range(2):
+        fair.iloc[i::2].to_parquet(folder / f"part-{i}.parquet", index=False)
+    monkeypatch.setenv("MLFLOW_TRACKING_URI", str(world["uri"]))
+    monkeypatch.chdir(Path(str(world["folder"])))
+    code = main(
+        [
+            "audit", "run", "learning-recommender", "--version", "1", "--data",
+            str(folder / "part-*.parquet"), "--policy", "recommendation-fairness", "--user",
+            "employee_id", "--rank", "rank", "--k", "5", "--item-category", "course_category",
+            "--category", "leadership", "--outcome", "enrolled", "--engine", "duckdb",
+            "--format", "json",
+        ]
+    )  # fmt: skip
+    captured = capsys.readouterr()
+    assert code == 0, captured.err
+    audit = json.loads(captured.out)
+    assert audit["evidence"]["ranking"]["engine"] == "duckdb"
+    assert audit["data"]["n_rows"] == len(fair)
+    assert audit["data"]["method"].startswith("duckdb-hash-sum/")

@@ -342,22 +342,41 @@ HOSTILE = [
 ]  # fmt: skip
 
 
-@pytest.mark.parametrize("name", HOSTILE)
-def test_hostile_input_exits_2_with_one_clear_message(
-    name: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+def _refused(
+    capsys: pytest.CaptureFixture[str], path: Path, extra: list[str], message: str, engine: str
 ) -> None:
-    cases = {case[0]: case[1:] for case in _hostile_cases(tmp_path)}
-    path, extra, message = cases[name]
-    args = ["--data", str(path), *BASE]
+    args = ["--data", str(path), *BASE, "--engine", engine]
     # Later options win, so a case may override --rank or --k.
     code, out, err = _run(capsys, *args, *extra)
-    assert code == 2
+    assert code == 2, err
     assert out == ""
     assert "Traceback" not in err
     if message:
         assert err == f"govern: error: {message}\n"
     else:
         assert "Invalid value for '--k'" in err
+
+
+@pytest.mark.parametrize("engine", ["pandas", "duckdb"])
+@pytest.mark.parametrize("name", HOSTILE)
+def test_hostile_input_exits_2_with_one_clear_message(
+    name: str, engine: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Every engine reports the same first problem in the same words, rows included.
+    if engine == "duckdb":
+        pytest.importorskip("duckdb")
+    cases = {case[0]: case[1:] for case in _hostile_cases(tmp_path)}
+    _refused(capsys, *cases[name], engine=engine)
+
+
+@pytest.mark.slow
+def test_hostile_input_on_spark_gives_the_same_messages(
+    spark: object, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # One test for every case: they share the session, started once (tests/conftest.py).
+    for name, path, extra, message in _hostile_cases(tmp_path):
+        assert name in HOSTILE
+        _refused(capsys, path, extra, message, engine="spark")
 
 
 def test_partial_columns_are_a_usage_error(capsys: pytest.CaptureFixture[str]) -> None:

@@ -36,8 +36,11 @@ from govern.evidence.oversight import (
     QUICK_DECISION_RATE,
     SELECTION_RATE_DECIDED,
     SELECTION_RATE_RECOMMENDED,
+    HomogeneityTest,
     OversightEvidence,
     OversightRoles,
+    ReviewerSummary,
+    Signal,
 )
 from govern.results import ALL_GROUPS, INTERSECTION_SEPARATOR, UNKNOWN_GROUP, MetricRow
 
@@ -293,29 +296,13 @@ def oversight_from_log(log: DecisionLog, measure: Measure) -> OversightEvidence:
     )
     figures = _rates(log, measure)
     overall = _overall(log, figures, measure)
-    reviewers = []
-    if log.reviewer is not None:
-        overridden = (log.recommended != log.decided).astype(np.int8)
-        reviewers = reviewer_summaries(
-            log.reviewer, overridden, log.review_minutes, measure=measure
-        )
+    reviewers = _reviewers(log, measure)
     metrics = [row for f in figures for row in [*f.rows, *f.gaps]]
     if log.review_minutes is not None:
         metrics += median_minutes_by_group(
             coded.codes, coded.levels, log.review_minutes, minimum=measure.min_group_size
         )
-    signals = [
-        s
-        for s in (
-            high_agreement(
-                next((r for r in overall if r.metric == AGREEMENT_RATE), None),
-                minimum=measure.min_group_size,
-            ),
-            *never_overrides(reviewers),
-            quick_decisions(log.review_minutes, minimum=measure.min_group_size),
-        )
-        if s is not None
-    ]
+    signals = _signals(log, overall, reviewers, measure)
     pending = 0
     if log.appealed is not None and log.upheld is not None:
         pending = int(np.count_nonzero((log.appealed == 1) & (log.upheld == NO_OUTCOME)))
@@ -332,30 +319,65 @@ def oversight_from_log(log: DecisionLog, measure: Measure) -> OversightEvidence:
             *changes,
         ],
         rate_tests={f.metric: f.tests for f in figures},
-        homogeneity=[
-            test
-            for f in figures
-            for test in homogeneity_tests(
-                f.metric,
-                f.rows,
-                minimum=measure.min_group_size,
-                alpha=measure.alpha,
-                seed=measure.seed,
-            )
-        ],
+        homogeneity=_homogeneity(figures, measure),
         change_tests=change_tests,
         reviewers=reviewers,
         signals=signals,
         appeals_pending=pending,
         unknown_counts=dict(decided.unknown_counts),
-        settings={
-            "n_boot": measure.n_boot,
-            "seed": measure.seed,
-            "min_group_size": measure.min_group_size,
-            "alpha": measure.alpha,
-            "confidence_level": measure.confidence_level,
-            "exclude_below_share": measure.exclude_below_share,
-            "high_agreement": HIGH_AGREEMENT,
-            "quick_review_minutes": QUICK_REVIEW_MINUTES,
-        },
+        settings=_settings(measure),
     )
+
+
+def _reviewers(log: DecisionLog, measure: Measure) -> list[ReviewerSummary]:
+    """Each reviewer's override rate (and review time), when the log names reviewers."""
+    if log.reviewer is None:
+        return []
+    overridden = (log.recommended != log.decided).astype(np.int8)
+    return reviewer_summaries(log.reviewer, overridden, log.review_minutes, measure=measure)
+
+
+def _signals(
+    log: DecisionLog,
+    overall: list[MetricRow],
+    reviewers: list[ReviewerSummary],
+    measure: Measure,
+) -> list[Signal]:
+    """Automation-bias signals for a person to look at: nominal agreement, reviewers who never
+    override, decisions taken too quickly."""
+    agreement = next((row for row in overall if row.metric == AGREEMENT_RATE), None)
+    found = (
+        high_agreement(agreement, minimum=measure.min_group_size),
+        *never_overrides(reviewers),
+        quick_decisions(log.review_minutes, minimum=measure.min_group_size),
+    )
+    return [signal for signal in found if signal is not None]
+
+
+def _homogeneity(figures: list[RateFigures], measure: Measure) -> list[HomogeneityTest]:
+    """Whether each rate differs between groups beyond chance, rate by rate."""
+    return [
+        test
+        for figure in figures
+        for test in homogeneity_tests(
+            figure.metric,
+            figure.rows,
+            minimum=measure.min_group_size,
+            alpha=measure.alpha,
+            seed=measure.seed,
+        )
+    ]
+
+
+def _settings(measure: Measure) -> dict[str, Any]:
+    """The settings the figures were measured with, recorded beside them."""
+    return {
+        "n_boot": measure.n_boot,
+        "seed": measure.seed,
+        "min_group_size": measure.min_group_size,
+        "alpha": measure.alpha,
+        "confidence_level": measure.confidence_level,
+        "exclude_below_share": measure.exclude_below_share,
+        "high_agreement": HIGH_AGREEMENT,
+        "quick_review_minutes": QUICK_REVIEW_MINUTES,
+    }

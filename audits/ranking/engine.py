@@ -112,13 +112,13 @@ def ranking_from_table(table: UserTable, options: RankingOptions) -> RankingEvid
 
 
 def _source(
-    data: RankingSource | pd.DataFrame | str | os.PathLike[str], source: str | None
+    data: RankingSource | pd.DataFrame | str | os.PathLike[str], source: str | None, engine: str
 ) -> RankingSource:
     if isinstance(data, RankingSource):
         return data
-    from govern.audits.sources.pandas import PandasSource
+    from govern.audits.sources.choose import open_ranking_source
 
-    return PandasSource(data, source=source)
+    return open_ranking_source(data, engine, source=source)
 
 
 def audit_recommendations(
@@ -140,6 +140,7 @@ def audit_recommendations(
     min_group_size: float = 30,
     confidence_level: float = 0.95,
     source: str | None = None,
+    engine: str = "auto",
 ) -> RankingEvidence:
     """Measure the fairness of a recommendation log: whom it serves and who gets shown.
 
@@ -149,8 +150,10 @@ def audit_recommendations(
 
     Parameters
     ----------
-    data : RankingSource, pandas.DataFrame or path
+    data : RankingSource, pandas.DataFrame, Spark DataFrame, path, glob or folder
         The log; a path is read as CSV or Parquet by its suffix (only the named columns).
+        ``engine`` chooses the source that reduces it to one row per user, unless ``data`` is
+        a source already.
     user, rank : str
         Columns of the user (or list: a post for a talent list) and of the item's rank (1 = top).
     k : int
@@ -176,6 +179,10 @@ def audit_recommendations(
         reported but ``insufficient_data``; coverage of the intervals.
     source : str, optional
         Name of the data in messages and the fingerprint (default: the file name).
+    engine : {"auto", "pandas", "duckdb", "spark"}, default "auto"
+        Who reduces the log (:func:`govern.audits.sources.choose.open_ranking_source`; auto:
+        Spark for a Spark DataFrame, DuckDB for a folder, a glob or a file of 512 MiB or more,
+        else pandas). Recorded as ``engine`` in the evidence; the figures are the same.
 
     Returns
     -------
@@ -214,7 +221,7 @@ def audit_recommendations(
         outcome=outcome,
         positive_label=positive_label,
     )
-    table = _source(data, source).user_table(roles)
+    table = _source(data, source, engine).user_table(roles)
     return ranking_from_table(table, options)
 
 

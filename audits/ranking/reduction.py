@@ -226,7 +226,7 @@ def _per_user(row_codes: np.ndarray, labels: tuple[str, ...], column: str, log: 
     return per_user
 
 
-def _chosen_categories(
+def chosen_categories(
     labels: tuple[str, ...], roles: RankingRoles, column: str, where: str
 ) -> tuple[str, ...]:
     if roles.categories is None:
@@ -308,6 +308,35 @@ def _ndkl_block(grid: np.ndarray, pool_share: np.ndarray, weight: np.ndarray) ->
     norm = weights.sum(axis=1)
     with np.errstate(divide="ignore", invalid="ignore"):
         return np.where(norm > 0, (weights * divergence).sum(axis=1) / norm, 0.0)
+
+
+def ndkl_of_lists(grid: np.ndarray, pool: np.ndarray, n_items: np.ndarray) -> np.ndarray:
+    """Geyik et al. (2019) NDKL of every list (rule 5), from the item groups of its top k.
+
+    ``grid[u, i]`` is the item group at position ``i + 1`` of list ``u``'s top k in rank order
+    (-1 past its end); ``pool`` and ``n_items`` as in the user table. The same arithmetic as the
+    pandas source's, for a source that gathers each list's top k itself (DuckDB, Spark).
+
+    Examples
+    --------
+    >>> grid = np.array([[0, 1], [0, -1]])
+    >>> pool, n_items = np.array([[1, 1], [1, 1]]), np.array([2, 2])
+    >>> [round(float(v), 4) for v in ndkl_of_lists(grid, pool, n_items)]
+    [0.425, 0.6931]
+    """
+    n = grid.shape[0]
+    ndkl = np.zeros(n)
+    if n == 0 or grid.shape[1] == 0:
+        return ndkl
+    width = grid.shape[1]
+    weight = discount(np.arange(1, width + 1))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        pool_share = pool / n_items[:, None]
+    block = max(1, _NDKL_BLOCK_CELLS // width)
+    for first in range(0, n, block):
+        last = min(n, first + block)
+        ndkl[first:last] = _ndkl_block(grid[first:last], pool_share[first:last], weight)
+    return ndkl
 
 
 def _ndkl(log: _Log, item_codes: np.ndarray, pool: np.ndarray, n_items: np.ndarray) -> np.ndarray:
@@ -427,60 +456,14 @@ def user_table_from_frame(
         values = _complete(frame, "item_category", roles.item_category, where)
         codes, labels, _ = _group_codes(values, where, _configured_max_groups())
         labelled["item_category"] = (labels, codes)
-        categories = _chosen_categories(labels, roles, roles.item_category, where)
+        categories = chosen_categories(labels, roles, roles.item_category, where)
         top_k_count, best_rank = _category_statistics(codes, labels, categories, log)
 
-    outcome = None
-    extra: dict[str, Any] = {}
-    if roles.outcome is not None:
-        mask = _binary(frame, "outcome", roles.outcome, roles.positive_label, where)
-        numbers["outcome"] = (mask, "<i1")
-        outcome = mask.astype(bool)
-        shown_positive = log.top & outcome
-        extra["hits"] = np.bincount(log.user[shown_positive], minlength=log.n_users)
-        extra["relevant"] = np.bincount(log.user[outcome], minlength=log.n_users)
-        extra["dcg"] = np.bincount(
-            log.user[shown_positive],
-            weights=log.discount[shown_positive],
-            minlength=log.n_users,
-        )
-        extra["hits"] = extra["hits"].astype(np.int64)
-        extra["relevant"] = extra["relevant"].astype(np.int64)
-
+    outcome, extra = _outcome_statistics(frame, roles, log, where, numbers)
     unknown: dict[str, int] = {}
     if roles.item_sensitive is not None:
-        codes, labels, _ = _group_codes(
-            frame[roles.item_sensitive], where, _configured_max_groups()
-        )
-        labelled["item_sensitive"] = (labels, codes)
-        unknown[roles.item_sensitive] = (
-            int(np.count_nonzero(codes == labels.index(UNKNOWN_GROUP)))
-            if UNKNOWN_GROUP in labels
-            else 0
-        )
-        items = _item_statistics(codes.astype(np.int64), labels, outcome, log, n_items)
-        extra.update(
-            item_attribute=roles.item_sensitive,
-            item_levels=items.levels,
-            pool=items.pool,
-            top=items.top,
-            exposure=items.exposure,
-            merit=items.merit,
-            ndkl=items.ndkl,
-        )
-
-    user_codes: dict[str, np.ndarray] = {}
-    levels: dict[str, tuple[str, ...]] = {}
-    for column in roles.sensitive:
-        codes, labels, _ = _group_codes(frame[column], where, _configured_max_groups())
-        labelled[f"sensitive:{column}"] = (labels, codes)
-        user_codes[column] = _per_user(codes, labels, column, log)
-        levels[column] = labels
-        unknown[column] = (
-            int(np.count_nonzero(user_codes[column] == labels.index(UNKNOWN_GROUP)))
-            if UNKNOWN_GROUP in labels
-            else 0
-        )
+        extra.update(_item_side(frame, roles, log, where, outcome, n_items, labelled, unknown))
+    user_codes, levels = _user_attributes(frame, roles, log, where, labelled, unknown)
 
     fingerprint = DataFingerprint(
         sha256=log_sha256(labelled=labelled, numbers=numbers, n_rows=log.n_rows),
@@ -505,3 +488,80 @@ def user_table_from_frame(
         engine=engine,
         **extra,
     )
+
+
+def _unknown_count(codes: np.ndarray, labels: tuple[str, ...]) -> int:
+    """How many codes point at the unknown group (0 when there is none)."""
+    if UNKNOWN_GROUP not in labels:
+        return 0
+    return int(np.count_nonzero(codes == labels.index(UNKNOWN_GROUP)))
+
+
+def _outcome_statistics(
+    frame: pd.DataFrame,
+    roles: RankingRoles,
+    log: _Log,
+    where: str,
+    numbers: dict[str, tuple[np.ndarray, str]],
+) -> tuple[np.ndarray | None, dict[str, Any]]:
+    """Each row's outcome (None without one) and the per-user hits, relevant items and DCG."""
+    if roles.outcome is None:
+        return None, {}
+    mask = _binary(frame, "outcome", roles.outcome, roles.positive_label, where)
+    numbers["outcome"] = (mask, "<i1")
+    outcome = mask.astype(bool)
+    shown_positive = log.top & outcome
+    return outcome, {
+        "hits": np.bincount(log.user[shown_positive], minlength=log.n_users).astype(np.int64),
+        "relevant": np.bincount(log.user[outcome], minlength=log.n_users).astype(np.int64),
+        "dcg": np.bincount(
+            log.user[shown_positive], weights=log.discount[shown_positive], minlength=log.n_users
+        ),
+    }
+
+
+def _item_side(
+    frame: pd.DataFrame,
+    roles: RankingRoles,
+    log: _Log,
+    where: str,
+    outcome: np.ndarray | None,
+    n_items: np.ndarray,
+    labelled: dict[str, tuple[tuple[str, ...], np.ndarray]],
+    unknown: dict[str, int],
+) -> dict[str, Any]:
+    """The item attribute's per-user pool, top-k counts, exposure, merit and NDKL."""
+    assert roles.item_sensitive is not None
+    codes, labels, _ = _group_codes(frame[roles.item_sensitive], where, _configured_max_groups())
+    labelled["item_sensitive"] = (labels, codes)
+    unknown[roles.item_sensitive] = _unknown_count(codes, labels)  # rows (items), not users
+    items = _item_statistics(codes.astype(np.int64), labels, outcome, log, n_items)
+    return {
+        "item_attribute": roles.item_sensitive,
+        "item_levels": items.levels,
+        "pool": items.pool,
+        "top": items.top,
+        "exposure": items.exposure,
+        "merit": items.merit,
+        "ndkl": items.ndkl,
+    }
+
+
+def _user_attributes(
+    frame: pd.DataFrame,
+    roles: RankingRoles,
+    log: _Log,
+    where: str,
+    labelled: dict[str, tuple[tuple[str, ...], np.ndarray]],
+    unknown: dict[str, int],
+) -> tuple[dict[str, np.ndarray], dict[str, tuple[str, ...]]]:
+    """Each user's group per sensitive attribute (refusing a user whose rows disagree)."""
+    user_codes: dict[str, np.ndarray] = {}
+    levels: dict[str, tuple[str, ...]] = {}
+    for column in roles.sensitive:
+        codes, labels, _ = _group_codes(frame[column], where, _configured_max_groups())
+        labelled[f"sensitive:{column}"] = (labels, codes)
+        user_codes[column] = _per_user(codes, labels, column, log)
+        levels[column] = labels
+        unknown[column] = _unknown_count(user_codes[column], labels)
+    return user_codes, levels

@@ -44,9 +44,10 @@ The sources: :mod:`~govern.audits.sources.pandas` (in memory),
 :mod:`~govern.audits.sources.sql`. :func:`govern.audits.sources.choose.open_source` picks one
 by ``--engine`` or the default rule.
 
-Recommendation logs are not reduced to a contingency table of rows but to one row per user: a
-source that can audit them also implements ``user_table(RankingRoles) -> UserTable``
-(:class:`govern.audits.sources.ranking.RankingSource`; its rules are in that module).
+Recommendation logs are not reduced to a contingency table of rows but to one row per user:
+every source above also implements ``user_table(RankingRoles) -> UserTable``
+(:class:`govern.audits.sources.ranking.RankingSource`; its rules are in that module; the SQL
+sources share :mod:`~govern.audits.sources.sql_ranking`).
 """
 
 from __future__ import annotations

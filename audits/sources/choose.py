@@ -22,6 +22,7 @@ from govern.audits.sources.extras import available
 from govern.errors import BadInputError
 
 if TYPE_CHECKING:
+    from govern.audits.sources.ranking import RankingSource
     from govern.results import DataFingerprint
 
 Engine = Literal["pandas", "duckdb", "spark"]
@@ -113,6 +114,25 @@ def open_source(data: Any, engine: str | None = AUTO, **options: Any) -> DataSou
 
         return SparkSource(data, **options)
     raise BadInputError(UNKNOWN_ENGINE.format(engine=engine, choices=", ".join(ENGINE_CHOICES)))
+
+
+def open_ranking_source(data: Any, engine: str | None = AUTO, **options: Any) -> RankingSource:
+    """The source of ``engine`` (or of the default rule) over a recommendation log.
+
+    Every source reduces a log to one row per user (``user_table``): pandas in memory, DuckDB
+    in its own threads out of core, Spark on the executors.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> open_ranking_source(pd.DataFrame({"user": ["a"], "rank": [1]}), "duckdb").engine
+    'duckdb'
+    """
+    from govern.audits.sources.ranking import RankingSource
+
+    source = open_source(data, engine, **options)
+    assert isinstance(source, RankingSource), f"{type(source).__name__} reduces no log"
+    return source
 
 
 class RecordingSource:

@@ -22,11 +22,15 @@ from typing import TYPE_CHECKING, Any
 from govern.audits.sources import Roles, SourceTable
 from govern.audits.sources.extras import require
 from govern.audits.sources.sql import UNNAMED, Column, ColumnKind, SqlTableBuilder
+from govern.audits.sources.sql_ranking import ROW_NUMBER, SqlUserTableBuilder
 from govern.data import MISSING_FILE, UNREADABLE_FILE, UNSUPPORTED_SUFFIX
 from govern.errors import DataError
 
 if TYPE_CHECKING:
     import pandas as pd
+    import pyarrow as pa
+
+    from govern.audits.sources.ranking import RankingRoles, UserTable
 
 DEFAULT_MEMORY_LIMIT = "1GB"
 MEMORY_LIMIT_VARIABLE = "GOVERN_DUCKDB_MEMORY_LIMIT"
@@ -201,6 +205,46 @@ class _DuckDBEngine:
     def combine_hash(self, sums: Sequence[int]) -> int:
         return sum(sums) % 2**64
 
+    # -- what the per-user reduction of a recommendation log adds (sql_ranking.RankingEngine) ----
+
+    text_type = "VARCHAR"
+
+    def text_literal(self, value: str) -> str:
+        return sql_text(value)
+
+    def arrow(self, sql: str) -> pa.Table:
+        import duckdb
+
+        try:
+            return self.connection.sql(sql).to_arrow_table()
+        except (duckdb.IOException, duckdb.InvalidInputException, duckdb.ConversionException) as e:
+            raise _unreadable(self.where, e) from None
+
+    def shift_left(self, value: str, bits: str) -> str:
+        return f"(CAST({value} AS BIGINT) << CAST({bits} AS INTEGER))"
+
+    def element_at(self, values: Sequence[str], index: str) -> str:
+        return f"[{', '.join(values)}][{index}]"  # DuckDB lists count from 1
+
+    def ordered_list(self, value: str, order: str, condition: str) -> str:
+        return f"list({value} ORDER BY {order}) FILTER (WHERE {condition})"
+
+    @contextlib.contextmanager
+    def numbered(self) -> Iterator[str]:
+        # Only a refusal needs row numbers (to name the first bad row): insertion order is kept
+        # for its queries alone, so the audit itself scans in parallel with no order to keep.
+        name = f"govern_numbered_{uuid.uuid4().hex}"
+        self.connection.execute("SET preserve_insertion_order = true")
+        self.rows(
+            f"CREATE TEMPORARY VIEW {name} AS SELECT *, row_number() OVER () AS {ROW_NUMBER} "
+            f"FROM {self.relation}"
+        )
+        try:
+            yield name
+        finally:
+            self.connection.execute(f"DROP VIEW IF EXISTS {name}")
+            self.connection.execute("SET preserve_insertion_order = false")
+
 
 def _unreadable(where: str, error: BaseException) -> DataError:
     reason = str(error).splitlines()[0][:300] if str(error) else type(error).__name__
@@ -227,6 +271,9 @@ class DuckDBSource:
     temp_directory : path, optional
         Where DuckDB spills (default: a new folder under the system's temporary folder,
         removed after the audit).
+    source : str, optional
+        How messages and the fingerprint name the data (default: the file name, or "the data"
+        for a DataFrame).
 
     Examples
     --------
@@ -247,8 +294,10 @@ class DuckDBSource:
         threads: int | None = None,
         hive_partitioning: bool | None = None,
         temp_directory: str | os.PathLike[str] | None = None,
+        source: str | None = None,
     ) -> None:
         self.data = data
+        self.source = source
         self.memory_limit = (
             memory_limit or os.environ.get(MEMORY_LIMIT_VARIABLE) or DEFAULT_MEMORY_LIMIT
         )
@@ -279,11 +328,12 @@ class DuckDBSource:
             version = str(duckdb.__version__)
             if _is_frame(self.data):
                 connection.register("govern_records", self.data)
-                yield _DuckDBEngine(connection, "govern_records", UNNAMED, version)
+                where = self.source or UNNAMED
+                yield _DuckDBEngine(connection, "govern_records", where, version)
                 return
             assert not _is_frame(self.data)
             patterns, kind, where = resolve_files(self.data)  # type: ignore[arg-type]
-            engine = _DuckDBEngine(connection, "govern_records", where, version)
+            engine = _DuckDBEngine(connection, "govern_records", self.source or where, version)
             reader = reader_sql(patterns, kind, hive_partitioning=self.hive_partitioning)
             engine.rows(f"CREATE VIEW govern_records AS SELECT * FROM {reader}")
             yield engine
@@ -291,6 +341,29 @@ class DuckDBSource:
     def contingency_table(self, roles: Roles) -> SourceTable:
         with self._connected() as engine:
             return SqlTableBuilder(engine).build(roles)
+
+    def user_table(self, roles: RankingRoles) -> UserTable:
+        """A recommendation log reduced to one row per user by one ``GROUP BY`` in DuckDB.
+
+        The rules are :mod:`govern.audits.sources.ranking`'s; the queries are
+        :mod:`govern.audits.sources.sql_ranking`'s. Only the per-user table reaches Python.
+
+        Examples
+        --------
+        >>> import pandas as pd
+        >>> from govern.audits.sources.ranking import RankingRoles
+        >>> log = pd.DataFrame({"user": ["a", "a", "b"], "rank": [1, 2, 1],
+        ...                     "sex": ["F", "F", "M"]})
+        >>> roles = RankingRoles.of(user="user", rank="rank", k=1, sensitive="sex")
+        >>> table = DuckDBSource(log).user_table(roles)
+        >>> sorted(table.n_items.tolist()), table.engine
+        ([1, 2], 'duckdb')
+        """
+        from govern.audits.sources.ranking import check_ranking_roles
+
+        check_ranking_roles(roles)  # before DuckDB starts or any file is opened
+        with self._connected() as engine:
+            return SqlUserTableBuilder(engine).build(roles)
 
 
 def _is_frame(data: object) -> bool:

@@ -33,7 +33,8 @@ is a numpy array; "top k" means ``rank <= k``.
    :data:`MAX_CATEGORIES` categories with none chosen; an outcome that is not binary for the
    positive label; a user whose sensitive attribute differs between their rows (their first
    row and the first row, in row order, that differs from it; attributes in role order). Row
-   numbers count data rows from 1.
+   numbers count data rows from 1 in the order the source reads them (a DataFrame's order, a
+   file's from its start; DuckDB and Spark number the rows in a query run only to refuse).
 2. **Users** are the distinct values of the user column (compared as the text of the value,
    as group labels are); the rows of the table may come in any order, since nothing in the
    audit depends on it. A user's list is every row of the log with their id; a list may be
@@ -74,7 +75,12 @@ is a numpy array; "top k" means ``rank <= k``.
    gives the same hash whatever the file format: the labelled columns ``user``,
    ``item_category``, ``item_sensitive`` and ``sensitive:<column>`` (those given, in that order)
    as their labels and one code per row (the users' labels in order of first appearance, the
-   others sorted as rule 3 sorts them), then ``rank`` as int64 and ``outcome`` as 0/1 (int8).
+   others sorted as rule 3 sorts them), then ``rank`` as int64 and ``outcome`` as 0/1 (int8)
+   (``fingerprint.method`` ``"rows-sha256"``). A source that cannot read rows in order says so
+   with its own ``method``, which names its engine, as rule 6 of :mod:`govern.audits.sources`
+   allows: the DuckDB and Spark sources sum their engine's 64-bit hash of each row's audited
+   columns (numbers as doubles), the same whatever the row order, file split or partitioning
+   (:mod:`govern.audits.sources.sql_ranking`). Fingerprints compare only within a method.
 
 Examples
 --------

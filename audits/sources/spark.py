@@ -21,13 +21,19 @@ import os
 import uuid
 from collections.abc import Iterator, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from govern.audits.sources import Roles, SourceTable
 from govern.audits.sources.extras import require
 from govern.audits.sources.sql import UNNAMED, Column, ColumnKind, SqlTableBuilder
+from govern.audits.sources.sql_ranking import ROW_NUMBER, SqlUserTableBuilder
 from govern.data import MISSING_FILE, UNREADABLE_FILE, UNSUPPORTED_SUFFIX
 from govern.errors import DataError
+
+if TYPE_CHECKING:
+    import pyarrow as pa
+
+    from govern.audits.sources.ranking import RankingRoles, UserTable
 
 SPARK_DATAFRAME = "the Spark DataFrame"
 
@@ -119,6 +125,45 @@ class _SparkEngine:
         low, high = sums
         return (high * 2**32 + low) % 2**64
 
+    # -- what the per-user reduction of a recommendation log adds (sql_ranking.RankingEngine) ----
+
+    text_type = "STRING"
+
+    def text_literal(self, value: str) -> str:
+        # Spark SQL reads backslash escapes in string literals.
+        return "'" + value.replace("\\", "\\\\").replace("'", "\\'") + "'"
+
+    def arrow(self, sql: str) -> pa.Table:
+        with unreadable_as_data_error(self.where):
+            return self.session.sql(sql).toArrow()
+
+    def shift_left(self, value: str, bits: str) -> str:
+        return f"shiftleft(CAST({value} AS BIGINT), CAST({bits} AS INT))"
+
+    def element_at(self, values: Sequence[str], index: str) -> str:
+        return f"element_at(array({', '.join(values)}), CAST({index} AS INT))"
+
+    def ordered_list(self, value: str, order: str, condition: str) -> str:
+        pairs = (
+            f"collect_list(CASE WHEN {condition} THEN named_struct('o', {order}, 'v', {value}) END)"
+        )
+        return f"transform(array_sort({pairs}), pair -> pair.v)"
+
+    @contextlib.contextmanager
+    def numbered(self) -> Iterator[str]:
+        # Rows in the order Spark reads them (a DataFrame's partitions in order, a file from its
+        # start), numbered only when a refusal names the first bad row.
+        name = f"govern_numbered_{uuid.uuid4().hex}"
+        read = f"SELECT *, monotonically_increasing_id() AS {ROW_NUMBER}_read FROM {self.relation}"
+        self.session.sql(
+            f"SELECT *, row_number() OVER (ORDER BY {ROW_NUMBER}_read) AS {ROW_NUMBER} "
+            f"FROM ({read}) AS read_order"
+        ).createOrReplaceTempView(name)
+        try:
+            yield name
+        finally:
+            self.session.catalog.dropTempView(name)
+
 
 _FORMATS = {".csv": "csv", ".parquet": "parquet", ".pq": "parquet"}
 
@@ -179,6 +224,9 @@ class SparkSource:
         A DataFrame already defined (any Spark source: tables, Delta, JDBC), or files.
     spark : SparkSession, optional
         The session to use (default: the active one, else a new one).
+    source : str, optional
+        How messages and the fingerprint name the data (default: the file name, or "the Spark
+        DataFrame").
 
     Examples
     --------
@@ -190,24 +238,51 @@ class SparkSource:
 
     engine = "spark"
 
-    def __init__(self, data: Any, *, spark: Any | None = None) -> None:
+    def __init__(self, data: Any, *, spark: Any | None = None, source: str | None = None) -> None:
         self.data = data
         self.spark = spark
+        self.source = source
 
     def _engine(self) -> _SparkEngine:
         if is_spark_dataframe(self.data):
             session = self.spark or self.data.sparkSession
-            return _SparkEngine(session, self.data, SPARK_DATAFRAME)
+            return _SparkEngine(session, self.data, self.source or SPARK_DATAFRAME)
         session = self.spark or spark_session()
         if _is_pandas(self.data):
-            return _SparkEngine(session, session.createDataFrame(self.data), UNNAMED)
+            frame = session.createDataFrame(self.data)
+            return _SparkEngine(session, frame, self.source or UNNAMED)
         frame, where = read_paths(session, self.data)
-        return _SparkEngine(session, frame, where)
+        return _SparkEngine(session, frame, self.source or where)
 
     def contingency_table(self, roles: Roles) -> SourceTable:
         engine = self._engine()
         try:
             return SqlTableBuilder(engine).build(roles)
+        finally:
+            engine.close()
+
+    def user_table(self, roles: RankingRoles) -> UserTable:
+        """A recommendation log reduced to one row per user by one ``groupBy`` on the executors.
+
+        The rules are :mod:`govern.audits.sources.ranking`'s; the queries are
+        :mod:`govern.audits.sources.sql_ranking`'s. Only the per-user table is collected (as
+        Arrow) on the driver, where the user-level bootstrap runs.
+
+        Examples
+        --------
+        >>> from govern.audits.sources.ranking import RankingRoles
+        >>> log = spark.createDataFrame([("a", 1, "F"), ("a", 2, "F"), ("b", 1, "M")],
+        ...                             ["user", "rank", "sex"])  # doctest: +SKIP
+        >>> roles = RankingRoles.of(user="user", rank="rank", k=1, sensitive="sex")
+        >>> SparkSource(log).user_table(roles).n_users  # doctest: +SKIP
+        2
+        """
+        from govern.audits.sources.ranking import check_ranking_roles
+
+        check_ranking_roles(roles)  # before Spark starts or any file is opened
+        engine = self._engine()
+        try:
+            return SqlUserTableBuilder(engine).build(roles)
         finally:
             engine.close()
 

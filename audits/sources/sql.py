@@ -14,8 +14,8 @@ messages) to the *distinct* values in that result, with the same functions the p
 uses (:func:`govern.data.group_labels`, :func:`govern.data.binary_lookup`), and adds the cells
 into the table.
 
-A per-user reduction for recommendation logs (one row per user before the table) fits between
-the records and step 2: :meth:`SqlEngine.relation` is what the ``GROUP BY`` reads.
+Recommendation logs are reduced to one row per user instead, by the same engines
+(:mod:`govern.audits.sources.sql_ranking`, whose engine protocol extends :class:`SqlEngine`).
 """
 
 from __future__ import annotations

@@ -621,8 +621,10 @@ def run_audit(
         Seed of the bootstrap and the permutation importances (same seed, same numbers).
     engine : {"auto", "pandas", "duckdb", "spark"}, default "auto"
         Who builds the fairness table (:mod:`govern.audits.sources.choose`; auto: DuckDB for
-        a data file of 512 MiB or more, else pandas). The data is read into memory either
-        way, since the model predicts on it; recorded as ``engine`` in the fairness evidence.
+        a data file of 512 MiB or more, else pandas). Decisions are read into memory either
+        way, since the model predicts on them; a recommendation log (``ranking``) is reduced
+        to one row per user by that engine where it is, never loaded whole. Recorded as
+        ``engine`` in the evidence.
     ranking : RankingColumns, optional
         For a recommender or a ranker (purpose ``learning_recommendation``, say): ``data`` is
         its log and these are its columns; the recorded recommendations are audited (ranking
@@ -663,7 +665,9 @@ def run_audit(
     the_policy, policy_source = load_policy_source(policy)
     the_waivers = load_waivers_source(waivers)
     out = output_folder(out_dir)
-    frame, source = read_frame(data)
+    # A recommendation log is reduced by its engine's source where it is (ranking_inputs);
+    # decisions are read into memory, since the model predicts on them.
+    frame, source = read_frame(data) if ranking is None else (None, None)
     registry = Registry(tracking_uri)
     info = registry.get_version(name, version)
     model_tags = registry.get_model_tags(name)
@@ -677,22 +681,21 @@ def run_audit(
             ranking_inputs,
             ranking_sensitive,
             refuse_decision_columns,
-            refuse_engine,
         )
 
         refuse_decision_columns(y_pred=y_pred, y_true=y_true, score=score)
-        refuse_engine(engine)
         columns = ranking_sensitive(sensitive, meta, ranking, name)
         inputs = ranking_inputs(
-            frame,
+            data,
             ranking,
             policy=the_policy,
             sensitive=columns,
-            source=source,
             seed=seed,
             purpose=purpose,
+            engine=engine,
         )
     else:
+        assert frame is not None
         columns = sensitive_columns(sensitive, meta, name)
         inputs = _decision_inputs(
             registry,

@@ -30,7 +30,9 @@ class AuditInputs:
 
     The data is either decisions (``evaluation`` and ``y_pred`` are set) or a recommendation
     log (``user_table`` is set, reduced once to one row per user, and ``evaluation`` and
-    ``y_pred`` are None); a gatherer whose inputs are absent returns None.
+    ``y_pred`` are None); a gatherer whose inputs are absent returns None. A log is reduced
+    where it is (pandas reads only its named columns, DuckDB and Spark never bring its rows to
+    Python), so ``frame`` is the log only when it was given as a pandas DataFrame, else empty.
     """
 
     frame: pd.DataFrame = field(repr=False)

@@ -25,8 +25,6 @@ from govern.errors import BadInputError
 from govern.services.data_audit import Measurement
 
 if TYPE_CHECKING:
-    import pandas as pd
-
     from govern.audits.sources.ranking import RankingRoles
     from govern.metadata import GovernanceMetadata
     from govern.policies import Policy, Waiver
@@ -40,10 +38,6 @@ MSG_NOT_A_RANKING_SETTING = (
 MSG_DECISION_COLUMNS = (
     "{options} describe decisions, one per person; a recommendation log is audited on its "
     "ranks: name its outcome with --outcome and leave {options} out."
-)
-MSG_RANKING_ENGINE = (
-    "--engine {engine}: a recommendation log is reduced to one row per user in memory (pandas); "
-    "DuckDB and Spark sources do not implement the per-user reduction yet. Leave --engine out."
 )
 MSG_NO_GROUPS = (
     "nothing to compare in the recommendations of {name!r}: pass --sensitive (the users' "
@@ -103,12 +97,6 @@ def refuse_decision_columns(**columns: str | None) -> None:
         raise BadInputError(MSG_DECISION_COLUMNS.format(options=", ".join(given)))
 
 
-def refuse_engine(engine: str) -> None:
-    """Only the pandas source reduces a log so far (govern.audits.sources.ranking)."""
-    if engine not in ("auto", "pandas"):
-        raise BadInputError(MSG_RANKING_ENGINE.format(engine=engine))
-
-
 def ranking_sensitive(
     sensitive: Sequence[str] | str | None,
     meta: GovernanceMetadata | None,
@@ -129,28 +117,38 @@ def ranking_sensitive(
 
 
 def ranking_inputs(
-    frame: pd.DataFrame,
+    data: Any,
     columns: RankingColumns,
     *,
     policy: Policy,
     sensitive: Sequence[str],
-    source: str | None,
     seed: int,
     purpose: str | None = None,
+    engine: str = "auto",
 ) -> AuditInputs:
-    """The gatherers' inputs for a recommendation log, reduced once to one row per user (a
-    misspelt column, a duplicate (user, rank) or a bad rank is refused here, naming it)."""
-    from govern.audits.sources.pandas import PandasSource
+    """The gatherers' inputs for a recommendation log, reduced once to one row per user by the
+    engine's source (a misspelt column, a duplicate (user, rank) or a bad rank is refused here,
+    naming it).
+
+    ``data`` is a DataFrame, a Spark DataFrame, or a file (with DuckDB or Spark, also a glob, a
+    folder or several files); ``engine`` chooses the source (:mod:`govern.audits.sources.choose`,
+    ``auto``: DuckDB for a folder, a glob or a file of 512 MiB or more). A log in a file is never
+    loaded whole: the source reads only the named columns (pandas) or reduces it where it is
+    (DuckDB, Spark), so ``frame`` is the log only when it was given as a pandas DataFrame.
+    """
+    import pandas as pd
+
+    from govern.audits.sources.choose import open_ranking_source
     from govern.services.gathering import AuditInputs
 
-    table = PandasSource(frame, source=source).user_table(columns.roles(sensitive))
+    table = open_ranking_source(data, engine).user_table(columns.roles(sensitive))
     return AuditInputs(
-        frame=frame,
+        frame=data if isinstance(data, pd.DataFrame) else pd.DataFrame(),
         evaluation=None,
         policy=policy,
         y_pred=None,
         sensitive=list(sensitive),
-        source=source,
+        source=table.fingerprint.source,
         seed=seed,
         purpose=purpose,
         user_table=table,
@@ -158,17 +156,18 @@ def ranking_inputs(
 
 
 def _measure_log(
-    data: pd.DataFrame | str | os.PathLike[str],
+    data: Any,
     roles: RankingRoles,
     *,
     intersections: bool,
     measurement: Measurement,
     seed: int,
+    engine: str,
 ) -> AuditResult:
     """The evidence of a log audit with no policy (the figures, no verdict)."""
     from govern import __version__
     from govern.audits.ranking.engine import RankingOptions, ranking_from_table
-    from govern.audits.sources.pandas import PandasSource
+    from govern.audits.sources.choose import open_ranking_source
     from govern.evidence import Evidence
     from govern.results import AuditResult
 
@@ -176,7 +175,8 @@ def _measure_log(
     unused = sorted(set(options) - {"n_boot", "min_group_size", "confidence_level", "reference"})
     if unused:
         raise BadInputError(MSG_NOT_A_RANKING_SETTING.format(names=", ".join(unused)))
-    table = PandasSource(data).user_table(roles)  # reads only the named columns of a file
+    # pandas reads only the named columns of a file; DuckDB and Spark reduce it where it is.
+    table = open_ranking_source(data, engine).user_table(roles)
     evidence = ranking_from_table(
         table, RankingOptions(seed=seed, intersections=intersections, **options)
     )
@@ -189,7 +189,7 @@ def _measure_log(
 
 
 def audit_log(
-    data: pd.DataFrame | str | os.PathLike[str],
+    data: Any,
     *,
     columns: RankingColumns,
     sensitive: Sequence[str] | str | None = None,
@@ -202,6 +202,7 @@ def audit_log(
     model_name: str | None = None,
     today: dt.date | None = None,
     out_dir: str | os.PathLike[str] | None = None,
+    engine: str = "auto",
 ) -> AuditResult:
     """Audit a recommendation log with no register; with ``policy``, judge it against it.
 
@@ -210,7 +211,9 @@ def audit_log(
     decide how to measure (a ``measurement`` or ``intersections`` given as well is refused), the
     ranking evidence (and, with ``card``, the documentation) is judged, and rules about
     decisions, the register or the process are ``insufficient_data``. Nothing is recorded in
-    MLflow or the trail; ``out_dir`` receives ``audit.json`` and the report.
+    MLflow or the trail; ``out_dir`` receives ``audit.json`` and the report. ``engine``
+    (``pandas``, ``duckdb``, ``spark`` or ``auto``) chooses who reduces the log to one row per
+    user (:func:`ranking_inputs`); the figures are the same whichever does.
 
     Examples
     --------
@@ -236,6 +239,7 @@ def audit_log(
             intersections=intersections,
             measurement=measurement,
             seed=seed,
+            engine=engine,
         )
     else:
         given = [f"--{name.replace('_', '-')}" for name in measurement.given()]
@@ -246,9 +250,8 @@ def audit_log(
         the_policy, _ = steps.load_policy_source(policy)
         the_waivers = steps.load_waivers_source(waivers)
         the_card = load_card_file(card)
-        frame, source = steps.read_frame(data)
         inputs = ranking_inputs(
-            frame, columns, policy=the_policy, sensitive=users, source=source, seed=seed
+            data, columns, policy=the_policy, sensitive=users, seed=seed, engine=engine
         )
         result = judge_inputs(
             inputs, waivers=the_waivers, card=the_card, model_name=model_name, today=today
