@@ -73,9 +73,9 @@ def _print_summary(summary: DemoSummary) -> None:
             click.echo(f"  - {rule.sentence}")
     click.echo("")
     click.echo(FILES_HEADER)
-    width = max((len(name) for name in summary.files), default=16)
+    width = max((len(name) for name in summary.files), default=0)
     for name, path in summary.files.items():
-        click.echo(f"  {name:<{width}} {path}")
+        click.echo(f"  {name:<{width}}  {path}")
 
 
 @click.command()
@@ -85,7 +85,8 @@ def _print_summary(summary: DemoSummary) -> None:
     type=click.Path(file_okay=False, path_type=Path),
     default=Path("govern-demo"),
     show_default=True,
-    help="Folder for audit.json, model_card.html, report.html and the gate's outputs.",
+    help="Folder for audit.json, compliance_report.html, model_card.html (and .md), "
+    "algorithm_register.html and the gate's outputs.",
 )
 @click.option(
     "--rows",
@@ -111,7 +112,8 @@ def demo(
     screening model, register it in MLflow (SQLite under .govern/ unless MLFLOW_TRACKING_URI is
     set), audit it against a policy, write the audit, model card and compliance report, and run
     the deployment gate. Then audit a learning-pathway recommender on its log of top-5 courses
-    (recommendations_report.html).
+    (its documents in learning-pathways-recommender/), and write the public algorithm register
+    page of both systems.
 
     The demo succeeds (exit 0) whatever the verdict: finding the planted disparity is its job.
     """

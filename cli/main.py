@@ -29,6 +29,12 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "approve": ("govern.cli.approve:approve", "Record a human sign-off on a model version."),
     "gate": ("govern.cli.gate:gate", "Open or close the deployment gate for a model version."),
     "verify": ("govern.cli.verify:verify", "Check that the audit trail has not been altered."),
+    "card": ("govern.cli.documents:card", "Render the model card of a registered version."),
+    "report": ("govern.cli.documents:report", "Render the compliance report of a recorded audit."),
+    "register-page": (
+        "govern.cli.documents:register_page",
+        "Write the public algorithm register page.",
+    ),
 }
 
 

@@ -40,9 +40,16 @@ Withheld = Literal["small", "complementary"]
 def _table_hidden(
     groups: list[GroupSummary], reference: str | None, min_size: int
 ) -> dict[str, Withheld]:
-    small: dict[str, Withheld] = {
-        g.group: SMALL for g in groups if g.n is not None and g.n < min_size
-    }
+    # A table already redacted keeps what it hid (and why); a stricter rule (the public size
+    # of a published document) hides more of what is still shown.
+    small: dict[str, Withheld] = {g.group: g.withheld for g in groups if g.withheld is not None}
+    small.update(
+        {
+            g.group: SMALL
+            for g in groups
+            if g.withheld is None and g.n is not None and g.n < min_size
+        }
+    )
     if len(small) != 1:
         return small
     candidates = [
@@ -103,11 +110,6 @@ def hidden_groups(
     for summary in fairness.groups:
         by_attribute.setdefault(summary.attribute, []).append(summary)
     for attribute, groups in by_attribute.items():
-        if any(g.withheld for g in groups):  # already redacted: keep what it hid, and why
-            for g in groups:
-                if g.withheld is not None:
-                    hidden[(attribute, g.group)] = g.withheld
-            continue
         reference = fairness.reference_groups.get(attribute)
         for group, why in _table_hidden(groups, reference, rule.min_size).items():
             hidden[(attribute, group)] = why
@@ -212,10 +214,37 @@ def _redact_ranking(
     )
 
 
-def _redact_rule(rule: RuleResult, hidden: dict[tuple[str, str], Withheld]) -> RuleResult:
-    if rule.attribute is None or rule.group is None or (rule.attribute, rule.group) not in hidden:
-        return rule
-    return rule.model_copy(update={"value": None, "ci_low": None, "ci_high": None})
+PUBLIC_WITHHELD_SENTENCE = (
+    "The figures behind this finding concern groups with fewer than {size} people, so they are "
+    "withheld from published documents; the verdict stands."
+)
+
+
+def _names_hidden(rule: RuleResult, hidden: dict[tuple[str, str], Withheld]) -> bool:
+    """Does the rule's finding quote a withheld group (its own, or a reference it compares to)?"""
+    if rule.attribute is None:
+        return False
+    if (rule.attribute, rule.group) in hidden:
+        return True
+    return any(
+        f"'{group}'" in rule.sentence for attribute, group in hidden if attribute == rule.attribute
+    )
+
+
+def _redact_rule(
+    rule: RuleResult, hidden: dict[tuple[str, str], Withheld], disclosure: DisclosureRule
+) -> RuleResult:
+    update: dict[str, object] = {}
+    if rule.attribute is not None and (rule.attribute, rule.group) in hidden:
+        update = {"value": None, "ci_low": None, "ci_high": None}
+    # The evaluator wrote the finding under the audit's own (internal) size; a document for
+    # everyone, with a larger size, must not quote the groups that size withholds.
+    if disclosure.audience == "public" and _names_hidden(rule, hidden):
+        update |= {
+            "sentence": PUBLIC_WITHHELD_SENTENCE.format(size=disclosure.min_size),
+            "details": [],
+        }
+    return rule.model_copy(update=update) if update else rule
 
 
 def redact(result: AuditResult) -> AuditResult:
@@ -253,6 +282,6 @@ def redact(result: AuditResult) -> AuditResult:
     policy = result.policy
     if policy is not None:
         policy = policy.model_copy(
-            update={"rules": [_redact_rule(r, hidden) for r in policy.rules]}
+            update={"rules": [_redact_rule(r, hidden, result.disclosure) for r in policy.rules]}
         )
     return result.model_copy(update={"evidence": evidence, "policy": policy})

@@ -38,7 +38,14 @@ from pydantic import (
 
 from govern.errors import BadInputError
 from govern.limits import Limits
-from govern.vocabulary import Purpose, RiskTier, derive_risk_tier
+from govern.vocabulary import (
+    DEPLOYMENT_WORDS,
+    OVERSIGHT_WORDS,
+    PURPOSE_WORDS,
+    Purpose,
+    RiskTier,
+    derive_risk_tier,
+)
 from govern.yaml_loader import field_problems, load_located_file
 
 Subject = Literal["applicants", "employees", "citizens"]
@@ -237,21 +244,37 @@ def metadata_from_tags(name: str, tags: dict[str, str]) -> GovernanceMetadata | 
         raise BadInputError(MSG_BAD_TAGS.format(name=name, problem=str(error)[:300])) from error
 
 
-def metadata_description(meta: GovernanceMetadata) -> str:
-    """A readable paragraph for the MLflow registered model's description."""
+def metadata_description(meta: GovernanceMetadata, *, latest_audit: str | None = None) -> str:
+    """The MLflow registered model's description, in Markdown (MLflow's UI renders it): the
+    governance metadata at a glance, and the latest audit when given, so the model's page shows
+    them without opening its tags.
+
+    Examples
+    --------
+    >>> meta = GovernanceMetadata(name="m", purpose="recruitment", subjects=["applicants"])
+    >>> metadata_description(meta).splitlines()[0]
+    'Purpose: Recruitment or selection, about applicants. Risk tier: high.'
+    """
     subjects = ", ".join(meta.subjects)
-    parts = [
-        f"Purpose: {meta.purpose} about {subjects}. Risk tier: {meta.risk_tier}.",
-        f"Owner: {meta.owner or 'not recorded'}; accountable executive: "
+    purpose = PURPOSE_WORDS.get(meta.purpose, meta.purpose)
+    oversight = OVERSIGHT_WORDS.get(meta.human_oversight, meta.human_oversight)
+    status = DEPLOYMENT_WORDS.get(meta.deployment_status, meta.deployment_status)
+    lines = [
+        f"Purpose: {purpose}, about {subjects}. Risk tier: {meta.risk_tier}.",
+        "",
+        f"- **Owner:** {meta.owner or 'not recorded'}; accountable executive: "
         f"{meta.accountable_executive or 'not recorded'}.",
-        f"Human oversight: {meta.human_oversight}. Status: {meta.deployment_status}.",
-        f"Appeal route: {meta.appeal_route or 'not recorded'}.",
+        f"- **Human oversight:** {oversight} Status: {status}.",
+        f"- **Appeal route:** {meta.appeal_route or 'not recorded'}.",
+        f"- **Contact:** {meta.contact or 'not recorded'}.",
     ]
     if meta.vendor:
-        parts.append(f"Procured from {meta.vendor}.")
+        lines.append(f"- **Procured from:** {meta.vendor}.")
     if meta.risk_tier_justification:
-        parts.append(f"Risk tier justification: {meta.risk_tier_justification}")
-    return " ".join(parts) + "\n\n(Managed by govern; edit with 'govern register --meta'.)"
+        lines.append(f"- **Risk tier justification:** {meta.risk_tier_justification}")
+    if latest_audit:
+        lines.append(latest_audit)
+    return "\n".join(lines) + "\n\n(Managed by govern; edit with 'govern register --meta'.)"
 
 
 def load_metadata(

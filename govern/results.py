@@ -235,3 +235,26 @@ class AuditResult(BaseModel):
         """The audit's outcome, written at the top level of audit.json for scripts: pass,
         fail, inconclusive (a blocking rule lacked evidence), or no_policy."""
         return self.status
+
+
+class AuditHistoryEntry(BaseModel):
+    """One recorded audit of a model, as the register keeps it: the rows of an audit history.
+
+    Read back from the audit runs of the model (their tags, parameters and headline metrics),
+    so a history of many audits needs no artifact downloads.
+    """
+
+    run_id: str
+    version: str
+    audited_at: dt.datetime
+    status: Literal["pass", "fail", "inconclusive", "no_policy"]
+    policy_name: str = ""
+    policy_version: str = ""
+    blocking_failed: int | None = None
+    blocking_inconclusive: int | None = None
+    rules_total: int | None = None
+    parity_ratios: dict[str, float] = Field(
+        default_factory=dict,
+        description="Attribute -> demographic parity ratio (the lowest group's selection rate "
+        "over the highest's), where the audit published one.",
+    )

@@ -39,6 +39,29 @@ PURPOSES: dict[Purpose, str] = {
 }
 RISK_TIERS: tuple[RiskTier, ...] = get_args(RiskTier)
 
+# The register's words as documents and MLflow's UI show them to a reader (never the key).
+PURPOSE_WORDS: dict[Purpose, str] = {
+    "recruitment": "Recruitment or selection",
+    "promotion": "Decisions on promotion",
+    "termination": "Decisions to end employment",
+    "task_allocation": "Allocating tasks to people",
+    "performance_evaluation": "Monitoring and evaluating performance",
+    "learning_recommendation": "Recommending learning to staff",
+    "skills_assessment": "Assessing skills or skills gaps",
+    "other": "Another use",
+}
+OVERSIGHT_WORDS = {
+    "in_the_loop": "A person decides every case; the model only informs them.",
+    "on_the_loop": "The model decides; people monitor it and can step in.",
+    "none": "No human oversight of individual decisions.",
+}
+DEPLOYMENT_WORDS = {
+    "development": "In development, not used for decisions yet",
+    "pilot": "In a pilot",
+    "production": "In use",
+    "retired": "Retired",
+}
+
 # The employment uses of EU AI Act Annex III point 4.
 ANNEX_III_EMPLOYMENT: tuple[Purpose, ...] = (
     "recruitment",

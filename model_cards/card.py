@@ -306,3 +306,19 @@ def parse_model_card(text: str, source: str, *, limits: Limits | None = None) ->
         raise BadInputError(
             CARD_INVALID.format(path=source, count=len(problems), problems="\n".join(problems))
         ) from None
+
+
+def card_json_schema() -> dict[str, Any]:
+    """JSON Schema of a model card file (``govern card --schema``), for editors and CI.
+
+    Examples
+    --------
+    >>> card_json_schema()["title"]
+    'ModelCard'
+    """
+    schema: dict[str, Any] = ModelCard.model_json_schema(mode="validation")
+    # Measured tables are filled by govern from an audit, never written by hand.
+    analysis = schema["$defs"]["QuantitativeAnalysis"]["properties"]
+    for measured in ("unitary", "intersectional", "suppressed_groups"):
+        analysis[measured]["readOnly"] = True
+    return schema

@@ -1,5 +1,10 @@
-"""The model card as a page: Mitchell et al. (2019) sections, the governance sections, and the
-measured results by group (from the latest audit, or the card's own stored analyses)."""
+"""The model card as a page: the governance block (who answers for the model, its risk tier,
+oversight, contact and appeal route, its audit history with verdicts), then the sections of
+Mitchell et al. (2019) and the governance sections, and the measured results by group and
+intersection (from the latest audit, or the card's own stored analyses).
+
+Sources: the register's governance metadata, the team's card (YAML) and the latest audit; a fact
+the register holds is shown from the register, otherwise from the card."""
 
 from __future__ import annotations
 
@@ -7,20 +12,25 @@ from typing import TYPE_CHECKING
 
 from govern import __version__
 from govern.disclosure import redact
+from govern.evidence import kind_of
 from govern.evidence.fairness import FairnessEvidence, GroupSummary
 from govern.model_cards.card import ModelCard
-from govern.model_cards.context import CardSectionContext, ModelCardContext
-from govern.model_cards.format import anchor, generated_at, stamp
+from govern.model_cards.context import CardSectionContext, ModelCardContext, SectionContext
+from govern.model_cards.format import anchor, generated_at, purpose_label, stamp
+from govern.model_cards.glossary import render_with_glossary
+from govern.model_cards.history import history_context
 from govern.model_cards.report import verdict_words
-from govern.model_cards.sections.fairness import fairness_body
-from govern.model_cards.templating import Format, render_template, stylesheet, template_name
+from govern.model_cards.sections import report_sections
+from govern.model_cards.sections.fairness import fairness_body, impact_threshold
+from govern.model_cards.templating import Format, stylesheet, template_name
 from govern.results import INTERSECTION_SEPARATOR
+from govern.vocabulary import DEPLOYMENT_WORDS, OVERSIGHT_WORDS
 
 if TYPE_CHECKING:
-    from govern.results import AuditResult
+    from govern.metadata import GovernanceMetadata
+    from govern.results import AuditHistoryEntry, AuditResult
 
 NOT_DOCUMENTED = "Not documented."
-
 CARD_SECTIONS: tuple[tuple[str, str, tuple[tuple[str, str], ...]], ...] = (
     (
         "Model details",
@@ -152,8 +162,64 @@ def _stored_analyses(card: ModelCard) -> FairnessEvidence:
     return FairnessEvidence(n_rows=0, attributes=attributes, metrics=rows, groups=hidden)
 
 
+def governance_block(card: ModelCard, metadata: GovernanceMetadata | None) -> list[tuple[str, str]]:
+    """Who answers for the model and how people can contest it: the register's facts, else the
+    card's, else "Not documented."."""
+    documented = card.documentation_fields()
+
+    def either(register: str | None, card_key: str) -> str:
+        return register or documented.get(card_key, "") or NOT_DOCUMENTED
+
+    meta = metadata
+    rows = [
+        ("Purpose", purpose_label(meta.purpose) if meta else NOT_DOCUMENTED),
+        ("Owner", either(meta.owner if meta else None, "model_details.owner")),
+        (
+            "Accountable executive",
+            either(
+                meta.accountable_executive if meta else None, "accountability.accountable_executive"
+            ),
+        ),
+        ("Risk tier", either(meta.risk_tier if meta else None, "risk_management.risk_tier")),
+        (
+            "Human oversight",
+            either(
+                OVERSIGHT_WORDS.get(meta.human_oversight) if meta else None,
+                "human_oversight.measures",
+            ),
+        ),
+        ("Contact", either(meta.contact if meta else None, "accountability.contact")),
+        (
+            "How to appeal",
+            either(meta.appeal_route if meta else None, "accountability.appeal_route"),
+        ),
+    ]
+    if meta is not None:
+        rows.append(("Status", DEPLOYMENT_WORDS.get(meta.deployment_status, "")))
+        if meta.vendor:
+            rows.append(("Supplier", meta.vendor))
+    return rows
+
+
+def _measured_sections(audit: AuditResult, fmt: Format) -> list[SectionContext]:
+    """The audit's sections other than fairness (which is the card's own quantitative
+    analyses): what the model reads and what drives it, recommendations and rankings, ..."""
+    sections = report_sections(
+        audit.evidence,
+        fmt,
+        disclosure=audit.disclosure,
+        rules=audit.policy.rules if audit.policy is not None else [],
+    )
+    return [s for s in sections if s.kind != kind_of(FairnessEvidence)]
+
+
 def model_card_context(
-    card: ModelCard, audit: AuditResult | None = None, *, fmt: Format = "html"
+    card: ModelCard,
+    audit: AuditResult | None = None,
+    *,
+    fmt: Format = "html",
+    metadata: GovernanceMetadata | None = None,
+    history: list[AuditHistoryEntry] | None = None,
 ) -> ModelCardContext:
     """Everything the model card shows, as a typed context."""
     audit = redact(audit) if audit is not None else None  # only publishable figures are shown
@@ -170,28 +236,46 @@ def model_card_context(
         heading, sentence = verdict_words(audit)
         audit_status = f"Latest audit ({stamp(audit.created_at)}): {heading}. {sentence}"
     details = card.model_details
-    return ModelCardContext(
+    rules = audit.policy.rules if audit is not None and audit.policy is not None else []
+    context = ModelCardContext(
         title=f"Model card: {details.name}",
         css=stylesheet(),
         model_version=details.version,
         summary=details.description or NOT_DOCUMENTED,
         missing_count=missing,
+        governance=governance_block(card, metadata),
         sections=sections,
         fairness=fairness if fairness.tables else None,
+        measured=_measured_sections(audit, fmt) if audit is not None else [],
         audit_status=audit_status,
+        history=history_context(
+            list(history or []),
+            current_run_id=audit.model.run_id if audit is not None and audit.model else None,
+            with_chart=fmt == "html",
+            threshold=impact_threshold(rules),
+        ),
+        glossary=[],  # filled by render_with_glossary from the words the card uses
         generated_at=stamp(generated_at()),
         govern_version=__version__,
     )
+    return context
 
 
 def render_model_card(
-    card: ModelCard, audit: AuditResult | None = None, *, fmt: Format = "html"
+    card: ModelCard,
+    audit: AuditResult | None = None,
+    *,
+    fmt: Format = "html",
+    metadata: GovernanceMetadata | None = None,
+    history: list[AuditHistoryEntry] | None = None,
 ) -> str:
     """The model card as a self-contained HTML page or Markdown.
 
     Every section of Mitchell et al. (2019) and the governance sections are shown; an empty
     field reads "Not documented." so gaps are visible. With an audit, the quantitative analyses
-    come from its fairness evidence (small groups suppressed) and its verdict is summarised.
+    come from its fairness evidence (small groups suppressed) and its verdict is summarised;
+    with the register's ``metadata`` the governance block shows the register's facts; with a
+    ``history`` of audits, the card lists them with their verdicts.
 
     Examples
     --------
@@ -200,5 +284,5 @@ def render_model_card(
     >>> "# Model card: cv-screening" in render_model_card(card, fmt="markdown")
     True
     """
-    context = model_card_context(card, audit, fmt=fmt)
-    return render_template(template_name("model_card", fmt), context)
+    context = model_card_context(card, audit, fmt=fmt, metadata=metadata, history=history)
+    return render_with_glossary(template_name("model_card", fmt), context)

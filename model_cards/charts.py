@@ -11,23 +11,17 @@ and no date in the metadata, so the same numbers give the same bytes.
 
 from __future__ import annotations
 
-import io
-import re
 from dataclasses import dataclass
 from typing import Any
-from xml.sax.saxutils import escape, quoteattr
+
+from govern.model_cards.svg import CHART_RC, inline_svg
 
 # Colours with a contrast ratio above 4.5:1 on white (WCAG 2.1 AA for graphics and text).
 BAR_COLOUR = "#1f4e79"
 BELOW_COLOUR = "#a4282a"
 LINE_COLOUR = "#222222"
-# A fixed hash salt and text kept as text: the same numbers give the same bytes.
-SVG_STYLE: Any = {
-    "svg.hashsalt": "govern",
-    "svg.fonttype": "none",
-    "font.size": 10,
-    "font.family": "DejaVu Sans",
-}
+# The matplotlib settings of every chart (one home: govern.model_cards.svg).
+SVG_STYLE = CHART_RC
 
 
 @dataclass(frozen=True)
@@ -83,8 +77,10 @@ def fairness_chart_svg(
 
     panels = [p for p in (selection_rates, impact_ratios) if p]
     n_groups = max((len(p) for p in panels), default=1)
-    with matplotlib.rc_context(SVG_STYLE):
-        figure = Figure(figsize=(4.2 * max(len(panels), 1), 0.9 + 0.38 * n_groups))
+    with matplotlib.rc_context(CHART_RC):
+        # The threshold's legend under the impact-ratio panel takes two more lines of text.
+        legend = 0.35 if impact_ratios and threshold is not None else 0.0
+        figure = Figure(figsize=(4.2 * max(len(panels), 1), 0.9 + legend + 0.38 * n_groups))
         FigureCanvasSVG(figure)
         axes = figure.subplots(1, max(len(panels), 1), squeeze=False)[0]
         index = 0
@@ -113,7 +109,7 @@ def fairness_chart_svg(
                 BELOW_COLOUR if threshold is not None and p.value < threshold else BAR_COLOUR
                 for p in impact_ratios
             ]
-            ax.barh(
+            bars = ax.barh(
                 labels,
                 [p.value for p in impact_ratios],
                 xerr=_errors(impact_ratios),
@@ -121,40 +117,29 @@ def fairness_chart_svg(
                 ecolor=LINE_COLOUR,
                 capsize=3,
             )
+            # Below the threshold is drawn hatched as well as red: colour is never the only sign.
+            for bar, colour in zip(bars, colours, strict=True):
+                if colour == BELOW_COLOUR:
+                    bar.set_hatch("///")
+                    bar.set_edgecolor("#ffffff")
             ax.invert_yaxis()
             label = "Impact ratio"
             if threshold is not None:
                 ax.axvline(threshold, color=LINE_COLOUR, linestyle="--", linewidth=1)
-                label += f" (dashed line: the policy's {threshold:g}; red: below it)"
+                # Short lines, so that the label fits under a panel narrowed by long group names.
+                label += f"\ndashed line: the policy's {threshold:g}\nred, hatched: below it"
             highest = max(1.2, *((p.high or p.value) for p in impact_ratios))
             ax.set_xlim(0, highest * 1.05)
             ax.set_xlabel(label)
             ax.set_title(f"Impact ratio by {attribute}", fontsize=10)
         for ax in axes:
             ax.spines[["top", "right"]].set_visible(False)
-        figure.tight_layout()
-        buffer = io.StringIO()
-        figure.savefig(buffer, format="svg", metadata={"Date": None})
-    return _inline_svg(buffer.getvalue(), title)
-
-
-def _inline_svg(svg: str, title: str) -> str:
-    """Matplotlib's SVG made fit to inline: no prolog, no metadata, an accessible name."""
-    svg = svg[svg.index("<svg") :]
-    # The RDF metadata names the matplotlib version; leaving it out keeps bytes stable across
-    # upgrades and the page free of anything but the drawing.
-    svg = re.sub(r"\s*<metadata>.*?</metadata>", "", svg, count=1, flags=re.DOTALL)
-    # Accessible name: role and label on the element, and a <title> as its first child.
-    opening_end = svg.index(">") + 1
-    opening = svg[:opening_end].replace(
-        "<svg ", f'<svg role="img" aria-label={quoteattr(title)} ', 1
-    )
-    return f"{opening}<title>{escape(title)}</title>{svg[opening_end:]}"
+        return inline_svg(figure, title)
 
 
 def importance_chart_svg(points: list[ChartPoint], *, flagged: set[str], title: str) -> str:
     """An inline SVG bar chart of each input's share of decisions changed when it is shuffled,
-    with error bars for the intervals; inputs in ``flagged`` (proxies) are drawn in red.
+    with error bars for the intervals; inputs in ``flagged`` (proxies) are drawn red and hatched.
 
     Examples
     --------
@@ -168,11 +153,11 @@ def importance_chart_svg(points: list[ChartPoint], *, flagged: set[str], title: 
     from matplotlib.figure import Figure
     from matplotlib.ticker import PercentFormatter
 
-    with matplotlib.rc_context(SVG_STYLE):
+    with matplotlib.rc_context(CHART_RC):
         figure = Figure(figsize=(6.4, 0.9 + 0.34 * max(len(points), 1)))
         FigureCanvasSVG(figure)
         ax = figure.subplots()
-        ax.barh(
+        bars = ax.barh(
             [p.group for p in points],
             [p.value for p in points],
             xerr=_errors(points),
@@ -180,24 +165,23 @@ def importance_chart_svg(points: list[ChartPoint], *, flagged: set[str], title: 
             ecolor=LINE_COLOUR,
             capsize=3,
         )
+        # A proxy is hatched as well as red: colour is never the only sign.
+        for bar, point in zip(bars, points, strict=True):
+            if point.group in flagged:
+                bar.set_hatch("///")
+                bar.set_edgecolor("#ffffff")
         ax.invert_yaxis()
         highest = max([1e-9, *((p.high if p.high is not None else p.value) for p in points)])
         ax.set_xlim(0, min(1.0, highest * 1.15))
         ax.xaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
-        ax.set_xlabel("Decisions that change when the input is shuffled (red: a proxy)")
+        ax.set_xlabel("Decisions that change when the input is shuffled (red, hatched: a proxy)")
         ax.spines[["top", "right"]].set_visible(False)
-        figure.tight_layout()
-        buffer = io.StringIO()
-        figure.savefig(buffer, format="svg", metadata={"Date": None})
-    return _inline_svg(buffer.getvalue(), title)
+        return inline_svg(figure, title)
 
 
 def svg_text(figure: Any, title: str) -> str:
     """A laid-out matplotlib figure as inline SVG with an accessible name (other charts' end)."""
-    figure.tight_layout()
-    buffer = io.StringIO()
-    figure.savefig(buffer, format="svg", metadata={"Date": None})
-    return _inline_svg(buffer.getvalue(), title)
+    return inline_svg(figure, title)
 
 
 # Series colours: the bar colour, then hues of the Okabe & Ito (2008) colour-blind-safe set
@@ -234,8 +218,8 @@ def grouped_bars_svg(
     panel_title, value_label : str
         The panel's heading and the value axis label.
     mark : float, optional
-        Draw a dashed line at this value (for example 0.8 for a ratio); bars below it in red
-        when there is one series.
+        Draw a dashed line at this value (for example 0.8 for a ratio); bars below it red and
+        hatched when there is one series.
 
     Examples
     --------
@@ -253,7 +237,7 @@ def grouped_bars_svg(
         groups += [p.group for p in one.points if p.group not in groups]
     n_series = max(len(series), 1)
     height = 1.1 + 0.22 * max(len(groups), 1) * (n_series + 0.6)
-    with matplotlib.rc_context(SVG_STYLE):
+    with matplotlib.rc_context(CHART_RC):
         figure = Figure(figsize=(7.2 if len(series) > 1 else 6.0, height))
         FigureCanvasSVG(figure)
         ax = figure.subplots(1, 1)
@@ -266,7 +250,7 @@ def grouped_bars_svg(
             colours: Any = SERIES_COLOURS[index % len(SERIES_COLOURS)]
             if mark is not None and len(series) == 1:
                 colours = [_bar_colour(p.value, mark) for p in drawn]
-            ax.barh(
+            bars = ax.barh(
                 positions,
                 [p.value for p in drawn],
                 height=width * 0.9,
@@ -276,6 +260,12 @@ def grouped_bars_svg(
                 capsize=2,
                 label=one.label,
             )
+            # Below the mark is hatched as well as red: colour is never the only sign.
+            if mark is not None and len(series) == 1:
+                for bar, point in zip(bars, drawn, strict=True):
+                    if point.value < mark:
+                        bar.set_hatch("///")
+                        bar.set_edgecolor("#ffffff")
             highest = max([highest, *((p.high or p.value) for p in drawn)])
         ax.set_yticks(range(len(groups)), groups)
         ax.invert_yaxis()
@@ -288,10 +278,7 @@ def grouped_bars_svg(
         if len(series) > 1:  # beside the panel, so that it never hides a bar
             ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=8, frameon=False)
         ax.spines[["top", "right"]].set_visible(False)
-        figure.tight_layout()
-        buffer = io.StringIO()
-        figure.savefig(buffer, format="svg", metadata={"Date": None})
-    return _inline_svg(buffer.getvalue(), title)
+        return inline_svg(figure, title)
 
 
 def _bar_colour(value: float, mark: float) -> str:

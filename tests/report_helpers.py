@@ -191,6 +191,7 @@ def make_audit(
             comparison="impact_ratio >= 0.8",
             attribute="sex",
             group="female",
+            shortfalls=[("sex", "female")],
         ),
         RuleResult(
             rule_id="intersections",

@@ -62,7 +62,7 @@ def test_report_has_an_oversight_section(log: Path, tmp_path: Path) -> None:
     out = tmp_path / "out"
     assert main([*_args(log), "--out", str(out)]) == 0
     report = (out / "compliance_report.md").read_text(encoding="utf-8")
-    assert "## Verdict: No policy applied" in report
+    assert "## Summary\n\n**Verdict: No policy applied**\n" in report
     assert "## Human oversight: how reviewers used the model's recommendations" in report
     assert "| B | 20 | 0.800 | 0.455 | -0.345 |  |" in report
     # 34 of 40 kept: the engine's Wilson interval, (34 + 1.92) / 43.84 -/+ 1.96 x

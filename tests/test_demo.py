@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from browser import Browser, chromium_binary
 
 from govern.adapters.registry import Registry
 from govern.services.demo import (
@@ -41,23 +42,62 @@ def demo_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
     return work, uri
 
 
+DEMO_FILES = (
+    "audit.json",
+    "compliance_report.html",
+    "compliance_report.md",
+    "model_card.html",
+    "model_card.md",
+    "algorithm_register.html",
+    "models/recruitment-screening/compliance_report.html",
+    "models/recruitment-screening/model_card.html",
+    "models/learning-pathways-recommender/compliance_report.html",
+    "models/learning-pathways-recommender/model_card.html",
+    "learning-pathways-recommender/audit.json",
+    "learning-pathways-recommender/compliance_report.html",
+    "learning-pathways-recommender/compliance_report.md",
+    "learning-pathways-recommender/model_card.html",
+    "learning-pathways-recommender/model_card.md",
+    "gate.xml",
+    "gate.md",
+)
+
+
 def test_demo_writes_the_files_the_readme_names(demo_run: tuple[Path, str]) -> None:
     work, _ = demo_run
-    for name in (
-        "audit.json",
-        "model_card.html",
-        "model_card.md",
-        "report.html",
-        "report.md",
-        "gate.xml",
-        "gate.md",
-    ):
+    for name in DEMO_FILES:
         assert (work / "out" / name).stat().st_size > 500, name
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+    for name in DEMO_FILES[:6]:
+        assert f"`{name}`" in readme, name
+
+
+def _summary(report: str) -> str:
+    """The executive summary of a Markdown report: from its heading to the rules."""
+    return report.split("## Summary", 1)[1].split("## The rules, by outcome", 1)[0]
+
+
+def test_demo_report_names_every_group_that_falls_short(demo_run: tuple[Path, str]) -> None:
+    # The summary names each group of every rule that failed (blocking or warning), read from
+    # audit.json's shortfalls, not from the evaluator's sentence (which names only the worst).
+    work, _ = demo_run
+    audit = json.loads((work / "out" / "audit.json").read_text())
+    summary = _summary((work / "out" / "compliance_report.md").read_text())
+    failed = [r for r in audit["policy"]["rules"] if r["verdict"] == "fail" and r["shortfalls"]]
+    assert {r["rule_id"] for r in failed} >= {"four-fifths", "baseline-intersectional-impact"}
+    for rule in failed:
+        line = next(x for x in summary.splitlines() if x.startswith(f"- **{rule['title']}.**"))
+        for attribute, group in rule["shortfalls"]:
+            assert f"by {attribute}: " in line and group in line, (rule["rule_id"], group)
+    # the intersection's own table and chart are in the report
+    html = (work / "out" / "compliance_report.html").read_text()
+    assert '<h3 id="fairness-sex-ethnicity">By sex &amp; ethnicity</h3>' in html
+    assert 'aria-label="Selection rate and impact ratio by sex &amp; ethnicity' in html
 
 
 def test_demo_audits_the_learning_pathway_recommender(demo_run: tuple[Path, str]) -> None:
     work, uri = demo_run
-    audit = json.loads((work / "out" / "recommendations_audit.json").read_text())
+    audit = json.loads((work / "out" / DEMO_RECOMMENDER / "audit.json").read_text())
     assert audit["model"]["name"] == DEMO_RECOMMENDER
     assert audit["policy"]["policy_name"] == "recommendation-fairness"
     reach = audit["policy"]["rules"][0]
@@ -72,7 +112,7 @@ def test_demo_audits_the_learning_pathway_recommender(demo_run: tuple[Path, str]
         5,
         ["leadership"],
     )
-    report = (work / "out" / "recommendations_report.html").read_text()
+    report = (work / "out" / DEMO_RECOMMENDER / "compliance_report.html").read_text()
     assert "Who is offered each category" in report and "<svg" in report
     tags = Registry(uri).get_version_tags(DEMO_RECOMMENDER, "1")
     assert tags["govern.audit.status"] == "fail"
@@ -109,7 +149,7 @@ def test_demo_report_has_an_oversight_section(demo_run: tuple[Path, str]) -> Non
         if (r["attribute"], r["group"], r["metric"]) == ("sex", "*", "impact_ratio_change")
     ]
     assert change < 0
-    report = (work / "out" / "report.html").read_text()
+    report = (work / "out" / "compliance_report.html").read_text()
     assert "Human oversight: how reviewers used the model" in report
     assert "Did review narrow or widen the gap by sex?" in report
 
@@ -177,7 +217,12 @@ def test_demo_figures_equal_fairlearn(demo_run: tuple[Path, str]) -> None:
 def test_demo_report_holds_no_row_level_data(demo_run: tuple[Path, str]) -> None:
     work, _ = demo_run
     _, holdout = demo_data(rows=ROWS, seed=SEED, disparity=DISPARITY)
-    for name in ("report.html", "model_card.html", "audit.json"):
+    for name in (
+        "compliance_report.html",
+        "model_card.html",
+        "algorithm_register.html",
+        "audit.json",
+    ):
         text = (work / "out" / name).read_text()
         for applicant in holdout["applicant_id"].head(50):
             assert applicant not in text, (name, applicant)
@@ -187,7 +232,7 @@ def test_demo_report_shows_the_proxy_table_and_the_importance_chart(
     demo_run: tuple[Path, str],
 ) -> None:
     work, _ = demo_run
-    html = (work / "out" / "report.html").read_text()
+    html = (work / "out" / "compliance_report.html").read_text()
     section = html[html.index('id="transparency"') :]
     assert "Inputs that stand in for a sensitive attribute" in section
     assert '<th scope="row">postcode_area</th><td>ethnicity</td>' in section
@@ -216,4 +261,30 @@ def test_demo_command_exits_0_and_prints_the_verdict(tmp_path: Path) -> None:
     assert "Deployment gate: CLOSED." in result.stdout
     assert "Recommender audit (learning-pathways-recommender" in result.stdout
     assert (tmp_path / ".govern" / "mlflow.db").exists()
-    assert (tmp_path / "here" / "report.html").exists()
+    for name in ("compliance_report.html", "compliance_report.md", "model_card.html",
+                 "model_card.md", "algorithm_register.html"):  # fmt: skip
+        path = tmp_path / "here" / name
+        assert path.exists() and f" {path}" in result.stdout, name
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(chromium_binary() is None, reason="chromium is not installed")
+def test_every_page_the_demo_writes_passes_the_browser_checks(demo_run: tuple[Path, str]) -> None:
+    # The real documents, not hand-built ones: every section the demo's audits gather (fairness,
+    # transparency, oversight, rankings), in a real Chromium: no console error or request, no
+    # accessibility violation (chart text inside its chart included), nothing wider than the
+    # window.
+    work, _ = demo_run
+    pages = sorted((work / "out").rglob("*.html"))
+    assert len(pages) == 9
+    browser = Browser(chromium_binary())  # type: ignore[arg-type]
+    try:
+        for page in pages:
+            visit = browser.visit(page)
+            shown = page.relative_to(work / "out")
+            assert visit.errors == [] and visit.outside_requests == [], shown
+            assert visit.violations == [], (shown, visit.violations)
+            assert visit.facts["scripts"] == 0, shown
+            assert visit.facts["width"] <= visit.facts["viewport"], shown
+    finally:
+        browser.close()

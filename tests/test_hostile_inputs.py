@@ -19,8 +19,13 @@ from pathlib import Path
 import mlflow_helpers
 import pytest
 
-from govern.adapters.files import MSG_OUT_UNUSABLE
-from govern.adapters.registry import Registry, register_model
+from govern.adapters.files import MSG_FILE_UNUSABLE, MSG_OUT_UNUSABLE
+from govern.adapters.registry import (
+    MSG_MODEL_NOT_FOUND,
+    MSG_VERSION_NOT_FOUND,
+    Registry,
+    register_model,
+)
 from govern.adapters.trail import (
     APPEND_ON_BROKEN,
     HEAD_UNREADABLE,
@@ -34,6 +39,7 @@ from govern.audits.monitoring.periods import BAD_EVERY
 from govern.audits.oversight.log import NOT_YES_NO, UPHELD_NEEDS_APPEAL, UPHELD_WITHOUT_APPEAL
 from govern.audits.people import DUPLICATE_PERSON, DUPLICATE_PERSON_IN_PERIOD
 from govern.audits.times import BAD_TIMESTAMP, NUMERIC_TIMESTAMP
+from govern.cli.documents import MSG_CARD_NEEDS
 from govern.cli.main import main
 from govern.data import (
     DUPLICATE_COLUMN,
@@ -49,14 +55,17 @@ from govern.data import (
 )
 from govern.limits import MSG_TOO_MANY_REPLICATES
 from govern.metadata import MSG_BAD_LINK, MSG_META_FIELD, MSG_NOT_PLAIN_TEXT, load_metadata
-from govern.model_cards.card import CARD_PROBLEM, CARD_UNKNOWN_KEY
+from govern.model_cards.card import CARD_PROBLEM, CARD_UNKNOWN_KEY, EMPTY_CARD
 from govern.policies.loader import MSG_NUL_IN_PATH, MSG_OUTSIDE
 from govern.services.approvals import MSG_CONTROL_CHARACTERS, MSG_NO_COMMENT
 from govern.services.audit import run_audit
+from govern.services.documents import MSG_NO_AUDIT, MSG_NOT_AN_AUDIT_OF, MSG_UNKNOWN_SUFFIX
 from govern.yaml_loader import (
     MSG_BAD_DATE,
     MSG_BAD_TAG,
     MSG_CONTROL_CHAR,
+    MSG_DUPLICATE_KEY,
+    MSG_EMPTY,
     MSG_HUGE_INT,
     MSG_MULTI_DOC,
     MSG_NOT_FINITE,
@@ -85,6 +94,11 @@ MONITOR = ["monitor", "--time", "decided_at", "--every", "month", "--policy", "e
            "--decision", "final", "--sensitive", "sex", "--model", "screening", "--version", "1",
            "--out", "out-monitor"]  # fmt: skip
 REVIEW_COLUMNS = "person, sex, model, final, appealed, upheld, reviewer, decided_at"
+
+
+def card_of(name: str) -> list[str]:
+    """``govern card NAME --version 1``."""
+    return ["card", name, "--version", "1"]
 
 
 @dataclass
@@ -585,6 +599,111 @@ CASES = [
         ["register", "hostile-tool", "--card", C + "unknown_section.yaml"],
         2,
         [card(C + "unknown_section.yaml", 3, 1, "ethics", CARD_UNKNOWN_KEY)],
+    ),
+    # documents: `card`, `report` and `register-page` refuse before writing anything
+    Case(
+        "doc-card-unknown-model",
+        [*card_of("no-such-model"), "--out", "docs/card.html"],
+        2,
+        [MSG_MODEL_NOT_FOUND.format(name="no-such-model", uri="{uri}")],
+    ),
+    Case(
+        "doc-card-unknown-version",
+        ["card", "screening", "--version", "9", "--out", "docs/card.html"],
+        2,
+        [MSG_VERSION_NOT_FOUND.format(name="screening", version="9", uri="{uri}")],
+    ),
+    Case(
+        "doc-card-without-version",
+        ["card", "screening", "--out", "docs/card.html"],
+        2,
+        [MSG_CARD_NEEDS],
+    ),
+    Case(
+        "doc-card-duplicate-key",
+        [*card_of("screening"), "--card", C + "duplicate_key.yaml", "--out", "docs/card.html"],
+        2,
+        [
+            MSG_DUPLICATE_KEY.format(
+                file=C + "duplicate_key.yaml",
+                line=4,
+                col=3,
+                path="model_details.owner",
+                key="owner",
+                first=3,
+            )
+        ],
+    ),
+    Case(
+        "doc-card-empty-file",
+        [*card_of("screening"), "--card", C + "empty.yaml", "--out", "docs/card.md"],
+        2,
+        [MSG_EMPTY.format(file=C + "empty.yaml", expected=EMPTY_CARD)],
+    ),
+    Case(
+        "doc-card-python-tag",
+        [*card_of("screening"), "--card", C + "python_tag.yaml", "--out", "docs/card.html"],
+        2,
+        [
+            tag(
+                C + "python_tag.yaml",
+                3,
+                26,
+                "caveats_recommendations",
+                "!!python/name:os.system",
+                "model card",
+            )
+        ],
+    ),
+    Case(
+        "doc-card-misspelt-section",
+        [*card_of("screening"), "--card", C + "unknown_section.yaml", "--out", "docs/card.md"],
+        2,
+        [card(C + "unknown_section.yaml", 3, 1, "ethics", CARD_UNKNOWN_KEY)],
+    ),
+    Case(
+        "doc-card-pdf",
+        [*card_of("screening"), "--out", "docs/card.pdf"],
+        2,
+        [MSG_UNKNOWN_SUFFIX.format(path="docs/card.pdf")],
+    ),
+    Case(
+        "doc-report-never-audited",
+        ["report", "vendor-tool", "--version", "1", "--out", "docs/report.html"],
+        2,
+        [MSG_NO_AUDIT.format(name="vendor-tool", version="1")],
+    ),
+    Case(
+        "doc-report-run-of-another-model",
+        ["report", "vendor-tool", "--version", "1", "--run", "{audit_run}", "--out", "r.md"],
+        2,
+        [
+            MSG_NOT_AN_AUDIT_OF.format(
+                run_id="{audit_run}",
+                name="vendor-tool",
+                version="1",
+                found="audit of screening version 1",
+            )
+        ],
+    ),
+    Case(
+        "doc-report-out-under-a-file",
+        ["report", "screening", "--version", "1", "--out", "blocker/report.html"],
+        2,
+        [MSG_FILE_UNUSABLE.format(path="blocker/report.html", reason="File exists")],
+        prepare=read_only_file_in_the_way,
+    ),
+    Case(
+        "doc-register-page-text-file",
+        ["register-page", "--out", "public/register.txt"],
+        2,
+        [MSG_UNKNOWN_SUFFIX.format(path="public/register.txt")],
+    ),
+    Case(
+        "doc-register-page-out-is-a-folder",
+        ["register-page", "--out", "inputs"],
+        2,
+        ["Invalid value for '--out': File 'inputs' is a directory."],
     ),
     # decision files
     Case(
@@ -1190,7 +1309,12 @@ def files_state(work: Path) -> dict[str, tuple[int, int]]:
 def _expand(text: str, scene: Scene) -> str:
     from govern.policies.packs import PACKS_DIR
 
-    return text.replace("{work}", str(scene.work.resolve())).replace("{packs}", str(PACKS_DIR))
+    expanded = text.replace("{work}", str(scene.work.resolve())).replace("{packs}", str(PACKS_DIR))
+    expanded = expanded.replace("{uri}", scene.uri)
+    if "{audit_run}" in expanded:  # the one audit run of the scene
+        run_id = Registry(scene.uri, cwd=scene.work).get_version("screening", "1").tags
+        expanded = expanded.replace("{audit_run}", run_id["govern.audit.run_id"])
+    return expanded
 
 
 def _params() -> list[object]:
@@ -1211,7 +1335,7 @@ def test_hostile_input(case: Case, in_scene: Scene, capsys: pytest.CaptureFixtur
     try:
         outside = in_scene.work.parent  # no govern.yaml there: a case may break the one here
         before = register_state(in_scene.uri, outside), files_state(in_scene.work)
-        code = main(list(case.argv))
+        code = main([_expand(arg, in_scene) for arg in case.argv])
         out, err = capsys.readouterr()
         shown = out + err
         after = register_state(in_scene.uri, outside), files_state(in_scene.work)

@@ -95,7 +95,7 @@ def test_a_gap_confirmed_by_the_test_fails() -> None:
         "The downward override rate (recommended, then turned down) by sex ranges from 10% "
         "('m', n=100) to 25% ('f', n=100), a gap of 15.0 percentage points (beyond the 5.0 "
         "percentage points tolerated); the groups differ by more than chance (chi-square test "
-        "of all 2 groups, Holm-adjusted p = 0.004)."
+        "of all 2 groups; p = 0.004, corrected for testing several attributes by Holm's method)."
     )
 
 

@@ -69,7 +69,12 @@ def test_wheel_installs_and_runs_the_demo(tmp_path: Path) -> None:
         timeout=600,
     )
     assert result.returncode == 0, result.stdout + result.stderr
-    for name in ("audit.json", "model_card.html", "report.html"):
+    for name in (
+        "audit.json",
+        "model_card.html",
+        "compliance_report.html",
+        "algorithm_register.html",
+    ):
         assert (workdir / "out" / name).stat().st_size > 0, name
 
     where = subprocess.run(

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
+from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -11,7 +13,8 @@ from govern.audits.ranking import audit_recommendations
 from govern.datasets import learning_pathways, talent_shortlist
 from govern.evidence import Evidence
 from govern.evidence.ranking import RankingEvidence
-from govern.model_cards.render import render_report
+from govern.model_cards.card import ModelCard, ModelDetails
+from govern.model_cards.render import render_model_card, render_report
 from govern.results import AuditResult, DataFingerprint, DisclosureRule
 
 
@@ -115,3 +118,29 @@ def test_same_evidence_same_bytes(
     monkeypatch.setenv("SOURCE_DATE_EPOCH", "0")
     first = render_report(_result(evidence), card=None, fmt="html")
     assert render_report(_result(evidence), card=None, fmt="html") == first
+
+
+GOLDEN = Path(__file__).parent / "fixtures" / "reports" / "ranking.md"
+
+
+def test_golden_markdown(evidence: RankingEvidence, monkeypatch: pytest.MonkeyPatch) -> None:
+    # Regenerate after an intended change with GOVERN_UPDATE_GOLDEN=1 and review the diff.
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1795000000")
+    text = render_report(_result(evidence), card=None, fmt="markdown")
+    if os.environ.get("GOVERN_UPDATE_GOLDEN") == "1":
+        GOLDEN.write_text(text, encoding="utf-8")
+    assert text == GOLDEN.read_text(encoding="utf-8")
+
+
+def test_the_model_card_shows_the_ranking_section(evidence: RankingEvidence) -> None:
+    # A recommender's quantitative analyses are who is offered what: the card shows the audit's
+    # ranking section after its own (empty) per-group tables, in both formats.
+    card = ModelCard(model_details=ModelDetails(name="learning-pathways-recommender"))
+    for fmt in ("markdown", "html"):
+        text = render_model_card(card, _result(evidence), fmt=fmt)  # type: ignore[arg-type]
+        assert "Recommendations and rankings: who is served, who is shown" in text
+        assert "No measured results are attached to this card yet." not in text
+    markdown = render_model_card(card, _result(evidence), fmt="markdown")
+    assert markdown.index("## Quantitative analyses") < markdown.index("## Recommendations")
+    assert markdown.index("## Recommendations") < markdown.index("## Ethical considerations")
+    assert "#### Leadership, by sex" in markdown

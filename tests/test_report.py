@@ -67,18 +67,19 @@ def test_golden_model_card_markdown() -> None:
 def test_verdict_comes_first_in_plain_language() -> None:
     text = render_report(make_audit(), fmt="markdown")
     headings = re.findall(r"^## (.+)$", text, flags=re.MULTILINE)
-    assert headings[0] == "Verdict: Did not pass"
+    assert headings[0] == "Summary"
+    assert text.split("## Summary\n\n")[1].startswith("**Verdict: Did not pass**\n")
     assert (
         "The model “cv-screening” (version 3) did not meet the policy “public-sector-recruitment”: "
-        "1 blocking rule(s) failed (Four-fifths rule by sex)."
+        "1 blocking rule failed (Four-fifths rule by sex)."
     ) in text
-    assert "1 rule(s) could not be checked for lack of data; that is not a pass." in text
+    assert "1 rule could not be checked for lack of data; that is not a pass." in text
     passing = render_report(make_audit(failing=False), fmt="markdown")
-    assert "## Verdict: Passed" in passing
+    assert "**Verdict: Passed**\n" in passing
     assert "met every blocking rule of the policy “public-sector-recruitment”" in passing
     unjudged = render_report(make_audit(with_policy=False), fmt="markdown")
-    assert "## Verdict: No policy applied" in unjudged
-    assert "## What each rule found" not in unjudged
+    assert "**Verdict: No policy applied**\n" in unjudged
+    assert "## The rules, by outcome" not in unjudged
 
 
 def test_each_rule_shows_its_sentence_and_waiver() -> None:
@@ -185,7 +186,8 @@ def test_provenance_is_printed() -> None:
     assert f"- Policy fingerprint (SHA-256): `{'c' * 64}`" in text
     assert "- Policy: public-sector-recruitment version 1.0.0, evaluated on 2026-11-24" in text
     assert "- Framework: govern 0.1.0" in text
-    assert "- Data: applicants.csv: 2,000 rows, 12 columns" in text
+    assert "- Data: applicants.csv: 2,000 rows and 12 columns" in text
+    assert "- MLflow run: `abc123`" in text
 
 
 def test_unknown_format_is_refused() -> None:
@@ -198,9 +200,14 @@ def test_write_outputs_writes_every_file(tmp_path: Path) -> None:
     audit = make_audit()
     card = load_model_card(CARD)
     written = write_outputs(tmp_path / "out", audit=audit, card=card)
-    assert sorted(written) == ["model_card.html", "model_card.md", "report.html", "report.md"]
+    assert sorted(written) == [
+        "compliance_report.html",
+        "compliance_report.md",
+        "model_card.html",
+        "model_card.md",
+    ]
     assert sorted(p.name for p in (tmp_path / "out").iterdir()) == sorted(written)
-    assert written["report.md"].read_text(encoding="utf-8") == render_report(
+    assert written["compliance_report.md"].read_text(encoding="utf-8") == render_report(
         audit, card=card, fmt="markdown"
     )
     assert written["model_card.html"].read_text(encoding="utf-8") == render_model_card(card, audit)
@@ -269,8 +276,8 @@ def test_rule_counts_and_whole_number_measures() -> None:
     )
     policy = audit.policy.model_copy(update={"rules": [*audit.policy.rules, age]})
     text = render_report(audit.model_copy(update={"policy": policy}), fmt="markdown")
-    assert "Rules: 1 passed, 1 failed, 1 waived, 1 not enough data." in text
-    assert "| 12 | audit_age_days <= 365 |" in text
+    assert "Rules: 1 blocking rule not met, 1 rule not checked, 1 waived, 1 met." in text
+    assert "| 12 | Days since the last audit: at most 365 |" in text
 
 
 def test_a_rule_opted_out_of_blocking_on_missing_evidence_says_so() -> None:

@@ -161,7 +161,7 @@ def test_the_html_has_the_chart_with_intervals_and_proxies_in_red() -> None:
     assert svg is not None
     assert 'aria-label="What drives the model\'s decisions, with 95% intervals"' in svg.group(0)
     assert "#a4282a" in svg.group(0)  # the proxy's bar
-    assert "Drawn in red as proxies: postcode_area." in section
+    assert "Drawn red and hatched as proxies: postcode_area." in section
     assert (
         "Inputs that stand in for a sensitive attribute (postcode_area) carry 12% of what "
         "drives the decisions (95% interval 11% to 12%)." in section
@@ -189,3 +189,16 @@ def test_a_tool_without_a_model_says_what_is_missing() -> None:
     assert body.direct_use.startswith("The model's inputs are not known")
     assert body.importance_sentence.startswith("No explanation of the model was measured")
     assert body.chart_svg == "" and body.proxies == [] and body.individual == []
+
+
+def test_the_model_card_shows_what_the_model_reads_and_what_drives_it() -> None:
+    from govern.model_cards.card import ModelCard, ModelDetails
+    from govern.model_cards.render import render_model_card
+
+    card = ModelCard(model_details=ModelDetails(name="recruitment-screening"))
+    markdown = render_model_card(card, audit(evidence()), fmt="markdown")
+    section = markdown[markdown.index("## Transparency: what the model reads") :]
+    assert markdown.index("## Quantitative analyses") < markdown.index("## Transparency")
+    assert "| postcode_area | ethnicity | 0.55 (0.53 to 0.56) | Cramér's V |" in section
+    html = render_model_card(card, audit(evidence()), fmt="html")
+    assert 'aria-label="What drives the model\'s decisions, with 95% intervals"' in html

@@ -141,9 +141,10 @@ class OutputFolder:
         staging = Path(tempfile.mkdtemp(prefix=".govern-staging-", dir=self.path))
         try:
             staged = {}
-            for name, content in files.items():
+            for index, (name, content) in enumerate(files.items()):
                 data = content.encode("utf-8") if isinstance(content, str) else content
-                staged[name] = write_bytes_atomic(staging / Path(name).name, data)
+                # Numbered: files of the same name in different subfolders must not collide.
+                staged[name] = write_bytes_atomic(staging / f"{index}-{Path(name).name}", data)
             written = {}
             for name, source in staged.items():
                 target = self._target(name)  # checked again: the folder may have changed

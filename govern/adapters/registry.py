@@ -676,6 +676,65 @@ class Registry:
                     )
                 ) from error
 
+    # -- documents: audit history, descriptions, links --------------------------------------
+
+    def find_runs(self, experiment: str, filter_string: str = "") -> list[RunRecord]:
+        """Runs of an experiment matching an MLflow filter string, oldest first, with their
+        params, metrics and tags (one query; no artifact is downloaded)."""
+        with self._translate():
+            found = self.client.get_experiment_by_name(experiment)
+            if found is None:
+                return []
+            runs = self.client.search_runs(
+                [found.experiment_id],
+                filter_string=filter_string,
+                max_results=10000,
+                order_by=["attributes.start_time ASC"],
+            )
+        return [
+            RunRecord(
+                run_id=run.info.run_id,
+                experiment_id=str(run.info.experiment_id),
+                status=str(run.info.status),
+                started_at=_from_millis(run.info.start_time),
+                params=dict(run.data.params),
+                metrics=dict(run.data.metrics),
+                tags=dict(run.data.tags),
+            )
+            for run in runs
+        ]
+
+    def audit_runs(self, name: str) -> list[RunRecord]:
+        """The finished audit runs of model ``name`` in ``govern-audits``, oldest first."""
+        escaped = name.replace("\\", "\\\\").replace("'", "\\'")
+        return [
+            run
+            for run in self.find_runs(
+                AUDIT_EXPERIMENT,
+                f"tags.`govern.model` = '{escaped}' and tags.`govern.kind` = 'audit'",
+            )
+            if run.status == "FINISHED" and run.tags.get("govern.model") == name
+        ]
+
+    def run_link(self, run_id: str) -> str:
+        """Where MLflow's web UI shows a run: the server's address for an HTTP register, else
+        the UI's own path (``#/experiments/ID/runs/RUN``), which works on any host serving it."""
+        with self._translate():
+            experiment_id = self.client.get_run(run_id).info.experiment_id
+        path = f"#/experiments/{experiment_id}/runs/{run_id}"
+        return f"{self.tracking_uri.rstrip('/')}/{path}" if _is_http(self.tracking_uri) else path
+
+    def set_version_description(self, name: str, version: str, description: str) -> None:
+        """Replace the description of one model version (MLflow's UI shows it on the version
+        page)."""
+        with self._translate(name, str(version)):
+            self.client.update_model_version(name, str(version), description=description)
+
+    def set_model_description(self, name: str, description: str) -> None:
+        """Replace the description of a registered model (shown on the model's page)."""
+        with self._translate(name):
+            self.client.update_registered_model(name, description=description)
+
     # -- models as code ---------------------------------------------------------------------
 
     def load_model(self, name: str, version: str) -> LoadedModel:
@@ -747,6 +806,38 @@ def _signature_names(uri: str) -> list[str] | None:
     if signature is None or signature.inputs is None or not signature.inputs.has_input_names():
         return None
     return [str(name) for name in signature.inputs.input_names()]
+
+
+@dataclass(frozen=True)
+class RunRecord:
+    """One MLflow run as govern reads it back: status, start time, params, metrics, tags."""
+
+    run_id: str
+    experiment_id: str
+    status: str
+    started_at: dt.datetime
+    params: dict[str, str] = field(default_factory=dict)
+    metrics: dict[str, float] = field(default_factory=dict)
+    tags: dict[str, str] = field(default_factory=dict)
+
+
+def active_tracking_uri() -> str:
+    """The tracking URI MLflow is using in this process (inside ``mlflow.models.evaluate``)."""
+    return str(_import_mlflow().get_tracking_uri())
+
+
+def validation_failure(message: str) -> Exception:
+    """MLflow's own "model validation failed" exception, for an evaluator plugin to raise.
+
+    Examples
+    --------
+    >>> type(validation_failure("the policy failed")).__name__  # doctest: +SKIP
+    'ModelValidationFailedException'
+    """
+    _import_mlflow()
+    from mlflow.models.evaluation.validation import ModelValidationFailedException
+
+    return ModelValidationFailedException(message)
 
 
 @dataclass(frozen=True)

@@ -18,6 +18,26 @@ from govern.results import ALL_GROUPS, MetricRow
 DirectUseReason = Literal["is_attribute", "name_matches", "copies_values", "encoded_feature"]
 
 
+# How each method is named in sentences a reader sees (findings, reports), never the key.
+METHOD_WORDS = {
+    "cramers_v": "Cramér's V",
+    "correlation_ratio": "the correlation ratio",
+    "decision_change": "the share of decisions that change when an input is shuffled",
+    "accuracy_drop": "the fall in accuracy when an input is shuffled",
+}
+
+
+def method_words(method: str) -> str:
+    """A method's name in words (the key itself when it has none).
+
+    Examples
+    --------
+    >>> method_words("cramers_v")
+    "Cramér's V"
+    """
+    return METHOD_WORDS.get(method, method)
+
+
 class ProxyScore(BaseModel):
     """How strongly one input feature encodes a sensitive attribute (0 none, 1 fully)."""
 

@@ -11,10 +11,13 @@
    the process facts from the register;
 4. **judge**: the policy's verdicts (:func:`govern.policies.evaluate`);
 5. **record**, all or nothing: an MLflow run in ``govern-audits`` (params, headline metrics,
-   ``audit.json`` and the compliance report), the version's ``govern.audit.*`` tags (with the
-   index and hash of the audit's trail record, which anchor the trail outside its file; run id
-   last, the tag readers key on), the output files, and the trail record (EU AI Act Art. 12).
-   If a step fails after the run started, the run is marked FAILED and the tags are put back as
+   ``audit.json``, the compliance report and the model card, HTML and Markdown), the version's
+   ``govern.audit.*`` tags (with the index and hash of the audit's trail record, which anchor
+   the trail outside its file; run id last, the tag readers key on) and description (the
+   verdict in one line with a link to the run), the registered model's description (its
+   governance and latest audit), the output files, and the trail record (EU AI Act Art. 12).
+   If a step fails after the run started, the run is marked FAILED and the tags and
+   descriptions are put back as
    they were, so nothing is left claiming an audit that was not recorded.
 
 :func:`govern.services.data_audit.audit_data` is the same audit of a decision file with no
@@ -26,6 +29,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import json
 import os
 import re
 from collections.abc import Callable, Sequence
@@ -35,6 +39,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from govern.errors import BadInputError, DataError
+from govern.model_cards.names import AUDIT_FILE, CARD_FILES, REPORT_FILES
 
 if TYPE_CHECKING:
     import numpy as np
@@ -48,15 +53,25 @@ if TYPE_CHECKING:
     from govern.evidence.ranking import RankingEvidence
     from govern.metadata import GovernanceMetadata
     from govern.model_cards.card import ModelCard
+    from govern.model_cards.templating import Format
     from govern.policies import Policy, Waiver
-    from govern.results import AuditResult, ModelRef, PolicyResult
+    from govern.results import AuditHistoryEntry, AuditResult, ModelRef, PolicyResult
     from govern.services.gathering import AuditInputs
     from govern.services.recommendations import RankingColumns
 
-AUDIT_ARTIFACT = "audit.json"
-REPORT_ARTIFACT_MD = "compliance_report.md"
-REPORT_ARTIFACT_HTML = "compliance_report.html"
-OUTPUT_FILES = (AUDIT_ARTIFACT, REPORT_ARTIFACT_MD, REPORT_ARTIFACT_HTML)
+# The same file names from every command and in MLflow (govern.model_cards.names).
+AUDIT_ARTIFACT = AUDIT_FILE
+REPORT_ARTIFACT_MD = REPORT_FILES["markdown"]
+REPORT_ARTIFACT_HTML = REPORT_FILES["html"]
+CARD_ARTIFACT_MD = CARD_FILES["markdown"]
+CARD_ARTIFACT_HTML = CARD_FILES["html"]
+OUTPUT_FILES = (
+    AUDIT_ARTIFACT,
+    REPORT_ARTIFACT_MD,
+    REPORT_ARTIFACT_HTML,
+    CARD_ARTIFACT_MD,
+    CARD_ARTIFACT_HTML,
+)
 # The column the model's decisions are held in while auditing; never shown to a user.
 DECISION_COLUMN = "__govern_decision__"
 
@@ -312,15 +327,32 @@ def headline_metrics(
     return metrics
 
 
-def render_reports(result: AuditResult, card: ModelCard | None) -> dict[str, str]:
-    """``audit.json`` and the compliance report (Markdown and self-contained HTML)."""
-    from govern.model_cards.render import render_report
+def render_reports(
+    result: AuditResult,
+    card: ModelCard | None,
+    *,
+    history: list[AuditHistoryEntry] | None = None,
+    metadata: GovernanceMetadata | None = None,
+) -> dict[str, str]:
+    """``audit.json``, the compliance report and, when there is a card, the model card (each in
+    Markdown and self-contained HTML). The report quotes the SHA-256 of this ``audit.json``,
+    which the trail record of the audit holds."""
+    from govern.model_cards.render import render_model_card, render_report
 
-    return {
-        AUDIT_ARTIFACT: result.model_dump_json(indent=2),
-        REPORT_ARTIFACT_MD: render_report(result, card=card, fmt="markdown"),
-        REPORT_ARTIFACT_HTML: render_report(result, card=card, fmt="html"),
-    }
+    audit_json = result.model_dump_json(indent=2)
+    sha = hashlib.sha256(audit_json.encode("utf-8")).hexdigest()
+    files = {AUDIT_ARTIFACT: audit_json}
+    formats: tuple[Format, ...] = ("markdown", "html")
+    for fmt in formats:
+        files[REPORT_FILES[fmt]] = render_report(
+            result, card=card, fmt=fmt, history=history, audit_sha256=sha
+        )
+    if card is not None:
+        for fmt in formats:
+            files[CARD_FILES[fmt]] = render_model_card(
+                card, result, fmt=fmt, metadata=metadata, history=history
+            )
+    return files
 
 
 # -- step 5: record ----------------------------------------------------------------------------
@@ -339,6 +371,7 @@ class _Registered:
     policy_source: str
     card: ModelCard | None
     sensitive: list[str]
+    meta: GovernanceMetadata | None = None
 
 
 def _log_run(
@@ -348,6 +381,12 @@ def _log_run(
     from govern.evidence.fairness import FairnessEvidence
     from govern.evidence.ranking import RankingEvidence
     from govern.policies import policy_sha256
+    from govern.services.documents import (
+        PARAM_AUDITED_AT,
+        PARAM_PARITY,
+        PARAM_PUBLIC_SIZE,
+        parity_ratios,
+    )
 
     assert result.policy is not None
     run.log_params(
@@ -364,6 +403,10 @@ def _log_run(
             if plan.info.outcome_only or DECISION_COLUMN not in result.data.columns
             else "predicted",
             "govern_version": __version__,
+            # What documents rebuilt later from this run need without the policy file.
+            PARAM_AUDITED_AT: result.created_at.isoformat(),
+            PARAM_PARITY: json.dumps(parity_ratios(result), sort_keys=True),
+            PARAM_PUBLIC_SIZE: plan.policy.disclosure("public").min_size,
         }
     )
     run.log_metrics(
@@ -446,6 +489,7 @@ def _record(
     from govern.adapters.registry import AUDIT_EXPERIMENT
     from govern.disclosure import redact
     from govern.results import ModelRef
+    from govern.services.documents import audit_history, complete_card, entry_of
 
     registry = plan.registry
     with registry.run(
@@ -459,25 +503,63 @@ def _record(
                 update={"model": ModelRef(name=plan.name, version=plan.version, run_id=run.run_id)}
             )
         )
-        files = render_reports(result, plan.card)
+        history = [*audit_history(registry, plan.name), entry_of(result, run.run_id)]
+        card = complete_card(plan.card, plan.info, plan.meta)
+        files = render_reports(result, card, history=history, metadata=plan.meta)
         _log_run(run, plan, result, files)
-        previous = registry.get_version_tags(plan.name, plan.version)
+        previous = registry.get_version(plan.name, plan.version)
+        previous_model = registry.get_model(plan.name).description
         trail_file = trail or registry.settings.trail_path
         tags: dict[str, str] = {}
+        described = False
         try:
-            # The trail stays locked while the tags (which anchor its record) and the files are
-            # written; the record itself is written last, when the block succeeds.
+            # The trail stays locked while the tags (which anchor its record), the descriptions
+            # and the files are written; the record itself is written last, when the block
+            # succeeds.
             with _trail_record(plan, result, files[AUDIT_ARTIFACT], trail_file) as record:
                 tags = _audit_tags(plan, result, run.run_id, record)
                 registry.set_version_tags(plan.name, plan.version, tags)
+                described = True
+                _describe_in_mlflow(registry, plan, result, previous.description)
                 if out is not None:
                     out.write(files)
         except BaseException:
             # Leave nothing claiming an audit that was not recorded in full.
             if tags:
-                registry.restore_version_tags(plan.name, plan.version, previous, list(tags))
+                registry.restore_version_tags(plan.name, plan.version, previous.tags, list(tags))
+            if described:
+                _restore_descriptions(registry, plan, previous.description, previous_model)
             raise
     return result
+
+
+def _describe_in_mlflow(
+    registry: Registry, plan: _Registered, result: AuditResult, previous: str
+) -> None:
+    """What MLflow's UI shows without opening tags: the verdict on the version's page and the
+    governance summary on the model's page."""
+    from govern.services.documents import model_description, version_description
+
+    assert result.model is not None and result.model.run_id is not None
+    link = registry.run_link(result.model.run_id)
+    registry.set_version_description(
+        plan.name, plan.version, version_description(result, link, previous)
+    )
+    described = model_description(plan.meta, result)
+    if described is not None:
+        registry.set_model_description(plan.name, described)
+
+
+def _restore_descriptions(
+    registry: Registry, plan: _Registered, version_text: str, model_text: str
+) -> None:
+    """Best effort, like the tags: the failure being undone is the one the user sees."""
+    import contextlib
+
+    with contextlib.suppress(Exception):
+        registry.set_version_description(plan.name, plan.version, version_text)
+    with contextlib.suppress(Exception):
+        registry.set_model_description(plan.name, model_text)
 
 
 # -- the services ------------------------------------------------------------------------------
@@ -531,7 +613,8 @@ def run_audit(
     today : date, optional
         Day of evaluation (waiver expiry); default: today (UTC).
     out_dir : path, optional
-        Also write ``audit.json`` and the report files there (checked before recording).
+        Also write ``audit.json``, the compliance report and the model card there (checked
+        before recording); the same files are artifacts of the audit run.
     trail : Path, optional
         Trail file (default: the configured one).
     seed : int, default 0
@@ -629,7 +712,7 @@ def run_audit(
             options={"engine": engine_for(engine, data), "progress": progress, **(options or {})},
         )
     plan = _Registered(
-        name, version, registry, info, model_tags, the_policy, policy_source, card, columns
+        name, version, registry, info, model_tags, the_policy, policy_source, card, columns, meta
     )
     evidence = gathered(inputs).with_parts(
         documentation_evidence(card, on_record=True), process_evidence(name, model_tags, now)

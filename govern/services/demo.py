@@ -2,10 +2,10 @@
 
 Generate applicants with a planted disparity, train a screening model, register it in MLflow
 with its governance metadata and model card, have simulated recruiters review its shortlist,
-audit it (and their review) against a policy, write the audit, the model card and the
-compliance report, and run the deployment gate as a CI job would. Then audit a second
-registered system, a learning-pathway recommender, on its recommendation log (who is offered
-the leadership track) and write its compliance report beside the first.
+audit it (and their review) against a policy, write the audit, the model card, the compliance
+report and the public algorithm register page, and run the deployment gate as a CI job would.
+Then audit a second registered system, a learning-pathway recommender, on its recommendation
+log (who is offered the leadership track) and write its compliance report beside the first.
 """
 
 from __future__ import annotations
@@ -44,12 +44,9 @@ DEMO_OVERRIDE_BIAS = 0.15
 # The learning-pathway recommender: audited on its log of each employee's top 5 courses.
 DEMO_RECOMMENDER = "learning-pathways-recommender"
 DEMO_RECOMMENDER_POLICY = "recommendation-fairness"
-# Where the recommender's audit.json and compliance report go in the demo's folder.
-DEMO_RECOMMENDER_FILES = {
-    "audit.json": "recommendations_audit.json",
-    "compliance_report.html": "recommendations_report.html",
-    "compliance_report.md": "recommendations_report.md",
-}
+# The recommender's audit.json and compliance report go in a folder of this name in the demo's
+# folder, under the names every command uses (govern.model_cards.names).
+DEMO_RECOMMENDER_FOLDER = DEMO_RECOMMENDER
 
 
 @dataclass
@@ -131,22 +128,25 @@ def audit_recommender(
     disparity: float,
     tracking_uri: str,
 ) -> tuple[AuditResult, dict[str, Path]]:
-    """Register the learning-pathway recommender, audit its log of top-5 courses, write files.
+    """Register the learning-pathway recommender, audit its log of top-5 courses, and write its
+    ``audit.json``, compliance report and model card in ``out_dir/learning-pathways-recommender/``
+    (the bytes the audit logs to MLflow).
 
     Its log plants the leadership gap of ``govern.datasets.learning_pathways`` (docs/datasets.md);
     the audit resamples employees, never rows, and judges the share of each sex offered the
     leadership track in its top 5 against the best-served group's.
     """
-    from govern.adapters.files import safe_output_path, write_text_atomic
+    from govern.adapters.files import safe_output_path
     from govern.adapters.registry import register_model
     from govern.datasets import learning_pathways
-    from govern.services.audit import render_reports, run_audit
+    from govern.services.audit import OUTPUT_FILES, run_audit
     from govern.services.recommendations import RankingColumns
 
     log = learning_pathways(employees, seed=seed, disparity=disparity)
     version = register_model(
         DEMO_RECOMMENDER, metadata=recommender_metadata(), tracking_uri=tracking_uri
     )
+    folder = safe_output_path(out_dir, DEMO_RECOMMENDER_FOLDER)
     audit = run_audit(
         DEMO_RECOMMENDER,
         version=version,
@@ -154,6 +154,7 @@ def audit_recommender(
         policy=DEMO_RECOMMENDER_POLICY,
         tracking_uri=tracking_uri,
         seed=seed,
+        out_dir=folder,
         ranking=RankingColumns(
             user="employee_id",
             rank="rank",
@@ -163,11 +164,10 @@ def audit_recommender(
             outcome="enrolled",
         ),
     )
-    files = {}
-    for artifact, text in render_reports(audit, None).items():
-        name = DEMO_RECOMMENDER_FILES[artifact]
-        files[name] = write_text_atomic(safe_output_path(out_dir, name), text)
-    return audit, files
+    # The card too: the register's facts make one for a tool registered without a card file.
+    return audit, {
+        f"{DEMO_RECOMMENDER_FOLDER}/{name}": safe_output_path(folder, name) for name in OUTPUT_FILES
+    }
 
 
 def demo_data(*, rows: int, seed: int, disparity: float) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -257,7 +257,9 @@ def run_demo(
     Parameters
     ----------
     out_dir : path
-        Folder for ``audit.json``, ``model_card.html`` and ``report.html`` (and Markdown copies).
+        Folder for ``audit.json``, ``compliance_report.html``, ``model_card.html`` (and their
+        Markdown copies), ``algorithm_register.html`` (with the public documents it links in
+        ``models/``) and the gate's ``gate.xml`` and ``gate.md``.
     rows, seed, disparity
         Size, seed and planted disparity of the synthetic recruitment data.
     policy : str
@@ -277,12 +279,12 @@ def run_demo(
 
     import yaml
 
-    from govern.adapters.files import safe_output_path, write_text_atomic
+    from govern.adapters.files import safe_output_path
     from govern.adapters.junit import write_junit, write_summary
     from govern.adapters.registry import Registry, log_sklearn_model, register_model
-    from govern.evidence.fairness import FairnessEvidence
-    from govern.model_cards.render import write_outputs
-    from govern.services.audit import AUDIT_ARTIFACT, run_audit
+    from govern.model_cards.names import REGISTER_FILES
+    from govern.services.audit import OUTPUT_FILES, run_audit
+    from govern.services.documents import register_page_files
     from govern.services.gate import evaluate_gate
 
     say = progress or (lambda _line: None)
@@ -326,17 +328,10 @@ def run_demo(
         sensitive=list(DEMO_SENSITIVE),
         tracking_uri=uri,
         seed=seed,
+        out_dir=out_dir,  # audit.json, the report and the card: the bytes logged to MLflow
         options={"oversight": demo_oversight_roles()},
     )
-    card = demo_model_card(version)
-    fairness = audit.evidence.get(FairnessEvidence)
-    if fairness is not None:
-        card = card.with_fairness(fairness, disclosure=audit.disclosure)
-    files = write_outputs(out_dir, audit=audit, card=card)
-    # The same bytes run_audit logged to MLflow (and hashed into the trail).
-    files[AUDIT_ARTIFACT] = write_text_atomic(
-        safe_output_path(out_dir, AUDIT_ARTIFACT), audit.model_dump_json(indent=2)
-    )
+    files = {name: safe_output_path(out_dir, name) for name in OUTPUT_FILES}
 
     say("Running the deployment gate, as a CI job would")
     gate = evaluate_gate(DEMO_MODEL_NAME, version=version, policy=policy, tracking_uri=uri)
@@ -354,6 +349,12 @@ def run_demo(
         out_dir, employees=employees, seed=seed, disparity=disparity, tracking_uri=uri
     )
     files.update(written)
+
+    say("Writing the public algorithm register page")
+    register = register_page_files(
+        safe_output_path(out_dir, REGISTER_FILES["html"]), tracking_uri=uri
+    )
+    files.update({Path(name).as_posix(): path for name, path in register.items()})
     return DemoSummary(
         model_name=DEMO_MODEL_NAME,
         version=version,

@@ -51,7 +51,8 @@ def register_report_section(model: type[P], builder: Callable[[P, SectionInputs]
     _BUILDERS[kind_of(model)] = builder
 
 
-def _load_builtins() -> None:
+def load_builtin_sections() -> None:
+    """Import the built-in section modules (each registers its builder and its glossary terms)."""
     global _builtins_loaded
     if not _builtins_loaded:
         _builtins_loaded = True
@@ -67,7 +68,7 @@ def report_sections(
     rules: list[RuleResult] | None = None,
 ) -> list[SectionContext]:
     """The sections of every evidence kind gathered that has a registered builder."""
-    _load_builtins()
+    load_builtin_sections()
     inputs = SectionInputs(
         fmt=fmt,
         evidence=evidence,
@@ -88,6 +89,7 @@ def report_sections(
 __all__ = [
     "SectionContext",
     "SectionInputs",
+    "load_builtin_sections",
     "register_report_section",
     "report_sections",
 ]

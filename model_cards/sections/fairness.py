@@ -6,6 +6,7 @@ the card's measured analyses).
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
 from govern.evidence.fairness import FairnessEvidence, GroupSummary
@@ -28,6 +29,7 @@ from govern.model_cards.disclosure import (
 from govern.model_cards.format import (
     TEST_LABELS,
     anchor,
+    count_of,
     format_interval,
     format_number,
     metric_label,
@@ -46,6 +48,7 @@ PREFERRED_METRICS = (
     "mean_score",
     "true_positive_rate",
     "false_positive_rate",
+    "accuracy_score",
 )
 # Per-group metrics already shown in the People and Share columns.
 SHOWN_AS_PEOPLE = ("count", "share")
@@ -201,11 +204,11 @@ def _unknown_sentence(attribute: str, unknown: int, shown_as_group: bool) -> str
         return ""
     if shown_as_group:
         return (
-            f"{unknown:,} record(s) had no recorded {attribute}; they are shown as the group "
-            f"“{UNKNOWN_GROUP}” and are not compared with the reference group."
+            f"{count_of(unknown, 'record')} had no recorded {attribute}; they are shown as the "
+            f"group “{UNKNOWN_GROUP}” and are not compared with the reference group."
         )
     return (
-        f"{unknown:,} record(s) had no recorded {attribute}; they are counted here but not "
+        f"{count_of(unknown, 'record')} had no recorded {attribute}; they are counted here but not "
         "included in the rates."
     )
 
@@ -291,22 +294,86 @@ def _chart(
     else:
         alt += "."
     alt += " Suppressed groups are not drawn." if hidden else ""
-    svg = fairness_chart_svg(
-        rows.name,
-        selection_rates=rates,
-        impact_ratios=impact,
+    svg = _drawn(rows.name, tuple(rates), tuple(impact), title, level, threshold)
+    return ChartContext(attribute=rows.name, svg=svg, alt=alt)
+
+
+@functools.lru_cache(maxsize=64)
+def _drawn(
+    attribute: str,
+    rates: tuple[ChartPoint, ...],
+    impact: tuple[ChartPoint, ...],
+    title: str,
+    level: str,
+    threshold: float | None,
+) -> str:
+    # The report and the card of one audit draw the same charts: draw each once.
+    return fairness_chart_svg(
+        attribute,
+        selection_rates=list(rates),
+        impact_ratios=list(impact),
         title=title,
         level=level,
         threshold=threshold,
     )
-    return ChartContext(attribute=rows.name, svg=svg, alt=alt)
+
+
+# Charts beyond selection rates: error-rate parity (when true outcomes were given) and scores
+# (when a score was audited): (metric, panel title, axis label, upper limit of the axis).
+PANEL_CHARTS = (
+    (
+        "Error rates by {attribute}",
+        "Bar charts of the true positive rate (qualified people selected) and the false "
+        "positive rate (unqualified people selected) of each {attribute} group, with error bars "
+        "for the {level} intervals. Equal bars mean errors fall alike on every group.",
+        (
+            ("true_positive_rate", "True positive rate", 1.0),
+            ("false_positive_rate", "False positive rate", 1.0),
+        ),
+    ),
+    (
+        "Scores by {attribute}",
+        "Bar charts of the mean score and of the scoring rate (the share scoring above the "
+        "median of everyone audited) of each {attribute} group, with error bars for the {level} "
+        "intervals.",
+        (("mean_score", "Mean score", None), ("scoring_rate", "Scoring rate", 1.0)),
+    ),
+)
+
+
+def _panel_charts(rows: _Attribute, hidden: Suppression, level: str) -> list[ChartContext]:
+    from govern.model_cards.panel_charts import Panel, panels_svg
+
+    charts = []
+    for heading, alt, metrics in PANEL_CHARTS:
+        panels = tuple(
+            Panel(
+                f"{label} by {rows.name}",
+                f"{label} (bars: {level} interval)",
+                tuple(_points(rows.per_group, metric, hidden)),
+                upper,
+            )
+            for metric, label, upper in metrics
+        )
+        if not any(p.points for p in panels):
+            continue
+        title = heading.format(attribute=rows.name)
+        text = alt.format(attribute=rows.name, level=level)
+        text += " Suppressed groups are not drawn." if hidden else ""
+        charts.append(
+            ChartContext(attribute=rows.name, svg=panels_svg(panels, title=title), alt=text)
+        )
+    return charts
 
 
 def _attributes(evidence: FairnessEvidence) -> list[str]:
     seen: list[str] = []
-    for row in evidence.rows():
-        if row.attribute not in seen:
-            seen.append(row.attribute)
+    # An attribute whose every group is withheld has no rows left, but its groups are still
+    # listed (as suppressed), so that a published document never drops a table silently.
+    for attribute in [*(row.attribute for row in evidence.rows()),
+                      *(g.attribute for g in evidence.groups if g.withheld)]:  # fmt: skip
+        if attribute not in seen:
+            seen.append(attribute)
     return [a for a in evidence.attributes if a in seen] + [
         a for a in seen if a not in evidence.attributes
     ]
@@ -337,6 +404,8 @@ def fairness_body(
         )
         if chart is not None:
             charts.append(chart)
+        if with_charts:
+            charts.extend(_panel_charts(rows, hidden, level))
     return FairnessSectionContext(
         tables=tables,
         charts=charts,

@@ -24,7 +24,14 @@ from govern.model_cards.disclosure import (
     required_note,
     suppression_note,
 )
-from govern.model_cards.format import anchor, format_interval, format_number, percent_label
+from govern.model_cards.format import (
+    anchor,
+    count_of,
+    format_interval,
+    format_number,
+    percent_label,
+)
+from govern.model_cards.glossary import Term, register_term
 from govern.model_cards.sections import SectionInputs, register_report_section
 from govern.results import ALL_GROUPS, UNKNOWN_GROUP, DisclosureRule, RuleResult
 
@@ -253,9 +260,9 @@ def _notes(evidence: RankingEvidence, any_hidden: bool, rule: DisclosureRule) ->
         )
     for attribute, count in evidence.unknown_counts.items():
         if count:
-            unit = "item(s)" if attribute == evidence.item_attribute else "user(s)"
+            unit = "item" if attribute == evidence.item_attribute else "user"
             notes.append(
-                f"{count:,} {unit} had no recorded {attribute}; they are shown as the group "
+                f"{count_of(count, unit)} had no recorded {attribute}; they are shown as the group "
                 f"“{UNKNOWN_GROUP}” and are not compared."
             )
     if any_hidden:
@@ -369,3 +376,46 @@ def ranking_section(evidence: RankingEvidence, inputs: SectionInputs) -> Section
 
 
 register_report_section(RankingEvidence, ranking_section)
+
+# The terms of this section a board member may not know, for the glossary of every document
+# that uses them (definitions after Järvelin & Kekäläinen 2002, Singh & Joachims 2018 and
+# Geyik et al. 2019).
+for _term in (
+    Term(
+        "Best-served group",
+        "The group with the highest rate, with which every other group is compared.",
+        ("best-served",),
+    ),
+    Term(
+        "Hit rate",
+        "The share of a group's users with at least one item they went on to take up (for "
+        "example, enrolled on) among the first items recommended to them.",
+        ("hit rate",),
+    ),
+    Term(
+        "Precision and recall at k",
+        "Of the first k items recommended to a user, the share they went on to take up "
+        "(precision); of all the items they took up, the share that were among those k (recall). "
+        "Both are averaged over each group's users.",
+        ("precision@", "recall@"),
+    ),
+    Term(
+        "NDCG",
+        "Normalised discounted cumulative gain: how near the top of a user's list the items "
+        "they took up appear, from 0 to 1 (all of them first).",
+        ("ndcg",),
+    ),
+    Term(
+        "Exposure",
+        "The attention an item gets from its place in a list: the first place counts most, "
+        "later places less and less (weight 1 / log2(1 + rank)).",
+        ("exposure",),
+    ),
+    Term(
+        "NDKL",
+        "Normalised discounted Kullback-Leibler divergence: how far the mix of groups at the "
+        "top of the lists is from the mix of the whole pool; 0 when the top mirrors the pool.",
+        ("ndkl",),
+    ),
+):
+    register_term(_term)

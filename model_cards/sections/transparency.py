@@ -19,6 +19,7 @@ from govern.evidence.transparency import (
 )
 from govern.model_cards.charts import ChartPoint, importance_chart_svg
 from govern.model_cards.context import SectionContext
+from govern.model_cards.glossary import Term, register_term
 from govern.model_cards.sections import SectionInputs, register_report_section
 
 # Strength of a single-input proxy in words (Cramér's V or η, 0 to 1).
@@ -43,6 +44,7 @@ SHOWN_AT_LEAST = 3
 CHART_INPUTS = 15
 PROFILE_INPUTS = 5
 METHODS = {"cramers_v": "Cramér's V", "correlation_ratio": "correlation ratio η"}
+NO_PROXY_DRAWN = "No input is a proxy."
 
 INTRO = (
     "Which personal characteristics the model reads, which of its inputs stand in for them "
@@ -307,7 +309,7 @@ def _chart(part: TransparencyEvidence, flagged: set[str], level: str) -> tuple[s
         f"Bar chart of the share of decisions that change when each input is shuffled, with "
         f"error bars for the {level} intervals. Largest: {items[0].feature} at "
         f"{items[0].importance:.0%}. "
-        + (f"Drawn in red as proxies: {', '.join(red)}." if red else "No input is a proxy.")
+        + (f"Drawn red and hatched as proxies: {', '.join(red)}." if red else NO_PROXY_DRAWN)
     )
     return importance_chart_svg(points, flagged=flagged, title=title), alt
 
@@ -357,3 +359,28 @@ def transparency_section(
 
 
 register_report_section(TransparencyEvidence, transparency_section)
+
+# The terms of this section a board member may not know, for the glossary of every document
+# that uses them.
+for _term in (
+    Term(
+        "ROC AUC",
+        "How well a prediction tells one group from the others: 0.5 is no better than guessing, "
+        "1 is as good as asking each person.",
+        ("roc auc",),
+    ),
+    Term(
+        "Consistency",
+        "The share of people who get the same decision as the people most like them on the "
+        "inputs that are not sensitive (Zemel et al. 2013): 1 when alike people are always "
+        "treated alike.",
+        ("consistency",),
+    ),
+    Term(
+        "Theil index",
+        "A measure of how unequally the benefit of the decisions is spread between people "
+        "(Speicher et al. 2018): 0 when every person's benefit matches their merit.",
+        ("theil",),
+    ),
+):
+    register_term(_term)

@@ -124,8 +124,12 @@ def evaluate_documentation(
     if not missing and not weak:
         return Finding(
             verdict="pass",
-            sentence=f"All {say.count_words(wanted, 'required model-card field')} are present "
-            "and substantive.",
+            sentence=(
+                "The one required model-card field is present and substantive."
+                if wanted == 1
+                else f"All {say.count_words(wanted, 'required model-card field')} are present "
+                "and substantive."
+            ),
             value=float(good),
             **common,
         )

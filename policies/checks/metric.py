@@ -501,6 +501,18 @@ def _holds(speak: _Say, judged: list[tuple[MetricRow, float]]) -> Finding:
     )
 
 
+def _also_significant(worst: MetricRow, others: list[MetricRow]) -> str:
+    """The other groups whose breach is significant too, named (a reader must not have to
+    guess who "other cases" are): ``; also significant for 'asian'``."""
+    if not others:
+        return ""
+    names = [
+        f"'{r.group}'" if r.attribute == worst.attribute else f"'{r.group}' of {r.attribute}"
+        for r in others
+    ]
+    return f"; also significantly short for {say.listing(names)}"
+
+
 def _significant_breach(speak: _Say, violating: list[MetricRow]) -> Finding:
     """29 CFR 1607.4(D): a breach counts when significant and not a flip-flop (UGESP Q&A 21)."""
     fairness, alpha = speak.fairness, speak.context.settings.alpha
@@ -520,8 +532,7 @@ def _significant_breach(speak: _Say, violating: list[MetricRow]) -> Finding:
     if confirmed:
         worst = confirmed[0]
         test = fairness.test_for(worst.attribute, worst.group)
-        more = len(confirmed) - 1
-        tail = f"; {say.count_words(more, 'other significant case')} also" if more else ""
+        tail = _also_significant(worst, confirmed[1:])
         return speak.finding(
             "fail",
             worst,

@@ -192,8 +192,8 @@ def _rate_gap(
 def _test_words(test: HomogeneityTest) -> str:
     method = "chi-square test" if test.method == "chi_square" else "exact test"
     return (
-        f"{method} of all {len(test.groups)} groups, Holm-adjusted "
-        f"{say.p_text(test.p_value_adjusted)}"
+        f"{method} of all {len(test.groups)} groups; {say.p_text(test.p_value_adjusted)}, "
+        "corrected for testing several attributes by Holm's method"
     )
 
 

@@ -9,7 +9,7 @@ from typing import Literal
 
 from pydantic import Field, model_validator
 
-from govern.evidence.transparency import TransparencyEvidence
+from govern.evidence.transparency import TransparencyEvidence, method_words
 from govern.policies import sentences as say
 from govern.policies.checks import CheckKind, CheckModel, Finding, RuleContext, register_check_kind
 
@@ -96,12 +96,14 @@ def _max_proxy_strength(info: TransparencyEvidence, limit: float) -> Finding:
         return Finding(
             verdict="fail",
             sentence=f"Input '{top.feature}' acts as a proxy for {top.attribute} (strength "
-            f"{top.strength:.2f} by {top.method}), above the {limit:g} limit{also}.",
+            f"{top.strength:.2f} by {method_words(top.method)}, where 0 is no link and 1 gives "
+            f"it away), above the {limit:g} limit{also}.",
             value=top.strength,
             attribute=top.attribute,
             group=top.feature,
             details=[
-                f"'{p.feature}' encodes {p.attribute} with strength {p.strength:.2f} ({p.method})"
+                f"'{p.feature}' encodes {p.attribute} with strength {p.strength:.2f} "
+                f"({method_words(p.method)})"
                 for p in over
             ],
             **common,
@@ -138,8 +140,8 @@ def _global_explanation(info: TransparencyEvidence) -> Finding:
         how = ""
     return Finding(
         verdict="pass",
-        sentence=f"A global explanation exists ({first.method}); the most influential inputs "
-        f"are {say.listing(names)}{how}.",
+        sentence=f"A global explanation exists (by {method_words(first.method)}); the most "
+        f"influential inputs are {say.listing(names)}{how}.",
     )
 
 
