@@ -7,8 +7,6 @@ with its verdict, and for an inconclusive audit what would settle each open rule
 
 from __future__ import annotations
 
-from collections import Counter
-
 import click
 
 from govern.errors import EXIT_OK, EXIT_POLICY_FAILED
@@ -47,14 +45,16 @@ def print_audit(result: AuditResult, output_format: str) -> None:
     policy = result.policy
     if policy is None:
         return
-    counts = Counter(rule.verdict for rule in policy.rules)
+    from govern.model_cards.format import rule_counts
+
+    counts = rule_counts([(rule.verdict, rule.severity) for rule in policy.rules])
     click.echo(
         SUMMARY.format(
             subject=subject(result),
             status=result.status.upper(),
             policy=policy.policy_name,
             policy_version=policy.policy_version,
-            counts=", ".join(f"{n} {verdict}" for verdict, n in sorted(counts.items())),
+            counts=", ".join(counts),
         )
     )
     for rule in policy.rules:

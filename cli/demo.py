@@ -21,14 +21,12 @@ FILES_HEADER = "Files written:"
 
 
 def _rule_counts(summary: DemoSummary) -> str:
-    from collections import Counter
+    from govern.model_cards.format import rule_counts
 
     policy = summary.audit.policy
     if policy is None:
         return "no policy"
-    counts: Counter[str] = Counter(rule.verdict for rule in policy.rules)
-    order = ("pass", "fail", "waived", "insufficient_data", "not_applicable")
-    return ", ".join(f"{counts[v]} {v.replace('_', ' ')}" for v in order if counts[v])
+    return ", ".join(rule_counts([(rule.verdict, rule.severity) for rule in policy.rules]))
 
 
 def _print_summary(summary: DemoSummary) -> None:

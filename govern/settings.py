@@ -217,7 +217,8 @@ def load_settings(cwd: Path | None = None, *, create_home: bool = True) -> Gover
 
     Examples
     --------
-    >>> settings = load_settings(Path("/tmp/hr-team"))  # doctest: +SKIP
+    >>> import tempfile
+    >>> settings = load_settings(Path(tempfile.mkdtemp()), create_home=False)
     >>> settings.source
     'embedded_default'
     """

@@ -89,6 +89,22 @@ def count_of(count: int, noun: str, plural: str | None = None) -> str:
     return f"{count:,} {noun if count == 1 else plural or noun + 's'}"
 
 
+def rule_counts(verdicts_and_severities: list[tuple[str, str]]) -> list[str]:
+    """How many rules had each outcome, in the order the report groups them.
+
+    Examples
+    --------
+    >>> rule_counts([("fail", "blocking"), ("fail", "warning"), ("pass", "info")])
+    ['1 blocking rule not met', '1 warning', '1 met']
+    """
+    badges = [rule_badge(verdict, severity) for verdict, severity in verdicts_and_severities]
+    return [
+        count_of(badges.count(badge), *COUNT_LABELS[badge])
+        for badge in COUNT_LABELS
+        if badge in badges
+    ]
+
+
 def metric_label(name: str) -> str:
     """A human-readable metric name ('true_positive_rate' -> 'True positive rate')."""
     return METRIC_LABELS.get(name, name.replace("_", " ").capitalize())

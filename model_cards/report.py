@@ -22,7 +22,6 @@ from govern.model_cards.context import (
     RuleRowContext,
 )
 from govern.model_cards.format import (
-    COUNT_LABELS,
     RULE_LABELS,
     count_of,
     format_interval,
@@ -32,6 +31,7 @@ from govern.model_cards.format import (
     percent_label,
     requirement_words,
     rule_badge,
+    rule_counts,
     stamp,
 )
 from govern.model_cards.glossary import render_with_glossary
@@ -315,12 +315,7 @@ def report_context(
     audit = redact(audit)  # whatever the caller passes, only publishable figures are shown
     heading, sentence = verdict_words(audit)
     rules = audit.policy.rules if audit.policy is not None else []
-    badges = [rule_badge(r.verdict, r.severity) for r in rules]
-    counts = [
-        count_of(badges.count(badge), *COUNT_LABELS[badge])
-        for badge in COUNT_LABELS
-        if badge in badges
-    ]
+    counts = rule_counts([(r.verdict, r.severity) for r in rules])
     if card is not None:
         name = card.model_details.name
     elif audit.model is not None:

@@ -173,7 +173,7 @@ def test_biased_model_audit_fails_and_gate_stays_closed(
     run_id = Registry(place.uri).get_version_tags(name, version)["govern.audit.run_id"]
     lines = out.splitlines()
     assert lines[0] == GATE_CLOSED.format(name=name, version=version)
-    assert lines[1] == "  - " + MSG_AUDIT_FAILED.format(run_id=run_id, rules="four-fifths")
+    assert lines[1] == "  - " + MSG_AUDIT_FAILED.format(run_id=run_id, rules="rule four-fifths")
     assert lines[2] == "  - " + MSG_APPROVAL_MISSING.format(
         role="ethics_officer", tier="high", name=name, version=version
     )

@@ -229,7 +229,7 @@ def test_an_inconclusive_audit_keeps_the_gate_closed(
     (reason,) = result.reasons
     assert reason.startswith(
         MSG_AUDIT_INCONCLUSIVE.format(
-            run_id=result.audit_run_id, rules="four-fifths", advice=""
+            run_id=result.audit_run_id, rules="rule four-fifths", advice=""
         ).strip()
     )
 
@@ -251,7 +251,7 @@ def test_biased_audit_without_sign_off_closes_with_every_reason(
     )
     assert not result.open
     assert result.reasons == [
-        MSG_AUDIT_FAILED.format(run_id=result.audit_run_id, rules="four-fifths"),
+        MSG_AUDIT_FAILED.format(run_id=result.audit_run_id, rules="rule four-fifths"),
         MSG_APPROVAL_MISSING.format(role="ethics_officer", tier="high", name=name, version=version),
     ]
     assert result.approvals_missing == ["ethics_officer"]

@@ -81,7 +81,7 @@ MSG_AUDIT_PRESENT = "latest audit: run {run_id} at {at}."
 MSG_AUDIT_UNREADABLE = (
     "the latest audit (run {run_id}) cannot be read: {problem} Run the audit again."
 )
-MSG_AUDIT_FAILED = "the latest audit (run {run_id}) failed: blocking rule(s) {rules} did not hold."
+MSG_AUDIT_FAILED = "the latest audit (run {run_id}) failed: blocking {rules} did not hold."
 MSG_AUDIT_STATUS = (
     "the latest audit (run {run_id}) has status {status!r}, not 'pass'; run the audit again."
 )
@@ -107,7 +107,7 @@ MSG_NO_POLICY = (
     "organisation's policy in govern.yaml (policy: public-sector-baseline)."
 )
 MSG_AUDIT_INCONCLUSIVE = (
-    "the latest audit (run {run_id}) was inconclusive: blocking rule(s) {rules} could not be "
+    "the latest audit (run {run_id}) was inconclusive: blocking {rules} could not be "
     "checked for lack of evidence or sample size. {advice}"
 )
 MSG_APPROVAL_STALE = (
@@ -183,6 +183,18 @@ class GateResult(BaseModel):
     evaluated_at: dt.datetime
     trail_index: int | None = None
     trail_hash: str | None = None
+
+
+def named_rules(rule_ids: list[str]) -> str:
+    """``rule a`` or ``rules a, b``: the rules a gate message names.
+
+    Examples
+    --------
+    >>> named_rules(["four-fifths"]), named_rules(["a", "b"])
+    ('rule four-fifths', 'rules a, b')
+    """
+    noun = "rule" if len(rule_ids) == 1 else "rules"
+    return f"{noun} {', '.join(rule_ids)}"
 
 
 def _parse_time(value: str) -> dt.datetime:
@@ -295,12 +307,12 @@ def _audit_passed(facts: _Facts, live: dict[str, list[str]]) -> None:
     failing = [r for r in audit.policy.blocking_failures if r.rule_id not in live]
     unknown = [r for r in audit.policy.blocking_unknowns if r.rule_id not in live]
     if failing:
-        rules = ", ".join(rule.rule_id for rule in failing)
+        rules = named_rules([rule.rule_id for rule in failing])
         facts.check(
             COND_AUDIT_PASSED, title, "fail", MSG_AUDIT_FAILED.format(run_id=run_id, rules=rules)
         )
     elif unknown:
-        rules = ", ".join(rule.rule_id for rule in unknown)
+        rules = named_rules([rule.rule_id for rule in unknown])
         advice = " ".join(rule.to_conclude for rule in unknown if rule.to_conclude)
         message = MSG_AUDIT_INCONCLUSIVE.format(run_id=run_id, rules=rules, advice=advice)
         facts.check(COND_AUDIT_PASSED, title, "fail", message.strip())
