@@ -5,11 +5,13 @@ from __future__ import annotations
 
 import click
 
-from govern.cli.options import bootstrap_option_with, engine_option, format_option, seed_option
-
-
-def _split(value: str) -> list[str]:
-    return [part.strip() for part in value.split(",") if part.strip()]
+from govern.cli.options import (
+    bootstrap_option_with,
+    engine_option,
+    format_option,
+    seed_option,
+    split_list,
+)
 
 
 @click.command()
@@ -128,7 +130,7 @@ def fairness(
         y_true=y_true,
         score=score,
         sample_weight=sample_weight,
-        sensitive=_split(sensitive),
+        sensitive=split_list(sensitive),
         positive_label=positive_label,
         intersections=intersect,
         policy=policy,

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 import click
 
-from govern.cli.options import bootstrap_option, format_option, seed_option
+from govern.cli.options import bootstrap_option, format_option, seed_option, split_list
 from govern.errors import EXIT_OK
 
 if TYPE_CHECKING:
@@ -95,10 +95,6 @@ def render_oversight(result: AuditResult) -> str:
     if evidence.signals:
         lines += ["", SIGNALS_HEADER, *(f"  - {s.sentence}" for s in evidence.signals)]
     return "\n".join(lines)
-
-
-def _split(value: str) -> list[str]:
-    return [part.strip() for part in value.split(",") if part.strip()]
 
 
 @click.command()
@@ -189,7 +185,7 @@ def oversight(
         data_path,
         recommendation=recommendation,
         decision=decision,
-        sensitive=_split(sensitive),
+        sensitive=split_list(sensitive),
         appeal=appeal,
         appeal_upheld=appeal_upheld,
         reviewer=reviewer,

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
-from govern.cli.options import bootstrap_option_with, engine_choice, format_option
+from govern.cli.options import bootstrap_option_with, engine_choice, format_option, split_list
 from govern.errors import EXIT_OK
 
 if TYPE_CHECKING:
@@ -99,10 +99,6 @@ def ranking_columns(
         outcome=outcome,
         positive_label=positive_label,
     )
-
-
-def _split(value: str | None) -> list[str]:
-    return [part.strip() for part in (value or "").split(",") if part.strip()]
 
 
 @click.command()
@@ -232,7 +228,7 @@ def recommendations(
     result = audit_log(
         data_path,
         columns=columns,
-        sensitive=_split(sensitive),
+        sensitive=split_list(sensitive),
         policy=policy,
         intersections=intersect,
         measurement=Measurement(n_boot=n_boot, min_group_size=min_group_size),

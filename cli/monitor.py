@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 import click
 
-from govern.cli.options import format_option, seed_option, trail_option
+from govern.cli.options import format_option, seed_option, split_list, trail_option
 from govern.errors import EXIT_OK, EXIT_POLICY_FAILED
 
 if TYPE_CHECKING:
@@ -81,10 +81,6 @@ def render_monitor(result: MonitorResult) -> str:
         )
     )
     return "\n".join(lines)
-
-
-def _split(value: str) -> list[str]:
-    return [part.strip() for part in value.split(",") if part.strip()]
 
 
 @click.command()
@@ -195,7 +191,7 @@ def monitor(
         every=every,
         policy=policy,
         y_pred=y_pred,
-        sensitive=_split(sensitive),
+        sensitive=split_list(sensitive),
         recommendation=recommendation,
         appeal=appeal,
         appeal_upheld=appeal_upheld,

@@ -26,6 +26,17 @@ format_option = click.option(
 )
 
 
+def split_list(value: str | None) -> list[str]:
+    """A comma-separated option (``--sensitive sex, ethnicity``) as its non-empty parts.
+
+    Examples
+    --------
+    >>> split_list("sex, ethnicity,"), split_list(None)
+    (['sex', 'ethnicity'], [])
+    """
+    return [part.strip() for part in (value or "").split(",") if part.strip()]
+
+
 def _engine_help(step: str) -> str:
     from govern.audits.sources.choose import AUTO_RULE
 

@@ -56,10 +56,16 @@ def _suppressed(summary: GroupSummary, width: int) -> tuple[str, ...] | None:
     return (summary.group, "suppressed", *("-" for _ in range(width - 3)), "too few to publish")
 
 
-def _category_lines(
-    evidence: RankingEvidence, category: str, attribute: str, threshold: float | None
-) -> list[str]:
-    reference = evidence.reference("top_k_category_rate", attribute, category)
+def _user_rows(
+    evidence: RankingEvidence,
+    attribute: str,
+    where: dict[str, Any],
+    metrics: tuple[str, str, str],
+    reference: str | None,
+    threshold: float | None,
+) -> list[tuple[str, ...]]:
+    """One row per group of users: its size, a rate, the rate's ratio, a third figure, flags."""
+    rate, ratio_metric, third = metrics
     rows = []
     for summary in evidence.groups:
         if summary.attribute != attribute:
@@ -67,18 +73,27 @@ def _category_lines(
         if (hidden := _suppressed(summary, 6)) is not None:
             rows.append(hidden)
             continue
-        where = {"category": category, "attribute": attribute, "group": summary.group}
-        ratio = _value(evidence, "top_k_category_rate_ratio", **where)
+        at = {**where, "attribute": attribute, "group": summary.group}
+        ratio = _value(evidence, ratio_metric, **at)
         rows.append(
             (
                 summary.group,
                 str(summary.n),
-                _value(evidence, "top_k_category_rate", **where),
+                _value(evidence, rate, **at),
                 ratio,
-                _value(evidence, "mean_best_rank", **where),
+                _value(evidence, third, **at),
                 _flags(summary, reference, ratio, threshold),
             )
         )
+    return rows
+
+
+def _category_lines(
+    evidence: RankingEvidence, category: str, attribute: str, threshold: float | None
+) -> list[str]:
+    reference = evidence.reference("top_k_category_rate", attribute, category)
+    metrics = ("top_k_category_rate", "top_k_category_rate_ratio", "mean_best_rank")
+    rows = _user_rows(evidence, attribute, {"category": category}, metrics, reference, threshold)
     header = (
         "group",
         "users",
@@ -94,25 +109,8 @@ def _outcome_lines(evidence: RankingEvidence, attribute: str, threshold: float |
     if not evidence.find("hit_rate", attribute=attribute):
         return []
     reference = evidence.reference("hit_rate", attribute, None)
-    rows = []
-    for summary in evidence.groups:
-        if summary.attribute != attribute:
-            continue
-        if (hidden := _suppressed(summary, 6)) is not None:
-            rows.append(hidden)
-            continue
-        where = {"attribute": attribute, "group": summary.group}
-        ratio = _value(evidence, "hit_rate_ratio", **where)
-        rows.append(
-            (
-                summary.group,
-                str(summary.n),
-                _value(evidence, "hit_rate", **where),
-                ratio,
-                _value(evidence, "ndcg_at_k", **where),
-                _flags(summary, reference, ratio, threshold),
-            )
-        )
+    metrics = ("hit_rate", "hit_rate_ratio", "ndcg_at_k")
+    rows = _user_rows(evidence, attribute, {}, metrics, reference, threshold)
     header = ("group", "users", "hit rate [CI]", "vs best-served [CI]", "NDCG [CI]", "flags")
     return [f"outcomes by {attribute}", *_table(header, rows), ""]
 

@@ -36,6 +36,20 @@ MSG_BAD_ATTRIBUTES = (
     "found {found}; expected 'all', 'sensitive', 'intersections' or a list of attribute names"
 )
 ATTRIBUTE_SELECTORS = ("all", "sensitive", "intersections")
+
+
+def attributes_shape(value: Any) -> Any:
+    """A check's ``attributes``: a selector or a non-empty list of names (ValueError otherwise).
+
+    Shared by every check kind that picks attributes, so they accept and refuse the same things.
+    """
+    if isinstance(value, str) and value in ATTRIBUTE_SELECTORS:
+        return value
+    if isinstance(value, list) and value and all(isinstance(v, str) and v for v in value):
+        return value
+    raise ValueError(MSG_BAD_ATTRIBUTES.format(found=describe(value)))
+
+
 MSG_COUNTED_AS_ZERO = (
     "{metric} of {attribute}: fairlearn's figure counts the undefined rate (0/0) of {groups} "
     "as 0, so it is not a measurement; not judged"
@@ -82,11 +96,7 @@ class MetricCheck(CheckModel):
     @field_validator("attributes", mode="before")
     @classmethod
     def _attributes_shape(cls, value: Any) -> Any:
-        if isinstance(value, str) and value in ATTRIBUTE_SELECTORS:
-            return value
-        if isinstance(value, list) and value and all(isinstance(v, str) and v for v in value):
-            return value
-        raise ValueError(MSG_BAD_ATTRIBUTES.format(found=describe(value)))
+        return attributes_shape(value)
 
     @field_validator("metric")
     @classmethod

@@ -34,9 +34,8 @@ from govern.evidence.oversight import (
 )
 from govern.policies import sentences as say
 from govern.policies.checks import CheckKind, CheckModel, Finding, RuleContext, register_check_kind
-from govern.policies.checks.metric import ATTRIBUTE_SELECTORS, MSG_BAD_ATTRIBUTES
+from govern.policies.checks.metric import attributes_shape
 from govern.results import ALL_GROUPS, INTERSECTION_SEPARATOR, UNKNOWN_GROUP, MetricRow
-from govern.yaml_loader import describe
 
 MSG_TOLERANCE_NEEDED = "requirement '{requirement}' needs 'tolerance'; add it"
 MSG_TOLERANCE_UNUSED = "'tolerance' is not used with requirement '{requirement}'; remove it"
@@ -86,11 +85,7 @@ class OversightCheck(CheckModel):
     @field_validator("attributes", mode="before")
     @classmethod
     def _attributes_shape(cls, value: Any) -> Any:
-        if isinstance(value, str) and value in ATTRIBUTE_SELECTORS:
-            return value
-        if isinstance(value, list) and value and all(isinstance(v, str) and v for v in value):
-            return value
-        raise ValueError(MSG_BAD_ATTRIBUTES.format(found=describe(value)))
+        return attributes_shape(value)
 
     @model_validator(mode="after")
     def _tolerance_matches(self) -> OversightCheck:

@@ -36,6 +36,7 @@ from govern.evidence.ranking import (
 )
 from govern.policies import sentences as say
 from govern.policies.checks import CheckKind, CheckModel, Finding, RuleContext, register_check_kind
+from govern.policies.checks.metric import attributes_shape
 from govern.results import (
     ALL_GROUPS,
     INTERSECTION_SEPARATOR,
@@ -44,16 +45,11 @@ from govern.results import (
     Verdict,
 )
 from govern.suggest import did_you_mean
-from govern.yaml_loader import describe
 
 MSG_UNKNOWN_METRIC = "unknown ranking metric '{name}'{hint}; see the list in docs/rankings.md"
 MSG_CATEGORY_UNUSED = (
     "'category' is only used with metrics about an item category ({metrics}); remove it"
 )
-MSG_BAD_ATTRIBUTES = (
-    "found {found}; expected 'all', 'sensitive', 'intersections' or a list of attribute names"
-)
-ATTRIBUTE_SELECTORS = ("all", "sensitive", "intersections")
 
 Comparison = Literal[">=", ">", "<=", "<"]
 
@@ -116,11 +112,7 @@ class RankingCheck(CheckModel):
     @field_validator("attributes", mode="before")
     @classmethod
     def _attributes_shape(cls, value: Any) -> Any:
-        if isinstance(value, str) and value in ATTRIBUTE_SELECTORS:
-            return value
-        if isinstance(value, list) and value and all(isinstance(v, str) and v for v in value):
-            return value
-        raise ValueError(MSG_BAD_ATTRIBUTES.format(found=describe(value)))
+        return attributes_shape(value)
 
     @field_validator("metric")
     @classmethod
