@@ -35,9 +35,6 @@ from govern.model_cards.glossary import Term, register_term
 from govern.model_cards.sections import SectionInputs, register_report_section
 from govern.results import ALL_GROUPS, UNKNOWN_GROUP, DisclosureRule, RuleResult
 
-# The four-fifths mark the charts draw (29 CFR 1607.4(D), as the recommendation pack uses it).
-FOUR_FIFTHS = 0.8
-
 CATEGORY_COLUMNS = (
     ("top_k_category_rate", "Offered in top {k}"),
     ("top_k_category_rate_ratio", "vs best-served"),
