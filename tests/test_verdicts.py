@@ -97,6 +97,10 @@ def test_a_small_promotion_cohort_is_inconclusive_never_passed(
     rule = next(r for r in audit["policy"]["rules"] if r["rule_id"] == "four-fifths")
     assert rule["verdict"] == "insufficient_data"
     assert "29 CFR 1607.4(D)" in rule["to_conclude"]
+    assert (
+        "too small to publish its figures (fewer than 10 people), has an impact ratio"
+        in (rule["sentence"])
+    )
     assert sorted(tuple(g) for g in rule["shortfalls"]) == [
         ("ethnicity", "asian"),
         ("ethnicity", "black"),

@@ -298,9 +298,11 @@ class _Say:
         if self.is_hidden(row):
             minimum = disclosure_rule(self.context.settings).min_size
             words = say.bound_words(self.check.comparison, self.check.threshold, holds=holds)
+            label = say.label(self.check.metric)
+            article = "an" if label[:1].lower() in "aeiou" else "a"
             return (
                 f"Group '{row.group}' of {row.attribute}, too small to publish its figures "
-                f"(fewer than {minimum} people), has a {say.label(self.check.metric)} {words}"
+                f"(fewer than {minimum} people), has {article} {label} {words}"
             )
         reference = self.fairness.reference_groups.get(row.attribute)
         test = self.fairness.test_for(row.attribute, row.group)
